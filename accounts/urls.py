@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, {"kind": "citizen"}, name="register_citizen"),
+    path(
+        "register/enterprise/", views.register, {"kind": "enterprise"}, name="register_enterprise"
+    ),
+]

@@ -1,0 +1,64 @@
+"""Reads of the virtual government shared by the staff dashboard, the status page and the API.
+
+Each function fetches its related rows in one place, so a page's query count does not grow
+with the number of rows it shows.
+"""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.permissions import departments_of
+from services.models import Application, ApplicationEvent
+
+from .models import ReviewTask
+
+
+def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[ReviewTask]:
+    """The tasks of the reviewer's departments, most urgent first."""
+    tasks = ReviewTask.objects.filter(department__in=departments_of(user)).select_related(
+        "application__item", "application__applicant", "department"
+    )
+    if state == "open":
+        tasks = tasks.filter(state__in=ReviewTask.OPEN_STATES)
+    elif state:
+        tasks = tasks.filter(state=state)
+    if item_code:
+        tasks = tasks.filter(application__item__code=item_code)
+    return tasks.order_by("due_at", "id")
+
+
+def task_for_reviewer(user, task_id: int) -> ReviewTask:
+    """A task of one of the reviewer's departments, or 404 for anyone else."""
+    return get_object_or_404(
+        ReviewTask.objects.filter(department__in=departments_of(user)).select_related(
+            "application__item", "application__item_version", "application__applicant", "department"
+        ),
+        pk=task_id,
+    )
+
+
+def application_progress(application: Application) -> list[dict]:
+    """The stages of a case as the applicant sees them: each department's state and opinion."""
+    tasks = {
+        (t.stage_order, t.department_id): t
+        for t in ReviewTask.objects.filter(application=application).select_related("department")
+    }
+    stages = []
+    for stage in application.definition["stages"]:
+        rows = [
+            {"department": d, "task": tasks.get((stage["order"], d["id"]))}
+            for d in stage["departments"]
+        ]
+        stages.append({"order": stage["order"], "name": stage["name"], "departments": rows})
+    return stages
+
+
+def application_for_status_page(applicant, pk: int) -> Application:
+    return get_object_or_404(
+        Application.objects.select_related("item", "item_version").prefetch_related(
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("department")),
+            "attachments",
+        ),
+        pk=pk,
+        applicant=applicant,
+    )

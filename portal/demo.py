@@ -1,0 +1,410 @@
+"""Demo catalogue and demo accounts: realistic enough to click through, never used in production.
+
+`manage.py load_demo` calls `load_demo()`; it is idempotent, so `make run` runs it every time.
+"""
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.identity import credit_code_check_character, resident_id_check_character
+from accounts.models import Department, Membership, User
+from disclosure.models import Publication
+from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
+
+DEMO_PASSWORD = "Portal-demo-2026"
+
+THEMES = [
+    ("business", "开办企业", "Business start-up"),
+    ("housing", "住房与建设", "Housing and construction"),
+    ("education", "教育", "Education"),
+    ("transport", "交通出行", "Transport"),
+    ("health", "医疗卫生", "Health"),
+    ("social-security", "社会保障", "Social security"),
+    ("residence", "户籍与居住", "Residence"),
+    ("open-government", "政务公开", "Open government"),
+]
+
+DEPARTMENTS = [
+    ("service-centre", "市政务服务中心", "Government Service Centre", True),
+    ("market", "市市场监督管理局", "Administration for Market Regulation", False),
+    ("tax", "市税务局", "Tax Bureau", False),
+    ("police", "市公安局", "Public Security Bureau", False),
+    ("hrss", "市人力资源和社会保障局", "Human Resources and Social Security Bureau", False),
+    ("planning", "市自然资源和规划局", "Natural Resources and Planning Bureau", False),
+    ("housing", "市住房和城乡建设局", "Housing and Urban-Rural Development Bureau", False),
+    ("fire", "市消防救援支队", "Fire and Rescue Detachment", False),
+    ("education", "市教育局", "Education Bureau", False),
+    ("health", "市卫生健康委员会", "Health Commission", False),
+    ("general-office", "市人民政府办公室", "General Office of the Municipal Government", False),
+]
+
+ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
+
+# code, name, name_en, theme, audience, summary, basis, conditions, process, fee, statutory, promised,
+# max extension, fields, materials, stages[(name, [(department, days)])]
+ITEMS = [
+    {
+        "code": "business-startup",
+        "name": "企业开办（设立登记、发票申领、公章刻制、社保登记）",
+        "name_en": "Business start-up (registration, invoices, company seal, social insurance)",
+        "theme": "business",
+        "audience": "enterprise",
+        "summary": "一次申请，市场监管、税务、公安、人社四部门并联办理，免费刻制公章。",
+        "legal_basis": "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条；"
+        "《优化营商环境条例》第十九条。",
+        "conditions": "申请人为拟设立的有限责任公司，名称已自主申报，住所真实有效。",
+        "process": "1. 在线填写一张表单并上传材料；2. 市场监管、税务、公安、人社同时审查；"
+        "3. 全部通过后领取营业执照、发票和公章，社保登记同步完成。",
+        "fee": None,
+        "statutory": 20,
+        "promised": 3,
+        "fields": [
+            ("company_name", "公司名称", "text", True, {"min_length": 4, "max_length": 60}),
+            ("registered_capital", "注册资本（万元）", "number", True, {}),
+            ("business_scope", "经营范围", "long_text", True, {"max_length": 2000}),
+            ("legal_representative", "法定代表人姓名", "text", True, {"max_length": 30}),
+            ("address", "住所", "text", True, {"max_length": 200}),
+            ("needs_invoices", "是否申领发票", "yes_no", True, {}),
+        ],
+        "materials": [
+            ("articles", "公司章程", "全体股东签署的公司章程。", True, True),
+            ("premises", "住所使用证明", "房屋产权证明或租赁合同。", True, False),
+            ("legal-rep-id", "法定代表人身份证", "正反面扫描件。", True, False),
+        ],
+        "stages": [
+            (
+                "并联审查",
+                [("market", 3), ("tax", 3), ("police", 3), ("hrss", 3)],
+            )
+        ],
+    },
+    {
+        "code": "food-business-licence",
+        "name": "食品经营许可",
+        "name_en": "Food business licence",
+        "theme": "health",
+        "audience": "enterprise",
+        "summary": "从事食品销售和餐饮服务，应当依法取得食品经营许可。",
+        "legal_basis": "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》。",
+        "conditions": "具有与经营的食品品种、数量相适应的经营场所，有食品安全管理人员和管理制度。",
+        "process": "在线申请并上传材料，市场监管部门审查（必要时现场核查），作出准予或不予许可的决定。",
+        "fee": None,
+        "statutory": 10,
+        "promised": 5,
+        "fields": [
+            ("premises_address", "经营场所地址", "text", True, {"max_length": 200}),
+            ("category", "经营项目", "choice", True, {"choices": "食品销售\n餐饮服务\n单位食堂"}),
+            ("area", "经营面积（平方米）", "number", True, {}),
+            ("safety_manager", "食品安全管理人员", "text", True, {"max_length": 30}),
+        ],
+        "materials": [
+            ("layout", "经营场所平面布局图", "标明设备设施位置。", True, True),
+            ("safety-rules", "食品安全管理制度", "", True, False),
+        ],
+        "stages": [("审查", [("market", 5)])],
+    },
+    {
+        "code": "construction-planning-permit",
+        "name": "建设工程规划许可证核发",
+        "name_en": "Construction project planning permit",
+        "theme": "housing",
+        "audience": "enterprise",
+        "summary": "在城市规划区内进行建筑物、构筑物、道路、管线等工程建设的，应当申请建设工程规划许可证。",
+        "legal_basis": "《中华人民共和国城乡规划法》第四十条。",
+        "conditions": "已取得建设用地使用权，建设工程设计方案符合控制性详细规划和规划条件。",
+        "process": "第一环节由自然资源和规划部门审查设计方案；通过后，第二环节由住建和消防部门并联审查。",
+        "fee": None,
+        "statutory": 20,
+        "promised": 15,
+        "fields": [
+            ("project_name", "项目名称", "text", True, {"max_length": 100}),
+            ("site", "建设地点", "text", True, {"max_length": 200}),
+            ("floor_area", "总建筑面积（平方米）", "number", True, {}),
+            (
+                "land_certificate_no",
+                "不动产权证书号",
+                "text",
+                True,
+                {"pattern": r"[\w（）()\-]{6,40}", "pattern_message": "请填写证书上的编号。"},
+            ),
+        ],
+        "materials": [
+            ("land-certificate", "不动产权证书", "建设用地使用权证明。", True, False),
+            ("design-plan", "建设工程设计方案", "总平面图及建筑单体方案。", True, False),
+        ],
+        "stages": [
+            ("规划审查", [("planning", 8)]),
+            ("专项审查", [("housing", 5), ("fire", 5)]),
+        ],
+    },
+    {
+        "code": "residence-permit",
+        "name": "居住证申领",
+        "name_en": "Residence permit",
+        "theme": "residence",
+        "audience": "citizen",
+        "summary": "离开常住户口所在地，到其他城市居住半年以上的公民，可以申领居住证。",
+        "legal_basis": "《居住证暂行条例》第二条、第九条。",
+        "conditions": "在本市居住半年以上，并有合法稳定就业、合法稳定住所或连续就读条件之一。",
+        "process": "在线申请，公安部门审核，审核通过后可选择邮寄或到派出所领取。",
+        "fee": None,
+        "statutory": 15,
+        "promised": 10,
+        "fields": [
+            ("current_address", "现居住地址", "text", True, {"max_length": 200}),
+            ("moved_in_on", "入住日期", "date", True, {}),
+            (
+                "basis",
+                "申领依据",
+                "choice",
+                True,
+                {"choices": "合法稳定就业\n合法稳定住所\n连续就读"},
+            ),
+            ("employer", "工作单位或学校", "text", False, {"max_length": 100}),
+        ],
+        "materials": [
+            ID_MATERIAL + (True, False),
+            ("residence-proof", "居住证明", "房屋租赁合同或产权证明。", True, False),
+            ("photo", "本人近期证件照", "白底，JPEG 或 PNG。", True, False),
+        ],
+        "stages": [("审核", [("police", 10)])],
+    },
+    {
+        "code": "school-enrolment",
+        "name": "义务教育阶段入学登记",
+        "name_en": "Compulsory education school enrolment",
+        "theme": "education",
+        "audience": "citizen",
+        "summary": "适龄儿童、少年由监护人为其办理小学或初中入学登记。",
+        "legal_basis": "《中华人民共和国义务教育法》第十二条。",
+        "conditions": "儿童年满六周岁，户籍或居住证在本学区。",
+        "process": "监护人在线登记，教育部门审核学区资格并分配学校。",
+        "fee": None,
+        "statutory": 20,
+        "promised": None,
+        "fields": [
+            ("child_name", "儿童姓名", "text", True, {"max_length": 30}),
+            ("child_birth_date", "儿童出生日期", "date", True, {}),
+            ("school_stage", "入学阶段", "choice", True, {"choices": "小学一年级\n初中一年级"}),
+        ],
+        "materials": [
+            ("household-register", "户口簿或居住证", "", True, False),
+        ],
+        "stages": [("学区审核", [("education", 10)])],
+    },
+    {
+        "code": "medical-insurance-transfer",
+        "name": "基本医疗保险关系转移接续",
+        "name_en": "Transfer of basic medical insurance",
+        "theme": "social-security",
+        "audience": "citizen",
+        "summary": "跨统筹地区流动就业的参保人员办理医保关系转移接续。",
+        "legal_basis": "《中华人民共和国社会保险法》第三十二条。",
+        "conditions": "在转出地已参加基本医疗保险，在本市已就业参保。",
+        "process": "在线申请，人社和卫健部门并联核对缴费记录，完成转移接续。",
+        "fee": None,
+        "statutory": 15,
+        "promised": 10,
+        "fields": [
+            ("previous_city", "转出地", "text", True, {"max_length": 50}),
+            ("insured_since", "参保起始日期", "date", True, {}),
+        ],
+        "materials": [ID_MATERIAL + (True, False)],
+        "stages": [("核对", [("hrss", 5), ("health", 5)])],
+    },
+    {
+        "code": "information-disclosure-request",
+        "name": "政府信息公开申请",
+        "name_en": "Government information disclosure request",
+        "theme": "open-government",
+        "audience": "both",
+        "summary": "公民、法人或者其他组织可以向行政机关申请获取政府信息。",
+        "legal_basis": "《中华人民共和国政府信息公开条例》第二十七条、第三十三条。",
+        "conditions": "申请内容应当明确，包括所需政府信息的名称、文号或者便于查询的其他特征性描述。",
+        "process": "在线提交申请，政府办公室在20个工作日内答复；需要延长的，经负责人同意可延长不超过20个工作日。",
+        "fee": None,
+        "statutory": 20,
+        "promised": None,
+        "max_extension": 20,
+        "fields": [
+            (
+                "information",
+                "所需政府信息的内容描述",
+                "long_text",
+                True,
+                {"min_length": 10, "max_length": 2000},
+            ),
+            ("delivery", "获取方式", "choice", True, {"choices": "电子邮件\n邮寄\n当面领取"}),
+        ],
+        "materials": [],
+        "stages": [("答复", [("general-office", 20)])],
+    },
+]
+
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def demo_resident_id(first_17: str) -> str:
+    return first_17 + resident_id_check_character(first_17)
+
+
+def demo_credit_code(first_17: str) -> str:
+    return first_17 + credit_code_check_character(first_17)
+
+
+def _user(username: str, **fields) -> User:
+    user, created = User.objects.update_or_create(username=username, defaults=fields)
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
+    item, _ = ServiceItem.objects.update_or_create(
+        code=spec["code"],
+        defaults={
+            "name": spec["name"],
+            "name_en": spec["name_en"],
+            "theme": themes[spec["theme"]],
+            "audience": spec["audience"],
+            "summary": spec["summary"],
+            "legal_basis": spec["legal_basis"],
+            "conditions": spec["conditions"],
+            "process": spec["process"],
+            "fee": spec["fee"],
+            "statutory_limit_days": spec["statutory"],
+            "promised_limit_days": spec["promised"],
+            "max_extension_days": spec.get("max_extension", 10),
+            "is_published": True,
+        },
+    )
+    for order, (name, label, kind, required, rules) in enumerate(spec["fields"]):
+        FormField.objects.update_or_create(
+            item=item,
+            name=name,
+            defaults={
+                "label": label,
+                "kind": kind,
+                "is_required": required,
+                "order": order,
+                **rules,
+            },
+        )
+    for order, (code, name, description, required, has_sample) in enumerate(spec["materials"]):
+        material, _ = Material.objects.update_or_create(
+            item=item,
+            code=code,
+            defaults={
+                "name": name,
+                "description": description,
+                "is_required": required,
+                "order": order,
+            },
+        )
+        if has_sample and not material.sample:
+            material.sample.save(f"{item.code}-{code}-sample.pdf", ContentFile(SAMPLE_PDF))
+    for order, (name, members) in enumerate(spec["stages"], start=1):
+        stage, _ = ReviewStage.objects.update_or_create(
+            item=item, order=order, defaults={"name": name}
+        )
+        for department_code, days in members:
+            StageDepartment.objects.update_or_create(
+                stage=stage,
+                department=departments[department_code],
+                defaults={"time_limit_days": days},
+            )
+    return item
+
+
+@transaction.atomic
+def load_demo() -> list[tuple[str, str, str]]:
+    """Create or refresh the demo catalogue and accounts; returns (username, password, role) rows."""
+    themes = {
+        slug: Theme.objects.update_or_create(
+            slug=slug, defaults={"name": name, "name_en": name_en, "order": i}
+        )[0]
+        for i, (slug, name, name_en) in enumerate(THEMES)
+    }
+    departments = {
+        code: Department.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "is_service_centre": centre}
+        )[0]
+        for code, name, name_en, centre in DEPARTMENTS
+    }
+    for spec in ITEMS:
+        _load_item(spec, themes, departments)
+
+    accounts = []
+    admin = _user(
+        "admin", kind=User.Kind.STAFF, real_name="系统管理员", is_staff=True, is_superuser=True
+    )
+    accounts.append((admin.username, DEMO_PASSWORD, "administrator (Django admin)"))
+    centre = _user(
+        "centre", kind=User.Kind.STAFF, real_name="王受理", is_staff=True, is_superuser=True
+    )
+    Membership.objects.update_or_create(
+        user=centre,
+        department=departments["service-centre"],
+        defaults={"role": Membership.Role.CLERK},
+    )
+    accounts.append((centre.username, DEMO_PASSWORD, "service-centre administrator"))
+    for code, name, _name_en, is_centre in DEPARTMENTS:
+        if is_centre:
+            continue
+        reviewer = _user(f"reviewer-{code}", kind=User.Kind.STAFF, real_name=f"{name}审批员")
+        Membership.objects.update_or_create(
+            user=reviewer, department=departments[code], defaults={"role": Membership.Role.REVIEWER}
+        )
+        accounts.append(
+            (reviewer.username, DEMO_PASSWORD, f"reviewer, {departments[code].name_en}")
+        )
+    head = _user("head-market", kind=User.Kind.STAFF, real_name="李局长")
+    Membership.objects.update_or_create(
+        user=head, department=departments["market"], defaults={"role": Membership.Role.HEAD}
+    )
+    accounts.append((head.username, DEMO_PASSWORD, "department head, Market Regulation"))
+    citizen = _user(
+        "zhangsan",
+        kind=User.Kind.CITIZEN,
+        real_name="张三",
+        resident_id=demo_resident_id("34010419900307123"),
+        mobile="13800138000",
+        email="zhangsan@example.cn",
+    )
+    accounts.append((citizen.username, DEMO_PASSWORD, "citizen 张三"))
+    enterprise = _user(
+        "hefei-demo-tech",
+        kind=User.Kind.ENTERPRISE,
+        real_name="李四",
+        enterprise_name="合肥示范科技有限公司",
+        credit_code=demo_credit_code("91340100MA2N0D3K0"),
+        mobile="13900139000",
+        email="office@demo-tech.example.cn",
+    )
+    accounts.append((enterprise.username, DEMO_PASSWORD, "enterprise 合肥示范科技有限公司"))
+
+    Publication.objects.get_or_create(
+        title="关于推行企业开办“一网通办”的通告",
+        defaults={
+            "kind": Publication.Kind.NOTICE,
+            "department": departments["market"],
+            "author": head,
+            "body": "自即日起，企业开办实行一次申请、并联审批，设立登记、发票申领、公章刻制和社保登记"
+            "在3个工作日内办结。申请人可通过本门户在线提交，无需往返各部门。",
+        },
+    )
+    Publication.objects.get_or_create(
+        title="政府信息公开指南",
+        defaults={
+            "kind": Publication.Kind.DOCUMENT,
+            "department": departments["general-office"],
+            "author": admin,
+            "body": "依据《中华人民共和国政府信息公开条例》，本机关主动公开政府信息，并受理依申请公开。"
+            "申请人可通过“政府信息公开申请”事项在线提交申请，本机关在20个工作日内予以答复。",
+        },
+    )
+    return accounts

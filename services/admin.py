@@ -1,0 +1,203 @@
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    FormField,
+    Material,
+    ReviewStage,
+    ServiceItem,
+    ServiceItemVersion,
+    StageDepartment,
+    Theme,
+)
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "name_en", "order"]
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+
+
+class FormFieldAdminForm(forms.ModelForm):
+    class Meta:
+        model = FormField
+        fields = [
+            "order",
+            "name",
+            "label",
+            "kind",
+            "is_required",
+            "min_length",
+            "max_length",
+            "pattern",
+            "pattern_message",
+            "choices",
+            "help_text",
+        ]
+
+    def clean_pattern(self):
+        pattern = self.cleaned_data["pattern"]
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValidationError(
+                _("This is not a valid regular expression: %(error)s") % {"error": error}
+            ) from error
+        return pattern
+
+
+class FormFieldInline(admin.StackedInline):
+    model = FormField
+    form = FormFieldAdminForm
+    extra = 0
+    fields = [
+        ("order", "name", "label", "kind", "is_required"),
+        ("min_length", "max_length"),
+        ("pattern", "pattern_message"),
+        "choices",
+        "help_text",
+    ]
+
+
+class ReviewStageInline(admin.TabularInline):
+    model = ReviewStage
+    extra = 0
+    show_change_link = True
+
+
+class StageDepartmentInline(admin.TabularInline):
+    model = StageDepartment
+    extra = 1
+    autocomplete_fields = ["department"]
+
+
+@admin.register(ReviewStage)
+class ReviewStageAdmin(admin.ModelAdmin):
+    list_display = ["item", "order", "name"]
+    inlines = [StageDepartmentInline]
+
+
+@admin.action(description=_("Publish the selected items"))
+def publish(modeladmin, request, queryset):
+    for item in queryset:
+        if (
+            not item.stages.exists()
+            or StageDepartment.objects.filter(stage__item=item).count() == 0
+        ):
+            messages.error(
+                request, _("%(item)s has no review stage with a department.") % {"item": item}
+            )
+            continue
+        if ReviewStage.objects.filter(item=item, departments__isnull=True).exists():
+            messages.error(request, _("%(item)s has a stage without departments.") % {"item": item})
+            continue
+        item.is_published = True
+        item.save(update_fields=["is_published", "updated_at"])
+
+
+@admin.action(description=_("Unpublish the selected items"))
+def unpublish(modeladmin, request, queryset):
+    queryset.update(is_published=False)
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "theme",
+        "audience",
+        "statutory_limit_days",
+        "promised_limit_days",
+        "is_published",
+    ]
+    list_filter = ["is_published", "theme", "audience"]
+    search_fields = ["code", "name", "name_en"]
+    actions = [publish, unpublish]
+    inlines = [MaterialInline, FormFieldInline, ReviewStageInline]
+    readonly_fields = ["is_published"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["code", "name", "name_en", "theme", "audience", "summary", "is_published"]},
+        ),
+        (
+            _("Service guide"),
+            {"fields": ["legal_basis", "conditions", "process", "fee", "fee_basis"]},
+        ),
+        (
+            _("Time limits"),
+            {
+                "fields": [
+                    "statutory_limit_days",
+                    "promised_limit_days",
+                    "max_extension_days",
+                    "rejection_ends_case",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(ServiceItemVersion)
+class ServiceItemVersionAdmin(admin.ModelAdmin):
+    list_display = ["item", "number", "created_at"]
+    readonly_fields = ["item", "number", "definition", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["material_code", "original_name", "content_type", "size", "uploaded_at", "is_current"]
+
+
+class EventInline(ReadOnlyInline):
+    model = ApplicationEvent
+    fields = ["created_at", "kind", "department", "actor", "note"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-only in admin: cases change state only through the virtual government's rules."""
+
+    list_display = ["tracking_number", "item", "applicant", "status", "submitted_at", "decided_at"]
+    list_filter = ["status", "item"]
+    search_fields = ["tracking_number"]
+    list_select_related = ["item", "applicant"]
+    inlines = [AttachmentInline, EventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,139 @@
+"""Reads of the permit catalogue shared by pages, the API and filing."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import (
+    FormField,
+    Material,
+    ReviewStage,
+    ServiceItem,
+    ServiceItemVersion,
+    StageDepartment,
+)
+
+
+def published_items(
+    *, theme: str = "", audience: str = "", query: str = ""
+) -> QuerySet[ServiceItem]:
+    items = ServiceItem.objects.filter(is_published=True).select_related("theme")
+    if theme:
+        items = items.filter(theme__slug=theme)
+    if audience:
+        items = items.filter(audience__in=[audience, "both"])
+    if query:
+        items = items.filter(
+            Q(name__icontains=query)
+            | Q(name_en__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(code__iexact=query)
+        )
+    return items
+
+
+def item_with_guide(code: str) -> ServiceItem:
+    """A published item with everything its service guide shows, in a fixed number of queries."""
+    return (
+        ServiceItem.objects.filter(is_published=True)
+        .select_related("theme")
+        .prefetch_related(
+            "materials",
+            "fields",
+            Prefetch(
+                "stages",
+                queryset=ReviewStage.objects.prefetch_related(
+                    Prefetch(
+                        "departments", queryset=StageDepartment.objects.select_related("department")
+                    )
+                ),
+            ),
+        )
+        .get(code=code)
+    )
+
+
+def item_definition(item: ServiceItem) -> dict:
+    """Everything about an item that a case depends on, as plain data that can be frozen."""
+    fields = FormField.objects.filter(item=item).order_by("order", "id")
+    materials = Material.objects.filter(item=item).order_by("order", "id")
+    stages = (
+        ReviewStage.objects.filter(item=item)
+        .order_by("order")
+        .prefetch_related(
+            Prefetch(
+                "departments",
+                queryset=StageDepartment.objects.select_related("department").order_by(
+                    "department__code"
+                ),
+            )
+        )
+    )
+    return {
+        "item": {
+            "code": item.code,
+            "name": item.name,
+            "name_en": item.name_en,
+            "statutory_limit_days": item.statutory_limit_days,
+            "promised_limit_days": item.promised_limit_days,
+            "max_extension_days": item.max_extension_days,
+            "rejection_ends_case": item.rejection_ends_case,
+        },
+        "fields": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "help_text": f.help_text,
+                "kind": f.kind,
+                "is_required": f.is_required,
+                "min_length": f.min_length,
+                "max_length": f.max_length,
+                "pattern": f.pattern,
+                "pattern_message": f.pattern_message,
+                "choices": [c.strip() for c in f.choices.splitlines() if c.strip()],
+            }
+            for f in fields
+        ],
+        "materials": [
+            {
+                "code": m.code,
+                "name": m.name,
+                "description": m.description,
+                "is_required": m.is_required,
+            }
+            for m in materials
+        ],
+        "stages": [
+            {
+                "order": s.order,
+                "name": s.name,
+                "departments": [
+                    {
+                        "id": sd.department_id,
+                        "code": sd.department.code,
+                        "name": sd.department.name,
+                        "name_en": sd.department.name_en,
+                        "time_limit_days": sd.time_limit_days,
+                    }
+                    for sd in s.departments.all()
+                ],
+            }
+            for s in stages
+        ],
+    }
+
+
+def freeze_definition(item: ServiceItem) -> ServiceItemVersion:
+    """The version matching the item as it is now, created only when the item changed."""
+    definition = item_definition(item)
+    latest = ServiceItemVersion.objects.filter(item=item).order_by("-number").first()
+    if latest and latest.definition == definition:
+        return latest
+    number = (latest.number + 1) if latest else 1
+    version, _ = ServiceItemVersion.objects.get_or_create(
+        item=item, number=number, defaults={"definition": definition}
+    )
+    if version.definition != definition:
+        # Another submission created this number for an older edit: start a new one.
+        version = ServiceItemVersion.objects.create(
+            item=item, number=number + 1, definition=definition
+        )
+    return version

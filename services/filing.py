@@ -1,0 +1,117 @@
+"""Filing: a draft is started, saved as often as the applicant likes, and submitted once.
+
+Submission stores everything in one transaction (answers, files, the frozen item definition,
+the tracking number and the timeline event) and announces it; routing happens after commit.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .catalogue import freeze_definition
+from .lifecycle import change_status, record_event
+from .materials import store_attachment
+from .models import Application, ApplicationEvent, ServiceItem
+from .signals import application_submitted, application_withdrawn, supplement_provided
+
+Status = Application.Status
+Event = ApplicationEvent.Kind
+
+
+def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
+    if not item.is_published:
+        raise ValidationError(_("This service is not open for applications."))
+    if not item.accepts(applicant):
+        raise PermissionDenied(
+            _("This service is for %(audience)s.") % {"audience": item.get_audience_display()}
+        )
+    with transaction.atomic():
+        application = Application.objects.create(item=item, applicant=applicant, filed_by=filed_by)
+        record_event(application, Event.CREATED, actor=filed_by or applicant)
+    return application
+
+
+@transaction.atomic
+def save_draft(application: Application, answers: dict, uploads: dict, actor) -> Application:
+    """Keep what the applicant typed and attached so far; nothing is checked for completeness."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable_by_applicant:
+        raise ValidationError(_("This application can no longer be changed."))
+    application.answers = {**application.answers, **answers}
+    application.save(update_fields=["answers", "updated_at"])
+    for material_code, upload in uploads.items():
+        store_attachment(application, material_code, upload, upload.sniffed_type, actor)
+    return application
+
+
+def missing_requirements(application: Application) -> list[str]:
+    """What still stops the application from being submitted, in words the applicant reads."""
+    definition = application.definition
+    present = set(
+        application.attachments.filter(is_current=True).values_list("material_code", flat=True)
+    )
+    missing = [
+        _("Answer “%(label)s”.") % {"label": spec["label"]}
+        for spec in definition["fields"]
+        if spec["is_required"] and application.answers.get(spec["name"]) in (None, "")
+    ]
+    missing += [
+        _("Attach “%(name)s”.") % {"name": material["name"]}
+        for material in definition["materials"]
+        if material["is_required"] and material["code"] not in present
+    ]
+    return missing
+
+
+def tracking_number_for(application: Application) -> str:
+    # Date of submission plus the row id: unique without a second sequence, readable on the phone.
+    return f"{timezone.localdate(application.submitted_at):%Y%m%d}{application.pk:08d}"
+
+
+@transaction.atomic
+def submit(application: Application, actor) -> Application:
+    application = (
+        Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+    )
+    if application.status != Status.DRAFT:
+        raise ValidationError(_("This application has already been submitted."))
+    missing = missing_requirements(application)
+    if missing:
+        raise ValidationError(missing)
+    version = freeze_definition(application.item)
+    now = timezone.now()
+    application.submitted_at = now
+    change_status(
+        application,
+        Status.SUBMITTED,
+        event=Event.SUBMITTED,
+        actor=actor,
+        submitted_at=now,
+        item_version=version,
+        tracking_number=tracking_number_for(application),
+    )
+    application_submitted.send(sender=Application, application=application)
+    return application
+
+
+@transaction.atomic
+def provide_supplement(application: Application, actor, *, note: str = "") -> Application:
+    """The applicant answered a supplement request: the same review tasks continue."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    missing = missing_requirements(application)
+    if missing:
+        raise ValidationError(missing)
+    change_status(
+        application, Status.IN_REVIEW, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note
+    )
+    supplement_provided.send(sender=Application, application=application, actor=actor)
+    return application
+
+
+@transaction.atomic
+def withdraw(application: Application, actor, *, reason: str = "") -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    change_status(application, Status.WITHDRAWN, event=Event.WITHDRAWN, actor=actor, note=reason)
+    application_withdrawn.send(sender=Application, application=application, actor=actor)
+    return application

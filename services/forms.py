@@ -1,0 +1,139 @@
+"""The application form, generated from an item definition (live for drafts, frozen once submitted)."""
+
+import datetime
+import decimal
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .materials import sniff_material
+
+MATERIAL_PREFIX = "material__"
+
+
+def _answer_field(spec: dict, *, require_complete: bool) -> forms.Field:
+    common = {
+        "label": spec["label"],
+        "help_text": spec.get("help_text", ""),
+        "required": spec["is_required"] and require_complete,
+    }
+    kind = spec["kind"]
+    if kind in {"text", "long_text"}:
+        validators = []
+        if spec.get("pattern"):
+            validators.append(
+                RegexValidator(
+                    f"^(?:{spec['pattern']})$",
+                    message=spec.get("pattern_message")
+                    or _("Enter a value in the required format."),
+                )
+            )
+        widget = forms.Textarea(attrs={"rows": 4}) if kind == "long_text" else forms.TextInput
+        return forms.CharField(
+            min_length=spec.get("min_length"),
+            max_length=spec.get("max_length") or (5000 if kind == "long_text" else 255),
+            validators=validators,
+            widget=widget,
+            **common,
+        )
+    if kind == "number":
+        return forms.DecimalField(max_digits=18, decimal_places=4, **common)
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == "choice":
+        choices = [("", "—")] + [(c, c) for c in spec.get("choices", [])]
+        return forms.ChoiceField(choices=choices, **common)
+    if kind == "yes_no":
+        choices = [("", "—"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+        return forms.TypedChoiceField(
+            choices=choices, coerce=lambda v: v == "yes", empty_value=None, **common
+        )
+    raise ValueError(f"Unknown field kind {kind!r}")
+
+
+def answer_to_json(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def answer_to_initial(spec: dict, value):
+    if value is None:
+        return None
+    if spec["kind"] == "yes_no":
+        return "yes" if value else "no"
+    return value
+
+
+class MaterialField(forms.FileField):
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and upload is not initial:
+            upload.sniffed_type = sniff_material(upload)
+        return upload
+
+
+class ApplicationForm(forms.Form):
+    """Answers and materials of one application.
+
+    `require_complete` is False when saving a draft (formats are checked, gaps allowed) and
+    True on submission. `present_materials` are material codes that already have a file.
+    """
+
+    def __init__(
+        self,
+        definition: dict,
+        *args,
+        require_complete: bool = False,
+        present_materials=(),
+        **kwargs,
+    ):
+        self.definition = definition
+        answers = kwargs.pop("answers", {}) or {}
+        super().__init__(*args, **kwargs)
+        for spec in definition["fields"]:
+            self.fields[spec["name"]] = _answer_field(spec, require_complete=require_complete)
+            self.initial.setdefault(
+                spec["name"], answer_to_initial(spec, answers.get(spec["name"]))
+            )
+        for material in definition["materials"]:
+            needs_file = (
+                material["is_required"]
+                and require_complete
+                and material["code"] not in present_materials
+            )
+            self.fields[MATERIAL_PREFIX + material["code"]] = MaterialField(
+                label=material["name"],
+                help_text=material.get("description", ""),
+                required=needs_file,
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": "application/pdf,image/jpeg,image/png"}
+                ),
+                error_messages={"required": _("Attach this material before you submit.")},
+            )
+
+    @property
+    def answer_fields(self):
+        return [self[spec["name"]] for spec in self.definition["fields"]]
+
+    @property
+    def material_fields(self):
+        return [self[MATERIAL_PREFIX + m["code"]] for m in self.definition["materials"]]
+
+    def answers(self) -> dict:
+        return {
+            spec["name"]: answer_to_json(self.cleaned_data.get(spec["name"]))
+            for spec in self.definition["fields"]
+            if self.cleaned_data.get(spec["name"]) not in (None, "")
+        }
+
+    def uploads(self) -> dict:
+        return {
+            name.removeprefix(MATERIAL_PREFIX): upload
+            for name, upload in self.cleaned_data.items()
+            if name.startswith(MATERIAL_PREFIX) and upload
+        }

@@ -1,0 +1,76 @@
+"""The application's states, their allowed transitions, and the timeline every change writes."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Application, ApplicationEvent
+
+Status = Application.Status
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+    Status.SUBMITTED: {Status.IN_REVIEW, Status.WITHDRAWN},
+    Status.IN_REVIEW: {
+        Status.SUPPLEMENT_REQUESTED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    },
+    Status.SUPPLEMENT_REQUESTED: {
+        Status.IN_REVIEW,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    },
+    Status.APPROVED: set(),
+    Status.REJECTED: set(),
+    Status.WITHDRAWN: set(),
+}
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, application: Application, target: str):
+        self.application = application
+        self.target = target
+        super().__init__(
+            _("This application is %(current)s and cannot become %(target)s.")
+            % {"current": application.get_status_display(), "target": Status(target).label}
+        )
+
+
+def record_event(
+    application: Application, kind: str, *, actor=None, department=None, note: str = ""
+):
+    return ApplicationEvent.objects.create(
+        application=application, kind=kind, actor=actor, department=department, note=note
+    )
+
+
+@transaction.atomic
+def change_status(
+    application: Application,
+    target: str,
+    *,
+    event: str,
+    actor=None,
+    department=None,
+    note: str = "",
+    **fields,
+) -> None:
+    """Move the application to `target` if allowed, racing requests included, and log it.
+
+    The UPDATE is conditional on the current status, so of two concurrent requests that both
+    read the same state only one wins; the loser gets TransitionNotAllowed.
+    """
+    allowed_from = [source for source, targets in ALLOWED_TRANSITIONS.items() if target in targets]
+    fields = {"status": target, "updated_at": timezone.now(), **fields}
+    updated = Application.objects.filter(pk=application.pk, status__in=allowed_from).update(
+        **fields
+    )
+    if not updated:
+        application.refresh_from_db(fields=["status"])
+        raise TransitionNotAllowed(application, target)
+    for name, value in fields.items():
+        setattr(application, name, value)
+    record_event(application, event, actor=actor, department=department, note=note)

@@ -1,0 +1,434 @@
+"""The permit catalogue (what can be applied for) and filing (what has been applied for).
+
+A service item is configured by administrators. When an application is submitted the item's
+definition is frozen into a `ServiceItemVersion`, so editing the catalogue never changes a
+case already in flight (the snapshot is what routing, review and the applicant's forms use).
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import BilingualNameMixin, Department
+
+
+class Theme(BilingualNameMixin, models.Model):
+    slug = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=64, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(models.TextChoices):
+    CITIZEN = "citizen", _("Citizens")
+    ENTERPRISE = "enterprise", _("Enterprises")
+    BOTH = "both", _("Citizens and enterprises")
+
+
+class ServiceItem(BilingualNameMixin, models.Model):
+    code = models.SlugField(_("item code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("theme"), on_delete=models.PROTECT, related_name="items"
+    )
+    audience = models.CharField(
+        _("who may apply"), max_length=16, choices=Audience.choices, default=Audience.BOTH
+    )
+    summary = models.CharField(_("summary"), max_length=255, blank=True)
+    legal_basis = models.TextField(_("legal basis"))
+    conditions = models.TextField(_("conditions"), blank=True)
+    process = models.TextField(_("process in plain words"), blank=True)
+    fee = models.DecimalField(
+        _("fee (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty means free."),
+    )
+    fee_basis = models.CharField(_("basis of the fee"), max_length=255, blank=True)
+    statutory_limit_days = models.PositiveSmallIntegerField(
+        _("statutory time limit (working days)"),
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Administrative License Law Art. 42: 20 working days unless a law says otherwise."
+        ),
+    )
+    promised_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("A shorter limit the government promises; empty if none."),
+    )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("longest extension (working days)"), default=10
+    )
+    rejection_ends_case = models.BooleanField(
+        _("a rejection by one department ends the case"), default=True
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["theme__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(promised_limit_days__isnull=True)
+                | models.Q(promised_limit_days__lte=models.F("statutory_limit_days")),
+                name="promised_limit_not_longer_than_statutory",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audience__in=["citizen", "enterprise", "both"]),
+                name="item_audience_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("services:guide", args=[self.code])
+
+    @property
+    def is_free(self) -> bool:
+        return not self.fee
+
+    def accepts(self, user) -> bool:
+        """Whether this kind of person may apply for the item."""
+        if self.audience == Audience.BOTH:
+            return user.kind in {"citizen", "enterprise"}
+        return user.kind == self.audience
+
+
+class Material(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    code = models.SlugField(_("code"), max_length=48)
+    name = models.CharField(_("name"), max_length=128)
+    description = models.TextField(_("description"), blank=True)
+    is_required = models.BooleanField(_("required"), default=True)
+    sample = models.FileField(_("sample or template"), upload_to="samples/", blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="unique_material_code_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormField(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        YES_NO = "yes_no", _("Yes / no")
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="fields")
+    name = models.SlugField(
+        _("key"),
+        max_length=48,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$")],
+        help_text=_("Lower-case letters, digits and underscores; stored with each answer."),
+    )
+    label = models.CharField(_("label"), max_length=128)
+    help_text = models.CharField(_("help text"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    is_required = models.BooleanField(_("required"), default=True)
+    min_length = models.PositiveIntegerField(_("minimum length"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    pattern = models.CharField(_("pattern (regular expression)"), max_length=255, blank=True)
+    pattern_message = models.CharField(
+        _("message when the pattern does not match"), max_length=255, blank=True
+    )
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("One per line, for choice fields.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "name"], name="unique_field_name_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReviewStage(models.Model):
+    """A step of the review; the departments of one stage review in parallel, stages run in order."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=128)
+
+    class Meta:
+        verbose_name = _("review stage")
+        verbose_name_plural = _("review stages")
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "order"], name="unique_stage_order_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+
+class StageDepartment(models.Model):
+    stage = models.ForeignKey(ReviewStage, on_delete=models.CASCADE, related_name="departments")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT
+    )
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("time limit (days)"), default=5, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("department of a stage")
+        verbose_name_plural = _("departments of the stage")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "department"], name="unique_department_per_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} ({self.time_limit_days})"
+
+
+class ServiceItemVersion(models.Model):
+    """The frozen definition of an item as it was when applications were submitted."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service item version")
+        verbose_name_plural = _("service item versions")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} v{self.number}"
+
+
+class Application(models.Model):
+    """One application (办件): filed once, reviewed by every department concerned."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("Under review")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("service item"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    item_version = models.ForeignKey(
+        ServiceItemVersion,
+        verbose_name=_("item version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A service-centre clerk filing on the applicant's behalf."),
+    )
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=32, unique=True, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    current_stage = models.PositiveSmallIntegerField(_("current stage"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    routed_at = models.DateTimeField(_("routed"), null=True, blank=True)
+    due_at = models.DateTimeField(_("overall due date"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "in_review",
+                        "supplement_requested",
+                        "approved",
+                        "rejected",
+                        "withdrawn",
+                    ]
+                ),
+                name="application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (
+                    models.Q(tracking_number__isnull=False)
+                    & models.Q(submitted_at__isnull=False)
+                    & models.Q(item_version__isnull=False)
+                ),
+                name="submitted_application_has_tracking_number_and_snapshot",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"], name="application_by_applicant"),
+            # The reconciler looks for submitted applications that were never routed.
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(routed_at__isnull=True, status="submitted"),
+                name="application_awaiting_routing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number or _("Draft of %(item)s") % {"item": self.item.name}
+
+    def get_absolute_url(self) -> str:
+        return reverse("application_status", args=[self.pk])
+
+    @property
+    def definition(self) -> dict:
+        """The item definition this application follows: frozen once submitted, live while a draft."""
+        from .catalogue import item_definition
+
+        if self.item_version_id:
+            return self.item_version.definition
+        return item_definition(self.item)
+
+    @property
+    def is_editable_by_applicant(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.SUPPLEMENT_REQUESTED}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {self.Status.APPROVED, self.Status.REJECTED, self.Status.WITHDRAWN}
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name never comes from the user: it is random, the extension from the sniffed type.
+    return f"attachments/{instance.application_id}/{instance.sha256[:2]}/{instance.storage_name}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments"
+    )
+    material_code = models.SlugField(_("material"), max_length=48)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    storage_name = models.CharField(max_length=64)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Re-uploads (e.g. after a supplement request) supersede a file but never delete it.
+    is_current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["material_code", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "material_code"],
+                condition=models.Q(is_current=True),
+                name="one_current_attachment_per_material",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationEvent(models.Model):
+    """One line of the applicant-visible timeline; written by every state change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft started")
+        SUBMITTED = "submitted", _("Application submitted")
+        ROUTED = "routed", _("Sent to departments")
+        STAGE_OPENED = "stage_opened", _("Review stage opened")
+        APPROVED_BY_DEPARTMENT = "department_approved", _("Approved by a department")
+        REJECTED_BY_DEPARTMENT = "department_rejected", _("Rejected by a department")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        SUPPLEMENT_PROVIDED = "supplement_provided", _("Supplement provided")
+        APPROVED = "approved", _("Application approved")
+        REJECTED = "rejected", _("Application rejected")
+        WITHDRAWN = "withdrawn", _("Application withdrawn")
+        PUBLISHED = "published", _("Decision published")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_kind_display()}"

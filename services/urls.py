@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "services"
+urlpatterns = [
+    path("services/", views.catalogue, name="catalogue"),
+    path("services/<slug:code>/", views.guide, name="guide"),
+    path("services/<slug:code>/apply/", views.start_application, name="start"),
+    path(
+        "services/<slug:code>/materials/<int:material_id>/sample/",
+        views.material_sample,
+        name="sample",
+    ),
+    path("applications/", views.my_applications, name="mine"),
+    path("applications/<int:pk>/edit/", views.edit_application, name="edit"),
+    path("applications/<int:pk>/withdraw/", views.withdraw_application, name="withdraw"),
+    path(
+        "applications/<int:pk>/files/<int:attachment_id>/",
+        views.download_own_attachment,
+        name="attachment",
+    ),
+]

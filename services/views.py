@@ -1,0 +1,169 @@
+"""Pages of the catalogue and of filing. Each view: parse, check who asks, call filing, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import filing
+from .catalogue import item_with_guide, published_items
+from .forms import ApplicationForm
+from .lifecycle import TransitionNotAllowed
+from .materials import attachment_response
+from .models import Application, Audience, Material, ServiceItem, Theme
+
+
+def catalogue(request):
+    theme = request.GET.get("theme", "")
+    audience = request.GET.get("audience", "")
+    query = request.GET.get("q", "").strip()[:100]
+    items = published_items(theme=theme, audience=audience, query=query)
+    page = Paginator(items, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "services/catalogue.html",
+        {
+            "page": page,
+            "themes": Theme.objects.all(),
+            "audiences": [
+                (Audience.CITIZEN, _("Citizens")),
+                (Audience.ENTERPRISE, _("Enterprises")),
+            ],
+            "selected_theme": theme,
+            "selected_audience": audience,
+            "query": query,
+        },
+    )
+
+
+def guide(request, code: str):
+    try:
+        item = item_with_guide(code)
+    except ServiceItem.DoesNotExist:
+        raise Http404(_("No such service.")) from None
+    return render(request, "services/guide.html", {"item": item})
+
+
+def material_sample(request, code: str, material_id: int):
+    material = get_object_or_404(Material, pk=material_id, item__code=code, item__is_published=True)
+    if not material.sample:
+        raise Http404(_("This material has no sample."))
+    return FileResponse(
+        material.sample.open("rb"),
+        as_attachment=True,
+        filename=material.sample.name.rsplit("/", 1)[-1],
+    )
+
+
+@login_required
+@require_POST
+def start_application(request, code: str):
+    item = get_object_or_404(ServiceItem, code=code, is_published=True)
+    try:
+        application = filing.start_draft(item, request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(item)
+    return redirect("services:edit", application.pk)
+
+
+def own_application(request, pk: int) -> Application:
+    """The applicant's own application, or 404: nobody learns whether another one exists."""
+    return get_object_or_404(
+        Application.objects.select_related("item", "item_version"), pk=pk, applicant=request.user
+    )
+
+
+@login_required
+def my_applications(request):
+    applications = Application.objects.filter(applicant=request.user).select_related("item")
+    page = Paginator(applications, 20).get_page(request.GET.get("page"))
+    return render(request, "services/my_applications.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_application(request, pk: int):
+    application = own_application(request, pk)
+    if not application.is_editable_by_applicant:
+        return redirect(application)
+    definition = application.definition
+    current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
+    submitting = request.method == "POST" and "submit" in request.POST
+    form = ApplicationForm(
+        definition,
+        request.POST or None,
+        request.FILES or None,
+        answers=application.answers,
+        require_complete=submitting,
+        present_materials=set(current),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                filing.save_draft(application, form.answers(), form.uploads(), request.user)
+                if submitting and application.status == Application.Status.DRAFT:
+                    application = filing.submit(application, request.user)
+                    messages.success(
+                        request,
+                        _("Submitted. Your tracking number is %(number)s.")
+                        % {"number": application.tracking_number},
+                    )
+                elif submitting:
+                    filing.provide_supplement(application, request.user)
+                    messages.success(
+                        request, _("Your supplement has been sent; the review continues.")
+                    )
+                else:
+                    messages.success(
+                        request, _("Draft saved. You can come back to it at any time.")
+                    )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            return (
+                redirect(application) if submitting else redirect("services:edit", application.pk)
+            )
+    return render(
+        request,
+        "services/edit_application.html",
+        {
+            "application": application,
+            "form": form,
+            "current_attachments": current,
+            "materials": [
+                (field, current.get(field.name.removeprefix("material__")))
+                for field in form.material_fields
+            ],
+            "supplement_requests": application.events.filter(
+                kind="supplement_requested"
+            ).select_related("department")
+            if application.status == Application.Status.SUPPLEMENT_REQUESTED
+            else [],
+        },
+    )
+
+
+@login_required
+def download_own_attachment(request, pk: int, attachment_id: int):
+    application = own_application(request, pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return attachment_response(attachment)
+
+
+@login_required
+@require_POST
+def withdraw_application(request, pk: int):
+    application = own_application(request, pk)
+    try:
+        filing.withdraw(application, request.user, reason=request.POST.get("reason", "")[:500])
+        messages.success(request, _("The application has been withdrawn."))
+    except TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    return redirect(application)
