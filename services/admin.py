@@ -1,5 +1,6 @@
 import re
 
+import nested_admin
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "name_en", "order"]
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(nested_admin.NestedTabularInline):
     model = Material
     extra = 0
 
@@ -57,7 +58,7 @@ class FormFieldAdminForm(forms.ModelForm):
         return pattern
 
 
-class FormFieldInline(admin.StackedInline):
+class FormFieldInline(nested_admin.NestedStackedInline):
     model = FormField
     form = FormFieldAdminForm
     extra = 0
@@ -70,21 +71,18 @@ class FormFieldInline(admin.StackedInline):
     ]
 
 
-class ReviewStageInline(admin.TabularInline):
-    model = ReviewStage
-    extra = 0
-    show_change_link = True
-
-
-class StageDepartmentInline(admin.TabularInline):
+class StageDepartmentInline(nested_admin.NestedTabularInline):
     model = StageDepartment
-    extra = 1
+    extra = 0
+    min_num = 1
     autocomplete_fields = ["department"]
 
 
-@admin.register(ReviewStage)
-class ReviewStageAdmin(admin.ModelAdmin):
-    list_display = ["item", "order", "name"]
+class ReviewStageInline(nested_admin.NestedStackedInline):
+    """Stages run in order; the departments listed inside one stage review in parallel."""
+
+    model = ReviewStage
+    extra = 0
     inlines = [StageDepartmentInline]
 
 
@@ -112,7 +110,7 @@ def unpublish(modeladmin, request, queryset):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):
+class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     list_display = [
         "code",
         "name",

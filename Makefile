@@ -1,0 +1,46 @@
+# Everything runs from the project's own virtualenv; `make run` and `make test` need nothing else
+# installed: without DATABASE_URL / REDIS_URL the launcher starts embedded PostgreSQL and Redis.
+
+PYTHON_BOOT := $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+
+.PHONY: venv run test lint format messages clean
+
+# The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $@
+
+.venv venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(PY) -m portal.launcher run
+
+# Extra pytest arguments: make test ARGS="-k routing -x"
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m portal.launcher test $(ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Compiles locale/zh_Hans/LC_MESSAGES/django.po; needs GNU gettext's msgfmt
+# (apt-get install gettext). The .mo files are committed, so only translators need this.
+# The settings insist on DATABASE_URL and REDIS_URL, though compilemessages uses neither;
+# --ignore keeps it from recompiling the catalogues of the packages in .venv.
+messages: $(VENV)/.installed
+	DATABASE_URL="$${DATABASE_URL:-postgresql:///unused}" REDIS_URL="$${REDIS_URL:-redis:///0}" \
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore .venv --ignore .local --ignore node_modules
+
+clean:
+	rm -rf .local var
