@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,5 +18,11 @@ def register(request, kind: str):
         messages.success(
             request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.applicant_name}
         )
-        return redirect(request.GET.get("next") or "services:catalogue")
+        # Only a page of this portal: `next` comes from the address bar (no open redirect).
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        return redirect(next_url or "services:catalogue")
     return render(request, "accounts/register.html", {"form": form, "kind": kind})

@@ -38,7 +38,9 @@ def save_draft(application: Application, answers: dict, uploads: dict, actor) ->
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable_by_applicant:
         raise ValidationError(_("This application can no longer be changed."))
-    application.answers = {**application.answers, **answers}
+    # Answers not given are kept; one given as None or "" was emptied by the applicant and goes.
+    merged = {**application.answers, **answers}
+    application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
     application.save(update_fields=["answers", "updated_at"])
     for material_code, upload in uploads.items():
         store_attachment(application, material_code, upload, upload.sniffed_type, actor)

@@ -14,6 +14,13 @@ MATERIAL_PREFIX = "material__"
 
 
 def _answer_field(spec: dict, *, require_complete: bool) -> forms.Field:
+    field = _answer_field_of_kind(spec, require_complete=require_complete)
+    # Drafts accept gaps, but the page still marks what submission will require.
+    field.required_on_submit = spec["is_required"]
+    return field
+
+
+def _answer_field_of_kind(spec: dict, *, require_complete: bool) -> forms.Field:
     common = {
         "label": spec["label"],
         "help_text": spec.get("help_text", ""),
@@ -106,7 +113,7 @@ class ApplicationForm(forms.Form):
                 and require_complete
                 and material["code"] not in present_materials
             )
-            self.fields[MATERIAL_PREFIX + material["code"]] = MaterialField(
+            field = self.fields[MATERIAL_PREFIX + material["code"]] = MaterialField(
                 label=material["name"],
                 help_text=material.get("description", ""),
                 required=needs_file,
@@ -115,6 +122,7 @@ class ApplicationForm(forms.Form):
                 ),
                 error_messages={"required": _("Attach this material before you submit.")},
             )
+            field.required_on_submit = material["is_required"]
 
     @property
     def answer_fields(self):
@@ -125,10 +133,10 @@ class ApplicationForm(forms.Form):
         return [self[MATERIAL_PREFIX + m["code"]] for m in self.definition["materials"]]
 
     def answers(self) -> dict:
+        """Every answer on the form; a field the applicant emptied is None, so saving clears it."""
         return {
             spec["name"]: answer_to_json(self.cleaned_data.get(spec["name"]))
             for spec in self.definition["fields"]
-            if self.cleaned_data.get(spec["name"]) not in (None, "")
         }
 
     def uploads(self) -> dict:

@@ -1,0 +1,116 @@
+"""Shared fixtures: an English-speaking test client, private media, and a real Celery worker.
+
+The worker consumes from Redis for real (never eager mode). Its broker is database 15 of the
+Redis in REDIS_URL, so tests never take messages meant for a developer's worker on database 0,
+nor leave messages for it.
+"""
+
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+from django.test import Client
+
+TEST_BROKER_DATABASE = 15
+UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+def broker_url_for_tests(redis_url: str) -> str:
+    return urlunsplit(urlsplit(redis_url)._replace(path=f"/{TEST_BROKER_DATABASE}"))
+
+
+def use_broker(app, url: str) -> None:
+    """Point the Celery app at another broker for everything it publishes from now on.
+
+    The app reads its settings from Django with the CELERY namespace, where the prefixed key
+    wins over `broker_url`. The app caches its connection and producer pools; kombu keeps one
+    pool per broker address, so forgetting the cached ones (not closing them) is enough.
+    """
+    app.conf["CELERY_BROKER_URL"] = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def client():
+    # Messages are asserted in English: the source language, stable whatever the catalogues say.
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def client_for():
+    """A test client logged in as the given user."""
+
+    def logged_in(user) -> Client:
+        client = Client(headers={"accept-language": "en"})
+        client.force_login(user)
+        return client
+
+    return logged_in
+
+
+@pytest.fixture(autouse=True)
+def private_media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Hashing is not under test here; PBKDF2's deliberate slowness would dominate the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_app():
+    """The portal's Celery app, publishing to the test broker for the whole session."""
+    from portal.celery import app
+
+    use_broker(app, broker_url_for_tests(django_settings.REDIS_URL))
+    app.conf["CELERY_WORKER_HIJACK_ROOT_LOGGER"] = False
+    yield app
+    use_broker(app, django_settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
+def broker_outage(celery_app):
+    """A context manager during which Redis is down: publishing fails fast (nothing on port 1)."""
+
+    @contextmanager
+    def outage():
+        use_broker(celery_app, UNREACHABLE_BROKER_URL)
+        try:
+            yield
+        finally:
+            use_broker(celery_app, broker_url_for_tests(django_settings.REDIS_URL))
+
+    return outage
+
+
+@pytest.fixture(scope="session")
+def celery_worker(celery_app, django_db_setup):
+    """A real worker in a thread of this process, consuming the test broker over Redis.
+
+    It shares the test database's settings, so it sees what `transactional_db` tests commit
+    (not what `db` tests leave in their never-committed transaction). Its own connection is
+    closed after every task, so flushing and finally dropping the test database never waits.
+    """
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    def close_worker_connections(**kwargs):
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    celery_app.control.purge()
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ) as worker:
+        yield worker
+    task_postrun.disconnect(close_worker_connections)
+
+
+def pytest_configure(config):
+    # WhiteNoise warns that STATIC_ROOT has not been collected; tests never serve static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

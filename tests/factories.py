@@ -1,0 +1,343 @@
+"""Factories for the people, the catalogue and the cases the tests need.
+
+Identity numbers are generated valid, with their check characters computed by the same
+functions the portal uses, so a test that wants an invalid one says so explicitly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.identity import credit_code_check_character, resident_id_check_character
+from accounts.models import Department, Membership, User
+from services.models import (
+    Application,
+    FormField,
+    Material,
+    ReviewStage,
+    ServiceItem,
+    StageDepartment,
+    Theme,
+)
+
+PASSWORD = "Qz7-lantern-harbour"
+
+# Tiny files whose magic bytes `filetype` recognises as what their names say.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# A real 1×1 transparent PNG.
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n"
+    + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+    + _png_chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00"))
+    + _png_chunk(b"IEND", b"")
+)
+TEXT_BYTES = b"This is a plain text file pretending to be a PDF.\n"
+
+_resident_sequence = itertools.count(1)
+_credit_sequence = itertools.count(1)
+
+
+def valid_resident_id(
+    birth: date = date(1990, 5, 17), region: str = "110105", serial: int | None = None
+) -> str:
+    """An 18-character resident ID number whose check character is right (GB 11643-1999)."""
+    serial = next(_resident_sequence) % 1000 if serial is None else serial
+    first_17 = f"{region}{birth:%Y%m%d}{serial:03d}"
+    return first_17 + resident_id_check_character(first_17)
+
+
+def valid_credit_code(serial: int | None = None) -> str:
+    """An 18-character unified social credit code whose check character is right (GB 32100-2015)."""
+    serial = next(_credit_sequence) if serial is None else serial
+    first_17 = f"91110108{serial:09d}"
+    return first_17 + credit_code_check_character(first_17)
+
+
+def with_wrong_check_character(code: str, alphabet: str) -> str:
+    """The same code with another check character from the same alphabet."""
+    wrong = next(c for c in alphabet if c != code[-1])
+    return code[:-1] + wrong
+
+
+def pdf_upload(name: str = "身份证复印件.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def png_upload(name: str = "photo.png", content: bytes = PNG_BYTES) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="image/png")
+
+
+# --- people and departments ----------------------------------------------------------------------
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
+    password = factory.django.Password(PASSWORD)
+    mobile = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+class CitizenFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"citizen{n}")
+    kind = User.Kind.CITIZEN
+    real_name = "张三"
+    resident_id = factory.LazyFunction(valid_resident_id)
+
+
+class EnterpriseFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"enterprise{n}")
+    kind = User.Kind.ENTERPRISE
+    real_name = "李经办"
+    enterprise_name = factory.Sequence(lambda n: f"合肥市第{n}食品有限公司")
+    credit_code = factory.LazyFunction(valid_credit_code)
+
+
+class StaffFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"officer{n}")
+    kind = User.Kind.STAFF
+    real_name = "王审批"
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"dept-{n}")
+    name = factory.Sequence(lambda n: f"第{n}审批局")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(StaffFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    role = Membership.Role.REVIEWER
+
+
+def reviewer_of(
+    department: Department, role: str = Membership.Role.REVIEWER, **user_fields
+) -> User:
+    """A civil servant who reviews for the department."""
+    return MembershipFactory(
+        department=department, role=role, user=StaffFactory(**user_fields)
+    ).user
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.Sequence(lambda n: f"主题{n}")
+
+
+class ServiceItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceItem
+
+    code = factory.Sequence(lambda n: f"item-{n}")
+    name = factory.Sequence(lambda n: f"食品经营许可{n}")
+    theme = factory.SubFactory(ThemeFactory)
+    summary = "开办食品经营场所前须取得许可。"
+    legal_basis = "《中华人民共和国食品安全法》第三十五条"
+    is_published = True
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Material
+
+    item = factory.SubFactory(ServiceItemFactory)
+    code = factory.Sequence(lambda n: f"material_{n}")
+    name = factory.Sequence(lambda n: f"申请材料{n}")
+    is_required = True
+    order = factory.Sequence(lambda n: n)
+
+
+class FormFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FormField
+
+    item = factory.SubFactory(ServiceItemFactory)
+    name = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.Sequence(lambda n: f"字段{n}")
+    kind = FormField.Kind.TEXT
+    is_required = True
+    order = factory.Sequence(lambda n: n)
+
+
+class ReviewStageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewStage
+
+    item = factory.SubFactory(ServiceItemFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda s: f"第{s.order}环节")
+
+
+class StageDepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StageDepartment
+
+    stage = factory.SubFactory(ReviewStageFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    time_limit_days = 5
+
+
+# The fields and materials every item built by `item_with_stages` asks for, unless told otherwise.
+DEFAULT_FIELDS = (
+    {"name": "business_name", "label": "经营者名称", "min_length": 2, "max_length": 40},
+    {
+        "name": "postcode",
+        "label": "邮政编码",
+        "is_required": False,
+        "pattern": r"\d{6}",
+        "pattern_message": "A postcode has exactly six digits.",
+    },
+)
+DEFAULT_MATERIALS = (
+    {"code": "id_card", "name": "身份证明"},
+    {"code": "site_photo", "name": "经营场所照片", "is_required": False},
+)
+DEFAULT_ANSWERS = {"business_name": "张三便利店", "postcode": "230001"}
+
+
+def item_with_stages(
+    stages: Sequence[Iterable[Department]],
+    *,
+    fields: Sequence[dict] = DEFAULT_FIELDS,
+    materials: Sequence[dict] = DEFAULT_MATERIALS,
+    time_limit_days: int = 5,
+    **item_fields,
+) -> ServiceItem:
+    """A published item whose review runs through `stages`, each a list of parallel departments."""
+    item = ServiceItemFactory(**item_fields)
+    for order, spec in enumerate(fields):
+        FormFieldFactory(item=item, order=order, **spec)
+    for order, spec in enumerate(materials):
+        MaterialFactory(item=item, order=order, **spec)
+    for order, departments in enumerate(stages, start=1):
+        stage = ReviewStageFactory(item=item, order=order, name=f"第{order}环节")
+        for department in departments:
+            StageDepartmentFactory(
+                stage=stage, department=department, time_limit_days=time_limit_days
+            )
+    return item
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+def draft_application(item: ServiceItem, applicant: User | None = None) -> Application:
+    from services import filing
+
+    return filing.start_draft(item, applicant or CitizenFactory())
+
+
+def sniffed(upload: SimpleUploadedFile) -> SimpleUploadedFile:
+    """An upload as the application form hands it on: its real type read from its bytes."""
+    from services.materials import sniff_material
+
+    upload.sniffed_type = sniff_material(upload)
+    return upload
+
+
+def submitted_application(
+    item: ServiceItem,
+    applicant: User | None = None,
+    *,
+    answers: dict | None = None,
+    uploads: dict | None = None,
+) -> Application:
+    """A submitted application with its answers and a PDF for every material (not yet routed).
+
+    Inside a `db` test the routing message is never sent, because the test's transaction never
+    commits; a test that wants routing calls `routed_application` or uses the Celery worker.
+    """
+    from services import filing
+
+    application = draft_application(item, applicant)
+    if uploads is None:
+        uploads = {m.code: pdf_upload(f"{m.code}.pdf") for m in item.materials.all()}
+    filing.save_draft(
+        application,
+        dict(DEFAULT_ANSWERS if answers is None else answers),
+        {code: sniffed(upload) for code, upload in uploads.items()},
+        application.applicant,
+    )
+    return filing.submit(application, application.applicant)
+
+
+def routed_application(item: ServiceItem, applicant: User | None = None, **kwargs) -> Application:
+    """A submitted application routed to its first stage by the routing function itself."""
+    from approvals.routing import route_application
+
+    application = submitted_application(item, applicant, **kwargs)
+    route_application(application.pk)
+    application.refresh_from_db()
+    return application
+
+
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float = 10.0, interval: float = 0.05
+) -> bool:
+    """Poll until the condition holds (e.g. the worker routed a case); False after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+# --- through the portal's pages ------------------------------------------------------------------
+
+
+def application_form_data(
+    answers: dict | None = None, *, submit: bool = False, **materials
+) -> dict:
+    """What the edit page posts: the answers, a file per material given, and the button pressed."""
+    data = dict(DEFAULT_ANSWERS if answers is None else answers)
+    data.update({f"material__{code}": upload for code, upload in materials.items()})
+    data["submit" if submit else "save"] = ""
+    return data
+
+
+def apply_through_the_portal(client, item: ServiceItem, answers: dict | None = None) -> Application:
+    """Start a draft from the guide and submit it with its materials, as the applicant does."""
+    from django.urls import reverse
+
+    started = client.post(reverse("services:start", args=[item.code]))
+    assert started.status_code == 302, started
+    application_id = int(started["Location"].rstrip("/").split("/")[-2])
+    uploads = {m.code: pdf_upload(f"{m.code}.pdf") for m in item.materials.all()}
+    submitted = client.post(
+        reverse("services:edit", args=[application_id]),
+        application_form_data(answers, submit=True, **uploads),
+    )
+    assert submitted.status_code == 302, submitted.context and submitted.context["form"].errors
+    return Application.objects.get(pk=application_id)
