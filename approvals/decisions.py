@@ -115,6 +115,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             actor=reviewer,
             department=task.department,
             note=opinion,
+            clock_stopped_at=task.clock_stopped_at,
         )
     else:  # Another department asked first; this request joins it.
         record_event(
@@ -138,6 +139,10 @@ def resume_after_supplement(application: Application) -> list[ReviewTask]:
         task.due_at = resumed_deadline(task.due_at, task.clock_stopped_at or now, now)
         task.state, task.clock_stopped_at = State.PENDING, None
     ReviewTask.objects.bulk_update(tasks, ["due_at", "state", "clock_stopped_at"])
+    if application.clock_stopped_at and application.due_at:
+        application.due_at = resumed_deadline(application.due_at, application.clock_stopped_at, now)
+        application.clock_stopped_at = None
+        application.save(update_fields=["due_at", "clock_stopped_at"])
     return tasks
 
 

@@ -31,7 +31,11 @@ def task_for_reviewer(user, task_id: int) -> ReviewTask:
     """A task of one of the reviewer's departments, or 404 for anyone else."""
     return get_object_or_404(
         ReviewTask.objects.filter(department__in=departments_of(user)).select_related(
-            "application__item", "application__item_version", "application__applicant", "department"
+            "application__item",
+            "application__item_version",
+            "application__applicant",
+            "department",
+            "decided_by",
         ),
         pk=task_id,
     )
@@ -49,7 +53,14 @@ def application_progress(application: Application) -> list[dict]:
             {"department": d, "task": tasks.get((stage["order"], d["id"]))}
             for d in stage["departments"]
         ]
-        stages.append({"order": stage["order"], "name": stage["name"], "departments": rows})
+        stages.append(
+            {
+                "order": stage["order"],
+                "name": stage["name"],
+                "name_en": stage.get("name_en", ""),
+                "departments": rows,
+            }
+        )
     return stages
 
 

@@ -99,11 +99,19 @@ def task_detail(request, task_id: int):
                 (spec["label"], application.answers.get(spec["name"]))
                 for spec in application.definition["fields"]
             ],
-            "attachments": application.attachments.filter(is_current=True),
+            "attachments": attachments_with_material_names(application),
             "stages": application_progress(application),
             "events": application.events.select_related("department"),
         },
     )
+
+
+def attachments_with_material_names(application) -> list:
+    names = {m["code"]: m["name"] for m in application.definition["materials"]}
+    attachments = list(application.attachments.filter(is_current=True))
+    for attachment in attachments:
+        attachment.material_name = names.get(attachment.material_code, attachment.material_code)
+    return attachments
 
 
 @staff_required

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
@@ -89,3 +90,9 @@ class DecisionRecord(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("disclosure:decision", args=[self.tracking_number])
+
+    @property
+    def display_item_name(self) -> str:
+        if (get_language() or "").startswith("en") and self.item_name_en:
+            return self.item_name_en
+        return self.item_name

@@ -41,7 +41,7 @@ DEPARTMENTS = [
 ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
 
 # code, name, name_en, theme, audience, summary, basis, conditions, process, fee, statutory, promised,
-# max extension, fields, materials, stages[(name, [(department, days)])]
+# max extension, fields, materials, stages[(name, name_en, [(department, days)])]
 ITEMS = [
     {
         "code": "business-startup",
@@ -74,6 +74,7 @@ ITEMS = [
         "stages": [
             (
                 "并联审查",
+                "Parallel review",
                 [("market", 3), ("tax", 3), ("police", 3), ("hrss", 3)],
             )
         ],
@@ -101,7 +102,7 @@ ITEMS = [
             ("layout", "经营场所平面布局图", "标明设备设施位置。", True, True),
             ("safety-rules", "食品安全管理制度", "", True, False),
         ],
-        "stages": [("审查", [("market", 5)])],
+        "stages": [("审查", "Review", [("market", 5)])],
     },
     {
         "code": "construction-planning-permit",
@@ -133,8 +134,8 @@ ITEMS = [
             ("design-plan", "建设工程设计方案", "总平面图及建筑单体方案。", True, False),
         ],
         "stages": [
-            ("规划审查", [("planning", 8)]),
-            ("专项审查", [("housing", 5), ("fire", 5)]),
+            ("规划审查", "Planning review", [("planning", 8)]),
+            ("专项审查", "Construction and fire review", [("housing", 5), ("fire", 5)]),
         ],
     },
     {
@@ -167,7 +168,7 @@ ITEMS = [
             ("residence-proof", "居住证明", "房屋租赁合同或产权证明。", True, False),
             ("photo", "本人近期证件照", "白底，JPEG 或 PNG。", True, False),
         ],
-        "stages": [("审核", [("police", 10)])],
+        "stages": [("审核", "Review", [("police", 10)])],
     },
     {
         "code": "school-enrolment",
@@ -190,7 +191,7 @@ ITEMS = [
         "materials": [
             ("household-register", "户口簿或居住证", "", True, False),
         ],
-        "stages": [("学区审核", [("education", 10)])],
+        "stages": [("学区审核", "School district review", [("education", 10)])],
     },
     {
         "code": "medical-insurance-transfer",
@@ -210,7 +211,7 @@ ITEMS = [
             ("insured_since", "参保起始日期", "date", True, {}),
         ],
         "materials": [ID_MATERIAL + (True, False)],
-        "stages": [("核对", [("hrss", 5), ("health", 5)])],
+        "stages": [("核对", "Record check", [("hrss", 5), ("health", 5)])],
     },
     {
         "code": "information-disclosure-request",
@@ -237,7 +238,7 @@ ITEMS = [
             ("delivery", "获取方式", "choice", True, {"choices": "电子邮件\n邮寄\n当面领取"}),
         ],
         "materials": [],
-        "stages": [("答复", [("general-office", 20)])],
+        "stages": [("答复", "Reply", [("general-office", 20)])],
     },
 ]
 
@@ -307,9 +308,9 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
         )
         if has_sample and not material.sample:
             material.sample.save(f"{item.code}-{code}-sample.pdf", ContentFile(SAMPLE_PDF))
-    for order, (name, members) in enumerate(spec["stages"], start=1):
+    for order, (name, name_en, members) in enumerate(spec["stages"], start=1):
         stage, _ = ReviewStage.objects.update_or_create(
-            item=item, order=order, defaults={"name": name}
+            item=item, order=order, defaults={"name": name, "name_en": name_en}
         )
         for department_code, days in members:
             StageDepartment.objects.update_or_create(

@@ -105,6 +105,7 @@ def item_definition(item: ServiceItem) -> dict:
             {
                 "order": s.order,
                 "name": s.name,
+                "name_en": s.name_en,
                 "departments": [
                     {
                         "id": sd.department_id,

@@ -184,6 +184,7 @@ class ReviewStage(models.Model):
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="stages")
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("review stage")
@@ -292,6 +293,7 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     routed_at = models.DateTimeField(_("routed"), null=True, blank=True)
     due_at = models.DateTimeField(_("overall due date"), null=True, blank=True)
+    clock_stopped_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reason = models.TextField(_("reasons of the decision"), blank=True)
 
