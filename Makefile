@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test lint format messages clean
+.PHONY: venv run test bench lint format messages clean
 
 # The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -25,6 +25,10 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m portal.launcher test $(ARGS)
+
+# Prints figures and writes bench/results/; make bench ARGS="--quick" for a smoke run.
+bench: $(VENV)/.installed
+	$(PY) -m portal.launcher bench $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

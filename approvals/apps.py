@@ -7,4 +7,12 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Virtual government")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from . import receivers  # noqa: F401  (connects to filing's signals)
+        from .calendar import forget_cached_calendar
+        from .models import CalendarDay
+
+        # An administrator's edit counts at once in this process (others within a minute).
+        post_save.connect(forget_cached_calendar, sender=CalendarDay)
+        post_delete.connect(forget_cached_calendar, sender=CalendarDay)

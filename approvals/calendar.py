@@ -74,8 +74,15 @@ def forget_cached_calendar(**kwargs) -> None:
     _cached = None
 
 
+def official_date(moment: datetime) -> date:
+    """The moment's date in the portal's time zone (settings.TIME_ZONE), whoever is asking."""
+    return timezone.localdate(moment, timezone.get_default_timezone())
+
+
 def end_of_office_hours(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, END_OF_OFFICE_HOURS))
+    return timezone.make_aware(
+        datetime.combine(day, END_OF_OFFICE_HOURS), timezone.get_default_timezone()
+    )
 
 
 def add_working_days(
@@ -83,7 +90,7 @@ def add_working_days(
 ) -> datetime:
     """The end of office hours on the `working_days`-th working day after the moment's day."""
     calendar = calendar or current_calendar()
-    return end_of_office_hours(calendar.shift(timezone.localdate(moment), working_days))
+    return end_of_office_hours(calendar.shift(official_date(moment), working_days))
 
 
 def working_days_between(
@@ -91,7 +98,7 @@ def working_days_between(
 ) -> int:
     """Working days from the day after `start` up to and including the day of `end`."""
     calendar = calendar or current_calendar()
-    return calendar.count(timezone.localdate(start), timezone.localdate(end))
+    return calendar.count(official_date(start), official_date(end))
 
 
 SUBSTITUTED_FROM = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")

@@ -1,39 +1,51 @@
-"""Every deadline of the virtual government is computed here, and only here.
-
-Deadlines count calendar days for now; the working-day calendar replaces the arithmetic in
-this one module without touching its callers.
-"""
+"""Every deadline of the virtual government is computed here, on the working-day calendar."""
 
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-# A deadline falls at the end of office hours of its last day.
-END_OF_OFFICE_HOURS = time(17, 30)
-# Tasks this close to their deadline are shown amber in the staff queue.
-AMBER_WITHIN = timedelta(days=2)
+from .calendar import add_working_days, current_calendar, official_date, working_days_between
 
 
-def deadline_after(start: datetime, days: int) -> datetime:
-    last_day = timezone.localtime(start).date() + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(last_day, END_OF_OFFICE_HOURS))
+def deadline_after(start: datetime, working_days: int) -> datetime:
+    return add_working_days(start, working_days)
+
+
+def reminder_time(due_at: datetime, reminder_days: int) -> datetime:
+    """The start of the day `reminder_days` working days before the deadline's day."""
+    day = current_calendar().shift(official_date(due_at), -reminder_days)
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 def resumed_deadline(due_at: datetime, stopped_at: datetime, resumed_at: datetime) -> datetime:
-    """A clock stop does not count: the deadline moves by the time the clock stood still."""
-    return due_at + max(resumed_at - stopped_at, timedelta(0))
+    """A clock stop does not count: the deadline moves by the working days it stood still."""
+    return add_working_days(due_at, max(working_days_between(stopped_at, resumed_at), 0))
 
 
-def remaining_days(due_at: datetime, now: datetime | None = None) -> int:
+def remaining_working_days(due_at: datetime, now: datetime | None = None) -> int:
+    """Working days left before the deadline; zero on its last day, negative once past it."""
     now = now or timezone.now()
-    return (timezone.localtime(due_at).date() - timezone.localtime(now).date()).days
+    if due_at < now and official_date(due_at) == official_date(now):
+        return -1
+    return working_days_between(now, due_at)
 
 
-def deadline_colour(due_at: datetime, now: datetime | None = None) -> str:
-    """Green, amber or red, as the staff queue shows a deadline."""
+def overall_limit_days(definition: dict) -> int:
+    """Art. 42: the promised limit if published, 45 days for joint handling, else statutory."""
+    limits = definition["item"]
+    if limits.get("promised_limit_days"):
+        return limits["promised_limit_days"]
+    departments = {d["id"] for stage in definition["stages"] for d in stage["departments"]}
+    if len(departments) > 1:
+        return limits.get("joint_limit_days", 45)
+    return limits["statutory_limit_days"]
+
+
+def deadline_colour(due_at: datetime, remind_at: datetime | None = None, now=None) -> str:
+    """Green, amber (reminder period) or red (overdue), as the staff queue shows a deadline."""
     now = now or timezone.now()
     if due_at < now:
         return "red"
-    if due_at - now <= AMBER_WITHIN:
+    if (remind_at or due_at - timedelta(days=2)) <= now:
         return "amber"
     return "green"

@@ -8,15 +8,17 @@ the last two departments of a stage cannot both miss that the stage is complete.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership
-from services.lifecycle import change_status, record_event
+from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
-from .deadlines import resumed_deadline
-from .models import ReviewTask
-from .routing import next_stage_order, open_stage, record_stage_opened
+from .clocks import end_clock_stop, start_clock_stop
+from .locking import lock_task
+from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
+from .permissions import can_review
+from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
 
 Status = Application.Status
@@ -35,23 +37,11 @@ class AlreadyDecided(ValidationError):
     pass
 
 
-def can_review(user, task: ReviewTask) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_active
-        and Membership.objects.filter(
-            user=user,
-            department_id=task.department_id,
-            role__in=[Membership.Role.REVIEWER, Membership.Role.HEAD],
-        ).exists()
-    )
-
-
-def _lock(task_id: int) -> tuple[Application, ReviewTask]:
-    application_id = ReviewTask.objects.values_list("application_id", flat=True).get(pk=task_id)
-    application = Application.objects.select_for_update().get(pk=application_id)
-    task = ReviewTask.objects.select_for_update().select_related("department").get(pk=task_id)
-    return application, task
+def _reasons_required(outcome: str, opinion: str) -> None:
+    if outcome == Outcome.REJECT and not opinion:
+        raise ValidationError({"opinion": _("Give your reasons: the applicant reads them.")})
+    if outcome == Outcome.REQUEST_SUPPLEMENT and not opinion:
+        raise ValidationError({"opinion": _("List every missing or defective material at once.")})
 
 
 @transaction.atomic
@@ -60,54 +50,48 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     if outcome not in Outcome.ALL:
         raise ValidationError(_("Choose approve, reject or request supplements."))
     opinion = opinion.strip()
-    if outcome != Outcome.APPROVE and not opinion:
-        raise ValidationError(
-            {"opinion": _("Give your reasons: the applicant reads them.")}
-            if outcome == Outcome.REJECT
-            else {"opinion": _("List every missing or defective material at once.")}
-        )
-    application, task = _lock(task_id)
+    _reasons_required(outcome, opinion)
+    application, task = lock_task(task_id)
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
     if outcome == Outcome.REQUEST_SUPPLEMENT:
-        if task.state != State.PENDING:
-            raise AlreadyDecided(
-                _("This task has already been decided or is waiting for supplements.")
-            )
         _request_supplement(application, task, reviewer, opinion)
         return task
-    if task.state not in ReviewTask.OPEN_STATES:
+    if not task.is_open:
         raise AlreadyDecided(_("This task has already been decided."))
     now = timezone.now()
-    task.state = State.APPROVED if outcome == Outcome.APPROVE else State.REJECTED
-    task.opinion, task.decided_by, task.decided_at, task.clock_stopped_at = (
-        opinion,
-        reviewer,
-        now,
-        None,
-    )
-    task.save(update_fields=["state", "opinion", "decided_by", "decided_at", "clock_stopped_at"])
-    record_event(
-        application,
-        Event.APPROVED_BY_DEPARTMENT
-        if outcome == Outcome.APPROVE
-        else Event.REJECTED_BY_DEPARTMENT,
-        actor=reviewer,
-        department=task.department,
-        note=opinion,
-    )
-    join_stage(application)
+    if task.clock_stopped_at:
+        end_clock_stop(application, task, now)
+    approved = outcome == Outcome.APPROVE
+    task.state = State.APPROVED if approved else State.REJECTED
+    task.opinion, task.decided_by, task.decided_at = opinion, reviewer, now
+    task.save(update_fields=["state", "opinion", "decided_by", "decided_at"])
+    if not task.is_acceptance:
+        record_event(
+            application,
+            Event.APPROVED_BY_DEPARTMENT if approved else Event.REJECTED_BY_DEPARTMENT,
+            actor=reviewer,
+            department=task.department,
+            note=opinion,
+        )
+    join_stage(application, actor=reviewer)
     return task
 
 
-def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str) -> None:
-    task.state, task.opinion, task.clock_stopped_at = (
-        State.SUPPLEMENT_REQUESTED,
-        opinion,
-        timezone.now(),
-    )
-    task.save(update_fields=["state", "opinion", "clock_stopped_at"])
-    if application.status == Status.IN_REVIEW:
+def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
+    if task.state != State.PENDING:
+        raise AlreadyDecided(_("This task has already been decided or is waiting for supplements."))
+    if task.is_acceptance and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists():
+        # Art. 32 (一次性告知): everything missing is listed in one notice, never a second.
+        raise ValidationError(
+            {"opinion": _("The acceptance notice has been sent once; a second is not allowed.")}
+        )
+    if task.clock_stopped_at:
+        raise ValidationError(_("Resume the clock before requesting supplements."))
+    task.state, task.opinion = State.SUPPLEMENT_REQUESTED, opinion
+    task.save(update_fields=["state", "opinion"])
+    start_clock_stop(application, task, ClockStop.Reason.SUPPLEMENT, reviewer, opinion)
+    if application.status != Status.SUPPLEMENT_REQUESTED:
         change_status(
             application,
             Status.SUPPLEMENT_REQUESTED,
@@ -115,7 +99,6 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             actor=reviewer,
             department=task.department,
             note=opinion,
-            clock_stopped_at=task.clock_stopped_at,
         )
     else:  # Another department asked first; this request joins it.
         record_event(
@@ -136,17 +119,31 @@ def resume_after_supplement(application: Application) -> list[ReviewTask]:
         )
     )
     for task in tasks:
-        task.due_at = resumed_deadline(task.due_at, task.clock_stopped_at or now, now)
-        task.state, task.clock_stopped_at = State.PENDING, None
-    ReviewTask.objects.bulk_update(tasks, ["due_at", "state", "clock_stopped_at"])
-    if application.clock_stopped_at and application.due_at:
-        application.due_at = resumed_deadline(application.due_at, application.clock_stopped_at, now)
-        application.clock_stopped_at = None
-        application.save(update_fields=["due_at", "clock_stopped_at"])
+        task.state = State.PENDING
+        task.save(update_fields=["state"])
+        end_clock_stop(application, task, now)
     return tasks
 
 
-def join_stage(application: Application) -> None:
+def deem_approved(application: Application, task: ReviewTask, now) -> None:
+    """Silence past the deadline means consent (缺席默认制); recorded as such for everyone."""
+    # Stored in the portal's official language, like every opinion a reviewer writes.
+    with official_language():
+        deadline = date_format(timezone.localtime(task.due_at), "DATETIME_FORMAT")
+        task.opinion = _("Deemed approved — no response by %(deadline)s") % {"deadline": deadline}
+    task.state, task.decided_at = State.DEEMED_APPROVED, now
+    task.save(update_fields=["state", "decided_at", "opinion"])
+    if not task.is_acceptance:
+        record_event(
+            application,
+            Event.DEEMED_APPROVED_BY_DEPARTMENT,
+            department=task.department,
+            note=task.opinion,
+        )
+    join_stage(application)
+
+
+def join_stage(application: Application, actor=None) -> None:
     """Advance the case once every department of its current stage has an outcome."""
     stage_tasks = list(
         ReviewTask.objects.filter(
@@ -154,8 +151,10 @@ def join_stage(application: Application) -> None:
         ).select_related("department")
     )
     rejected = [t for t in stage_tasks if t.state == State.REJECTED]
-    ends_on_rejection = application.definition["item"]["rejection_ends_case"]
-    if rejected and ends_on_rejection:
+    if rejected and application.current_stage == ACCEPTANCE_STAGE:
+        _finish(application, Status.REJECTED, rejected, event=Event.NOT_ACCEPTED, actor=actor)
+        return
+    if rejected and application.definition["item"]["rejection_ends_case"]:
         ReviewTask.objects.filter(application=application, state__in=ReviewTask.OPEN_STATES).update(
             state=State.CANCELLED
         )
@@ -164,6 +163,10 @@ def join_stage(application: Application) -> None:
     if any(t.is_open for t in stage_tasks):
         return
     following = next_stage_order(application, application.current_stage)
+    if application.current_stage == ACCEPTANCE_STAGE and following is not None:
+        deemed = stage_tasks[0].state == State.DEEMED_APPROVED
+        accept_and_open_review(application, deemed=deemed, actor=actor)
+        return
     if following is not None:
         Application.objects.filter(pk=application.pk).update(current_stage=following)
         application.current_stage = following
@@ -177,14 +180,16 @@ def join_stage(application: Application) -> None:
     _finish(application, Status.REJECTED if all_rejections else Status.APPROVED, all_rejections)
 
 
-def _finish(application: Application, status: str, rejections: list[ReviewTask]) -> None:
+def _finish(application, status: str, rejections: list[ReviewTask], *, event=None, actor=None):
     reasons = "\n".join(f"{t.department.name}: {t.opinion}" for t in rejections)
     change_status(
         application,
         status,
-        event=Event.APPROVED if status == Status.APPROVED else Event.REJECTED,
+        event=event or (Event.APPROVED if status == Status.APPROVED else Event.REJECTED),
+        actor=actor,
         note=reasons,
         decided_at=timezone.now(),
         decision_reason=reasons,
+        clock_stopped_at=None,
     )
     application_decided.send(sender=Application, application=application)

@@ -5,7 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from services.models import Application
+from services.models import Application, TimeoutPolicy
+
+ACCEPTANCE_STAGE = (
+    0  # Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
+)
 
 
 class ReviewTask(models.Model):
@@ -13,11 +17,12 @@ class ReviewTask(models.Model):
         PENDING = "pending", _("Under review")
         SUPPLEMENT_REQUESTED = "supplement_requested", _("Waiting for supplements")
         APPROVED = "approved", _("Approved")
+        DEEMED_APPROVED = "deemed_approved", _("Deemed approved (no response in time)")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Closed without decision")
 
     OPEN_STATES = (State.PENDING, State.SUPPLEMENT_REQUESTED)
-    DONE_STATES = (State.APPROVED, State.REJECTED)
+    APPROVED_STATES = (State.APPROVED, State.DEEMED_APPROVED)
 
     application = models.ForeignKey(
         Application,
@@ -36,8 +41,21 @@ class ReviewTask(models.Model):
     state = models.CharField(
         _("state"), max_length=24, choices=State.choices, default=State.PENDING
     )
-    time_limit_days = models.PositiveSmallIntegerField(_("time limit (days)"))
+    time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    timeout_policy = models.CharField(
+        _("when the deadline passes"),
+        max_length=24,
+        choices=TimeoutPolicy.choices,
+        default=TimeoutPolicy.DEEMED_APPROVAL,
+    )
     due_at = models.DateTimeField(_("deadline"))
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind staff (working days before the deadline)"), default=2
+    )
+    remind_at = models.DateTimeField(_("reminder due"))
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to the head"), null=True, blank=True)
+    # Mirrors the open ClockStop so the sweeper's partial index can leave stopped tasks out.
     clock_stopped_at = models.DateTimeField(_("clock stopped"), null=True, blank=True)
     opinion = models.TextField(_("opinion"), blank=True)
     decided_by = models.ForeignKey(
@@ -67,6 +85,7 @@ class ReviewTask(models.Model):
                         "pending",
                         "supplement_requested",
                         "approved",
+                        "deemed_approved",
                         "rejected",
                         "cancelled",
                     ]
@@ -74,14 +93,34 @@ class ReviewTask(models.Model):
                 name="review_task_state_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(state__in=["approved", "rejected"])
+                condition=~models.Q(state__in=["approved", "deemed_approved", "rejected"])
                 | models.Q(decided_at__isnull=False),
                 name="decided_task_has_decision_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(timeout_policy__in=["deemed_approval", "escalation"]),
+                name="review_task_timeout_policy_valid",
             ),
         ]
         indexes = [
             models.Index(fields=["state", "due_at"], name="review_task_state_due"),
             models.Index(fields=["department", "state", "due_at"], name="review_task_queue"),
+            # The sweeper reads only the tasks whose clock runs and whose policy is not yet
+            # applied, so its cost follows the number of due tasks, not of open ones.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(
+                    state="pending", clock_stopped_at__isnull=True, escalated_at__isnull=True
+                ),
+                name="review_task_awaiting_timeout",
+            ),
+            models.Index(
+                fields=["remind_at"],
+                condition=models.Q(
+                    state="pending", clock_stopped_at__isnull=True, reminded_at__isnull=True
+                ),
+                name="review_task_awaiting_reminder",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +129,99 @@ class ReviewTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def is_acceptance(self) -> bool:
+        return self.stage_order == ACCEPTANCE_STAGE
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_open and self.clock_stopped_at is None and self.due_at < timezone.now()
+
+
+class ClockStop(models.Model):
+    """Time that does not count against a deadline (Administrative License Law Art. 45)."""
+
+    class Reason(models.TextChoices):
+        SUPPLEMENT = "supplement", _("Waiting for the applicant's supplements")
+        HEARING = "hearing", _("Hearing")
+        INSPECTION = "inspection", _("On-site inspection")
+        EXPERT_REVIEW = "expert_review", _("Expert review")
+
+    task = models.ForeignKey(ReviewTask, on_delete=models.PROTECT, related_name="clock_stops")
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    started_at = models.DateTimeField(_("since"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    stopped_working_days = models.PositiveSmallIntegerField(_("working days stopped"), null=True)
+
+    class Meta:
+        verbose_name = _("clock stop")
+        verbose_name_plural = _("clock stops")
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_running_clock_stop_per_task",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    reason__in=["supplement", "hearing", "inspection", "expert_review"]
+                ),
+                name="clock_stop_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.get_reason_display()}"
+
+
+class Extension(models.Model):
+    """One extension per task (Administrative License Law Art. 42), approved by the head."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting the head's approval")
+        APPROVED = "approved", _("Extension granted")
+        REFUSED = "refused", _("Extension refused")
+
+    # One-to-one: a task is extended at most once, whatever the outcome of the request.
+    task = models.OneToOneField(ReviewTask, on_delete=models.PROTECT, related_name="extension")
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("head's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_days__gte=1), name="extension_at_least_one_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["requested", "approved", "refused"]),
+                name="extension_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} · +{self.working_days}"
 
 
 class CalendarDay(models.Model):

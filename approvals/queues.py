@@ -4,13 +4,15 @@ Each function fetches its related rows in one place, so a page's query count doe
 with the number of rows it shows.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.permissions import departments_of
 from services.models import Application, ApplicationEvent
 
-from .models import ReviewTask
+from .models import ACCEPTANCE_STAGE, Extension, ReviewTask
 
 
 def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[ReviewTask]:
@@ -24,7 +26,8 @@ def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[Rev
         tasks = tasks.filter(state=state)
     if item_code:
         tasks = tasks.filter(application__item__code=item_code)
-    return tasks.order_by("due_at", "id")
+    # Tasks whose clock runs come first: a stopped one waits on someone else, not on us.
+    return tasks.order_by(F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
 
 
 def task_for_reviewer(user, task_id: int) -> ReviewTask:
@@ -45,10 +48,19 @@ def application_progress(application: Application) -> list[dict]:
     """The stages of a case as the applicant sees them: each department's state and opinion."""
     tasks = {
         (t.stage_order, t.department_id): t
-        for t in ReviewTask.objects.filter(application=application).select_related("department")
+        for t in ReviewTask.objects.filter(application=application)
+        .select_related("department", "extension")
+        .prefetch_related("clock_stops")
+    }
+    definition = application.definition
+    acceptance = {
+        "order": ACCEPTANCE_STAGE,
+        "name": "受理",
+        "name_en": "Acceptance",
+        "departments": [definition["acceptance"]] if definition.get("acceptance") else [],
     }
     stages = []
-    for stage in application.definition["stages"]:
+    for stage in [acceptance, *definition["stages"]]:
         rows = [
             {"department": d, "task": tasks.get((stage["order"], d["id"]))}
             for d in stage["departments"]
@@ -72,4 +84,34 @@ def application_for_status_page(applicant, pk: int) -> Application:
         ),
         pk=pk,
         applicant=applicant,
+    )
+
+
+def head_departments(user):
+    return departments_of(user).filter(
+        memberships__user=user, memberships__role=Membership.Role.HEAD
+    )
+
+
+def overdue_tasks_for_head(user) -> QuerySet[ReviewTask]:
+    """Open tasks of the head's departments past their deadline, escalated ones included."""
+    return (
+        ReviewTask.objects.filter(
+            department__in=head_departments(user),
+            state__in=ReviewTask.OPEN_STATES,
+            clock_stopped_at__isnull=True,
+            due_at__lt=timezone.now(),
+        )
+        .select_related("application__item", "department")
+        .order_by("due_at")
+    )
+
+
+def extension_requests_for_head(user) -> QuerySet[Extension]:
+    return (
+        Extension.objects.filter(
+            task__department__in=head_departments(user), state=Extension.State.REQUESTED
+        )
+        .select_related("task__application__item", "task__department", "requested_by")
+        .order_by("requested_at")
     )

@@ -1,4 +1,8 @@
-"""Routing: an application becomes review tasks, one per department of a stage, all at once."""
+"""Routing: an application becomes review tasks, one per department of a stage, all at once.
+
+Stage 0 is acceptance (受理) by the service centre; once accepted, the review stages of the
+item's definition follow in order, the departments of each stage in parallel.
+"""
 
 import logging
 
@@ -8,37 +12,49 @@ from django.utils import timezone
 from services.lifecycle import change_status, record_event
 from services.models import Application, ApplicationEvent
 
-from .deadlines import deadline_after
-from .models import ReviewTask
+from .deadlines import deadline_after, overall_limit_days, reminder_time
+from .models import ACCEPTANCE_STAGE, ReviewTask
 
 logger = logging.getLogger(__name__)
 Status = Application.Status
 Event = ApplicationEvent.Kind
 
 
-def stage_definition(application: Application, order: int) -> dict | None:
-    return next((s for s in application.definition["stages"] if s["order"] == order), None)
+def stage_definition(application: Application, order: int) -> dict:
+    definition = application.definition
+    if order == ACCEPTANCE_STAGE:
+        return {
+            "order": ACCEPTANCE_STAGE,
+            "name": "受理",
+            "departments": [definition["acceptance"]],
+        }
+    return next(s for s in definition["stages"] if s["order"] == order)
 
 
-def next_stage_order(application: Application, after: int | None) -> int | None:
+def next_stage_order(application: Application, after: int) -> int | None:
     orders = sorted(s["order"] for s in application.definition["stages"])
-    return next((o for o in orders if after is None or o > after), None)
+    return next((o for o in orders if o > after), None)
 
 
 def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     """Create the stage's tasks in parallel; existing ones are left alone (unique constraint)."""
     stage = stage_definition(application, order)
-    tasks = [
-        ReviewTask(
-            application=application,
-            stage_order=order,
-            stage_name=stage["name"],
-            department_id=department["id"],
-            time_limit_days=department["time_limit_days"],
-            due_at=deadline_after(now, department["time_limit_days"]),
+    tasks = []
+    for department in stage["departments"]:
+        due_at = deadline_after(now, department["time_limit_days"])
+        tasks.append(
+            ReviewTask(
+                application=application,
+                stage_order=order,
+                stage_name=stage["name"],
+                department_id=department["id"],
+                time_limit_days=department["time_limit_days"],
+                timeout_policy=department["timeout_policy"],
+                due_at=due_at,
+                reminder_days=department["reminder_days"],
+                remind_at=reminder_time(due_at, department["reminder_days"]),
+            )
         )
-        for department in stage["departments"]
-    ]
     ReviewTask.objects.bulk_create(tasks, ignore_conflicts=True)
     return list(
         ReviewTask.objects.filter(application=application, stage_order=order).select_related(
@@ -47,37 +63,47 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     )
 
 
-def overall_due_date(application: Application):
-    limits = application.definition["item"]
-    return deadline_after(
-        application.submitted_at, limits["promised_limit_days"] or limits["statutory_limit_days"]
-    )
-
-
 @transaction.atomic
 def route_application(application_id: int) -> list[ReviewTask]:
-    """Send a submitted application to the departments of its first stage. Safe to run twice."""
+    """Send a submitted application to acceptance (受理). Safe to run twice."""
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("item_version")
         .get(pk=application_id)
     )
-    if application.status != Status.SUBMITTED:
+    if application.status != Status.SUBMITTED or application.routed_at:
         return []
     now = timezone.now()
-    first = next_stage_order(application, None)
-    tasks = open_stage(application, first, now)
+    tasks = open_stage(application, ACCEPTANCE_STAGE, now)
+    Application.objects.filter(pk=application.pk).update(
+        routed_at=now, current_stage=ACCEPTANCE_STAGE
+    )
+    application.routed_at, application.current_stage = now, ACCEPTANCE_STAGE
+    record_event(application, Event.ROUTED, department=tasks[0].department)
+    logger.info("Routed %s to acceptance", application.tracking_number)
+    return tasks
+
+
+def accept_and_open_review(application: Application, *, deemed: bool, actor=None) -> None:
+    """Acceptance done: the overall limit starts and the first review stage opens.
+
+    Art. 32: an application not answered within the acceptance limit counts as accepted
+    from the day it was received, so the overall limit then runs from submission.
+    """
+    now = timezone.now()
+    accepted_at = application.submitted_at if deemed else now
+    first = next_stage_order(application, ACCEPTANCE_STAGE)
     change_status(
         application,
         Status.IN_REVIEW,
-        event=Event.ROUTED,
-        note=", ".join(task.department.name for task in tasks),
-        routed_at=now,
+        event=Event.DEEMED_ACCEPTED if deemed else Event.ACCEPTED,
+        actor=actor,
+        department=application.review_tasks.get(stage_order=ACCEPTANCE_STAGE).department,
+        accepted_at=accepted_at,
         current_stage=first,
-        due_at=overall_due_date(application),
+        due_at=deadline_after(accepted_at, overall_limit_days(application.definition)),
     )
-    logger.info("Routed %s to %d departments", application.tracking_number, len(tasks))
-    return tasks
+    record_stage_opened(application, open_stage(application, first, now))
 
 
 def unrouted_application_ids(older_than, limit: int = 500) -> list[int]:
@@ -95,5 +121,5 @@ def record_stage_opened(application: Application, tasks: list[ReviewTask]) -> No
     record_event(
         application,
         Event.STAGE_OPENED,
-        note=f"{tasks[0].stage_name}: " + ", ".join(t.department.name for t in tasks),
+        note=f"{tasks[0].stage_name}：" + "、".join(t.department.name for t in tasks),
     )

@@ -7,7 +7,10 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from .calendar import seed_china_calendar
+from .notifications import email_escalations, email_reminders
 from .routing import route_application, unrouted_application_ids
+from .timeouts import claim_due_reminders, sweep_overdue_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +31,28 @@ def route_unrouted_applications() -> int:
             # One broken case (a misconfigured item, say) must not hold up all the others.
             logger.exception("Could not route application %s", application_id)
     return len(ids)
+
+
+@shared_task
+def sweep_deadlines() -> dict:
+    """Every minute: deemed approvals and escalations past their deadline, then reminders."""
+    result = sweep_overdue_tasks()
+    reminded = claim_due_reminders()
+    try:
+        email_escalations(result.escalated)
+        email_reminders(reminded)
+    except OSError:
+        # The sweep itself is committed; the queue still shows amber and red without the mail.
+        logger.exception("Could not send deadline e-mails")
+    return {
+        "deemed_approved": len(result.deemed_approved),
+        "escalated": len(result.escalated),
+        "reminded": len(reminded),
+    }
+
+
+@shared_task
+def seed_calendar() -> int:
+    """Keep the holiday calendar one year ahead; administrators' corrections are kept."""
+    year = timezone.localdate().year
+    return seed_china_calendar([year, year + 1])

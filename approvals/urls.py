@@ -5,7 +5,11 @@ from . import views
 app_name = "approvals"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("head/", views.head_overview, name="head"),
+    path("extensions/<int:extension_id>/decide/", views.decide_extension, name="decide_extension"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/clock/", views.task_clock, name="clock"),
+    path("tasks/<int:task_id>/extension/", views.task_extension, name="extension"),
     path(
         "tasks/<int:task_id>/files/<int:attachment_id>/", views.task_attachment, name="attachment"
     ),

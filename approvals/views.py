@@ -6,15 +6,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import departments_of, is_civil_servant
 from services.materials import attachment_response
 
-from . import decisions
-from .forms import DecisionForm
-from .models import ReviewTask
-from .queues import application_for_status_page, application_progress, queue_for, task_for_reviewer
+from . import clocks, decisions
+from .forms import (
+    ClockStopForm,
+    DecisionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    add_validation_error,
+)
+from .models import ClockStop, Extension, ReviewTask
+from .queues import (
+    application_for_status_page,
+    application_progress,
+    extension_requests_for_head,
+    overdue_tasks_for_head,
+    queue_for,
+    task_for_reviewer,
+)
 
 
 @login_required
@@ -75,11 +88,7 @@ def task_detail(request, task_id: int):
             messages.error(request, " ".join(error.messages))
             return redirect("approvals:task", task.pk)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field, errors)
-            else:
-                form.add_error(None, error)
+            add_validation_error(form, error)
         else:
             messages.success(
                 request,
@@ -87,6 +96,10 @@ def task_detail(request, task_id: int):
                 % {"number": task.application.tracking_number},
             )
             return redirect("approvals:queue")
+    return render_task(request, task, decision_form=form)
+
+
+def render_task(request, task, **forms):
     application = task.application
     return render(
         request,
@@ -94,7 +107,13 @@ def task_detail(request, task_id: int):
         {
             "task": task,
             "application": application,
-            "form": form,
+            "form": forms.get("decision_form") or DecisionForm(),
+            "clock_form": forms.get("clock_form") or ClockStopForm(),
+            "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
+            "clock_stops": task.clock_stops.all(),
+            "extension": Extension.objects.filter(task=task).first(),
+            "acceptance_notice_sent": task.is_acceptance
+            and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists(),
             "answers": [
                 (spec["label"], application.answers.get(spec["name"]))
                 for spec in application.definition["fields"]
@@ -112,6 +131,74 @@ def attachments_with_material_names(application) -> list:
     for attachment in attachments:
         attachment.material_name = names.get(attachment.material_code, attachment.material_code)
     return attachments
+
+
+@staff_required
+@require_POST
+def task_clock(request, task_id: int):
+    """Stop the clock for a hearing, an inspection or an expert review, or resume it."""
+    task = task_for_reviewer(request.user, task_id)
+    form = ClockStopForm(request.POST)
+    try:
+        if request.POST.get("action") == "resume":
+            clocks.resume_clock(task.pk, request.user)
+            messages.success(request, _("The clock runs again; the deadline has moved."))
+        elif form.is_valid():
+            clocks.stop_clock(task.pk, request.user, **form.cleaned_data)
+            messages.success(request, _("The clock is stopped; the applicant sees why."))
+        else:
+            return render_task(request, task, clock_form=form)
+    except ValidationError as error:
+        add_validation_error(form, error)
+        return render_task(request, task, clock_form=form)
+    return redirect("approvals:task", task.pk)
+
+
+@staff_required
+@require_POST
+def task_extension(request, task_id: int):
+    task = task_for_reviewer(request.user, task_id)
+    form = ExtensionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            clocks.request_extension(task.pk, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, _("The extension request has gone to the department head."))
+            return redirect("approvals:task", task.pk)
+    return render_task(request, task, extension_form=form)
+
+
+@staff_required
+def head_overview(request):
+    """The head's desk: overdue tasks of the department and extension requests to decide."""
+    return render(
+        request,
+        "approvals/head.html",
+        {
+            "overdue": overdue_tasks_for_head(request.user),
+            "extension_requests": extension_requests_for_head(request.user),
+            "decision_form": ExtensionDecisionForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def decide_extension(request, extension_id: int):
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or refuse."))
+        return redirect("approvals:head")
+    extension = get_object_or_404(extension_requests_for_head(request.user), pk=extension_id)
+    try:
+        clocks.decide_extension(extension.pk, request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("approvals:head")
 
 
 @staff_required

@@ -71,6 +71,9 @@ class DecisionRecord(models.Model):
     applicant_display = models.CharField(_("applicant"), max_length=200)
     outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices)
     departments = models.CharField(_("deciding departments"), max_length=500)
+    deemed_approved_by = models.CharField(
+        _("deemed approved (no response in time)"), max_length=500, blank=True
+    )
     decided_at = models.DateTimeField(_("decided"), db_index=True)
     published_at = models.DateTimeField(_("published"), auto_now_add=True)
 

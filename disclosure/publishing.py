@@ -15,11 +15,15 @@ def publish_decision(application: Application) -> DecisionRecord:
         if not applicant.is_natural_person
         else mask_person_name(applicant.real_name)
     )
-    departments = list(
-        application.review_tasks.filter(state__in=["approved", "rejected"])
+    decided = list(
+        application.review_tasks.filter(
+            stage_order__gt=0, state__in=["approved", "deemed_approved", "rejected"]
+        )
         .order_by("stage_order", "department__code")
-        .values_list("department__name", flat=True)
+        .values_list("department__name", "state")
     )
+    departments = [name for name, _state in decided]
+    silent = [name for name, state in decided if state == "deemed_approved"]
     item = application.definition["item"]
     record, created = DecisionRecord.objects.get_or_create(
         application=application,
@@ -31,6 +35,7 @@ def publish_decision(application: Application) -> DecisionRecord:
             "applicant_display": name,
             "outcome": application.status,
             "departments": "、".join(dict.fromkeys(departments)),
+            "deemed_approved_by": "、".join(dict.fromkeys(silent)),
             "decided_at": application.decided_at,
         },
     )

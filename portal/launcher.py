@@ -245,20 +245,28 @@ def cmd_run(env: dict[str, str], args: list[str]) -> int:
 
 
 def cmd_test(env: dict[str, str], args: list[str]) -> int:
-    # pytest stays in our process group: a Ctrl-C reaches it directly and it reports what ran.
+    return _run_module("pytest", env, args)
+
+
+def cmd_bench(env: dict[str, str], args: list[str]) -> int:
+    return _run_module("bench", env, args)
+
+
+def _run_module(module: str, env: dict[str, str], args: list[str]) -> int:
+    # The child stays in our process group: a Ctrl-C reaches it directly and it reports what ran.
     proc = subprocess.Popen(
-        [PYTHON, "-m", "pytest", *args], cwd=REPO, env=env, preexec_fn=_die_with_launcher
+        [PYTHON, "-m", module, *args], cwd=REPO, env=env, preexec_fn=_die_with_launcher
     )
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        # pytest got the Ctrl-C too: let it finish tearing down its test database first.
+        # The child got the Ctrl-C too: let it finish tearing down (pytest's test database).
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(STOP_TIMEOUT)
-        _stop({"pytest": proc})
+        _stop({module: proc})
         raise
     except Stop:
-        _stop({"pytest": proc})
+        _stop({module: proc})
         raise
 
 
@@ -274,7 +282,7 @@ def cmd_services(env: dict[str, str], args: list[str]) -> int:
         return 0
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "services": cmd_services}
+COMMANDS = {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "services": cmd_services}
 
 
 def main(argv: list[str]) -> int:

@@ -119,10 +119,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docs/operations.md).
+if env_bool("BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@portal.gov.cn")
 
 REDIS_URL = env("REDIS_URL")
@@ -145,6 +153,14 @@ CELERY_BEAT_SCHEDULE = {
     "route-forgotten-applications": {
         "task": "approvals.tasks.route_unrouted_applications",
         "schedule": timedelta(minutes=1),
+    },
+    "sweep-deadlines": {
+        "task": "approvals.tasks.sweep_deadlines",
+        "schedule": timedelta(minutes=1),
+    },
+    "seed-holiday-calendar": {
+        "task": "approvals.tasks.seed_calendar",
+        "schedule": timedelta(days=1),
     },
 }
 # Submitted applications not routed after this long are re-dispatched by the reconciler.

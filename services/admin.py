@@ -122,6 +122,7 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     ]
     list_filter = ["is_published", "theme", "audience"]
     search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["accepting_department"]
     actions = [publish, unpublish]
     inlines = [MaterialInline, FormFieldInline, ReviewStageInline]
     readonly_fields = ["is_published"]
@@ -138,8 +139,8 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
             _("Time limits"),
             {
                 "fields": [
-                    "statutory_limit_days",
-                    "promised_limit_days",
+                    ("accepting_department", "acceptance_limit_days"),
+                    ("statutory_limit_days", "promised_limit_days", "joint_limit_days"),
                     "max_extension_days",
                     "rejection_ends_case",
                 ]

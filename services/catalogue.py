@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from accounts.models import Department
+
 from .models import (
     FormField,
     Material,
@@ -51,6 +53,29 @@ def item_with_guide(code: str) -> ServiceItem:
     )
 
 
+def accepting_department(item: ServiceItem) -> Department | None:
+    if item.accepting_department_id:
+        return item.accepting_department
+    return Department.objects.filter(is_service_centre=True).order_by("code").first()
+
+
+def acceptance_definition(item: ServiceItem) -> dict | None:
+    """Acceptance (受理) is the first step of every case, by the service centre by default."""
+    department = accepting_department(item)
+    if department is None:
+        return None
+    return {
+        "id": department.pk,
+        "code": department.code,
+        "name": department.name,
+        "name_en": department.name_en,
+        "time_limit_days": item.acceptance_limit_days,
+        # Art. 32: an application not answered in time counts as accepted on receipt.
+        "timeout_policy": "deemed_approval",
+        "reminder_days": 1,
+    }
+
+
 def item_definition(item: ServiceItem) -> dict:
     """Everything about an item that a case depends on, as plain data that can be frozen."""
     fields = FormField.objects.filter(item=item).order_by("order", "id")
@@ -75,8 +100,11 @@ def item_definition(item: ServiceItem) -> dict:
             "statutory_limit_days": item.statutory_limit_days,
             "promised_limit_days": item.promised_limit_days,
             "max_extension_days": item.max_extension_days,
+            "acceptance_limit_days": item.acceptance_limit_days,
+            "joint_limit_days": item.joint_limit_days,
             "rejection_ends_case": item.rejection_ends_case,
         },
+        "acceptance": acceptance_definition(item),
         "fields": [
             {
                 "name": f.name,
@@ -113,6 +141,8 @@ def item_definition(item: ServiceItem) -> dict:
                         "name": sd.department.name,
                         "name_en": sd.department.name_en,
                         "time_limit_days": sd.time_limit_days,
+                        "timeout_policy": sd.timeout_policy,
+                        "reminder_days": sd.reminder_days,
                     }
                     for sd in s.departments.all()
                 ],

@@ -82,6 +82,10 @@ def submit(application: Application, actor) -> Application:
     if missing:
         raise ValidationError(missing)
     version = freeze_definition(application.item)
+    if version.definition["acceptance"] is None:
+        raise ValidationError(
+            _("No service centre accepts this service yet. Please contact the service centre.")
+        )
     now = timezone.now()
     application.submitted_at = now
     change_status(
@@ -104,9 +108,9 @@ def provide_supplement(application: Application, actor, *, note: str = "") -> Ap
     missing = missing_requirements(application)
     if missing:
         raise ValidationError(missing)
-    change_status(
-        application, Status.IN_REVIEW, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note
-    )
+    # A supplement to the acceptance notice returns the case to acceptance, not to review.
+    back_to = Status.IN_REVIEW if application.accepted_at else Status.SUBMITTED
+    change_status(application, back_to, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note)
     supplement_provided.send(sender=Application, application=application, actor=actor)
     return application
 

@@ -1,7 +1,8 @@
 """The application's states, their allowed transitions, and the timeline every change writes."""
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Application, ApplicationEvent
@@ -10,7 +11,13 @@ Status = Application.Status
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
-    Status.SUBMITTED: {Status.IN_REVIEW, Status.WITHDRAWN},
+    # Submitted means received and awaiting acceptance (受理) by the service centre.
+    Status.SUBMITTED: {
+        Status.IN_REVIEW,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    },
     Status.IN_REVIEW: {
         Status.SUPPLEMENT_REQUESTED,
         Status.APPROVED,
@@ -18,6 +25,7 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         Status.WITHDRAWN,
     },
     Status.SUPPLEMENT_REQUESTED: {
+        Status.SUBMITTED,
         Status.IN_REVIEW,
         Status.APPROVED,
         Status.REJECTED,
@@ -37,6 +45,11 @@ class TransitionNotAllowed(Exception):
             _("This application is %(current)s and cannot become %(target)s.")
             % {"current": application.get_status_display(), "target": Status(target).label}
         )
+
+
+def official_language():
+    """Texts stored on the record (opinions, timeline notes) are in the portal's official language."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def record_event(

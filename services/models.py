@@ -75,6 +75,32 @@ class ServiceItem(BilingualNameMixin, models.Model):
     max_extension_days = models.PositiveSmallIntegerField(
         _("longest extension (working days)"), default=10
     )
+    acceptance_limit_days = models.PositiveSmallIntegerField(
+        _("acceptance time limit (working days)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Administrative License Law Art. 32: without an answer within this limit the "
+            "application counts as accepted on the day it was received."
+        ),
+    )
+    accepting_department = models.ForeignKey(
+        Department,
+        verbose_name=_("accepting department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the service centre."),
+    )
+    joint_limit_days = models.PositiveSmallIntegerField(
+        _("time limit of joint handling (working days)"),
+        default=45,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Art. 42: used instead of the statutory limit when several departments review."
+        ),
+    )
     rejection_ends_case = models.BooleanField(
         _("a rejection by one department ends the case"), default=True
     )
@@ -198,13 +224,29 @@ class ReviewStage(models.Model):
         return f"{self.order}. {self.name}"
 
 
+class TimeoutPolicy(models.TextChoices):
+    """What happens when a department stays silent past its deadline."""
+
+    DEEMED_APPROVAL = "deemed_approval", _("Deemed approval (silence means consent)")
+    ESCALATION = "escalation", _("Escalate to the department head")
+
+
 class StageDepartment(models.Model):
     stage = models.ForeignKey(ReviewStage, on_delete=models.CASCADE, related_name="departments")
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT
     )
     time_limit_days = models.PositiveSmallIntegerField(
-        _("time limit (days)"), default=5, validators=[MinValueValidator(1)]
+        _("time limit (working days)"), default=5, validators=[MinValueValidator(1)]
+    )
+    timeout_policy = models.CharField(
+        _("when the deadline passes"),
+        max_length=24,
+        choices=TimeoutPolicy.choices,
+        default=TimeoutPolicy.DEEMED_APPROVAL,
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind staff (working days before the deadline)"), default=2
     )
 
     class Meta:
@@ -244,7 +286,7 @@ class Application(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", _("Awaiting acceptance")
         IN_REVIEW = "in_review", _("Under review")
         SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
         APPROVED = "approved", _("Approved")
@@ -292,6 +334,7 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     routed_at = models.DateTimeField(_("routed"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     due_at = models.DateTimeField(_("overall due date"), null=True, blank=True)
     clock_stopped_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -405,12 +448,26 @@ class ApplicationEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Draft started")
         SUBMITTED = "submitted", _("Application submitted")
-        ROUTED = "routed", _("Sent to departments")
+        ROUTED = "routed", _("Received for acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        DEEMED_ACCEPTED = (
+            "deemed_accepted",
+            _("Deemed accepted on the day of receipt: no answer within the acceptance limit"),
+        )
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
         STAGE_OPENED = "stage_opened", _("Review stage opened")
         APPROVED_BY_DEPARTMENT = "department_approved", _("Approved by a department")
+        DEEMED_APPROVED_BY_DEPARTMENT = (
+            "department_deemed_approved",
+            _("Deemed approved: no response by the deadline"),
+        )
         REJECTED_BY_DEPARTMENT = "department_rejected", _("Rejected by a department")
+        ESCALATED = "escalated", _("Overdue: escalated to the department head")
         SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
         SUPPLEMENT_PROVIDED = "supplement_provided", _("Supplement provided")
+        CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
+        CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+        EXTENDED = "extended", _("Time limit extended")
         APPROVED = "approved", _("Application approved")
         REJECTED = "rejected", _("Application rejected")
         WITHDRAWN = "withdrawn", _("Application withdrawn")

@@ -12,9 +12,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 TEST_BROKER_DATABASE = 15
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
+
+# The properties are checked on pure arithmetic; a slow CI machine must not fail them on time.
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 def broker_url_for_tests(redis_url: str) -> str:
@@ -54,6 +59,16 @@ def client_for():
 @pytest.fixture(autouse=True)
 def private_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fresh_working_day_calendar():
+    """Each test counts on the calendar its database holds, not one an earlier test cached."""
+    from approvals.calendar import forget_cached_calendar
+
+    forget_cached_calendar()
+    yield
+    forget_cached_calendar()
 
 
 @pytest.fixture(autouse=True)

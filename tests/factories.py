@@ -11,7 +11,8 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,6 +27,7 @@ from services.models import (
     ServiceItem,
     StageDepartment,
     Theme,
+    TimeoutPolicy,
 )
 
 PASSWORD = "Qz7-lantern-harbour"
@@ -46,6 +48,14 @@ PNG_BYTES = (
     + _png_chunk(b"IEND", b"")
 )
 TEXT_BYTES = b"This is a plain text file pretending to be a PDF.\n"
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(text: str) -> datetime:
+    """A moment on the portal's clock, e.g. shanghai("2026-11-23 10:00") (a Monday)."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
 
 _resident_sequence = itertools.count(1)
 _credit_sequence = itertools.count(1)
@@ -143,6 +153,40 @@ def reviewer_of(
     ).user
 
 
+def head_of(department: Department, **user_fields) -> User:
+    """The department's head: approves extensions and receives escalations."""
+    return reviewer_of(department, role=Membership.Role.HEAD, real_name="赵处长", **user_fields)
+
+
+SERVICE_CENTRE_CODE = "service-centre"
+
+
+def service_centre() -> Department:
+    """The government service centre, which accepts (受理) every application, with its clerk.
+
+    Created once per test; calling it again returns the same centre.
+    """
+    centre = DepartmentFactory(
+        code=SERVICE_CENTRE_CODE,
+        name="市政务服务中心",
+        name_en="Service Centre",
+        is_service_centre=True,
+    )
+    if not Membership.objects.filter(department=centre, role=Membership.Role.CLERK).exists():
+        reviewer_of(centre, role=Membership.Role.CLERK, real_name="李受理")
+    return centre
+
+
+def clerk_of(department: Department) -> User:
+    """An active acceptance clerk of the department, created if it has none."""
+    membership = Membership.objects.filter(
+        department=department, role=Membership.Role.CLERK, user__is_active=True
+    ).first()
+    if membership:
+        return membership.user
+    return reviewer_of(department, role=Membership.Role.CLERK, real_name="李受理")
+
+
 # --- the catalogue -------------------------------------------------------------------------------
 
 
@@ -232,9 +276,16 @@ def item_with_stages(
     fields: Sequence[dict] = DEFAULT_FIELDS,
     materials: Sequence[dict] = DEFAULT_MATERIALS,
     time_limit_days: int = 5,
+    timeout_policy: str = TimeoutPolicy.DEEMED_APPROVAL,
+    reminder_days: int = 2,
     **item_fields,
 ) -> ServiceItem:
-    """A published item whose review runs through `stages`, each a list of parallel departments."""
+    """A published item whose review runs through `stages`, each a list of parallel departments.
+
+    Acceptance is by the service centre (created here) unless `accepting_department` is given.
+    """
+    if item_fields.get("accepting_department") is None:
+        service_centre()
     item = ServiceItemFactory(**item_fields)
     for order, spec in enumerate(fields):
         FormFieldFactory(item=item, order=order, **spec)
@@ -244,7 +295,11 @@ def item_with_stages(
         stage = ReviewStageFactory(item=item, order=order, name=f"第{order}环节")
         for department in departments:
             StageDepartmentFactory(
-                stage=stage, department=department, time_limit_days=time_limit_days
+                stage=stage,
+                department=department,
+                time_limit_days=time_limit_days,
+                timeout_policy=timeout_policy,
+                reminder_days=reminder_days,
             )
     return item
 
@@ -266,40 +321,73 @@ def sniffed(upload: SimpleUploadedFile) -> SimpleUploadedFile:
     return upload
 
 
-def submitted_application(
+def complete_draft(
     item: ServiceItem,
     applicant: User | None = None,
     *,
     answers: dict | None = None,
     uploads: dict | None = None,
 ) -> Application:
-    """A submitted application with its answers and a PDF for every material (not yet routed).
-
-    Inside a `db` test the routing message is never sent, because the test's transaction never
-    commits; a test that wants routing calls `routed_application` or uses the Celery worker.
-    """
+    """A draft with its answers and a PDF for every material, ready to be submitted."""
     from services import filing
 
     application = draft_application(item, applicant)
     if uploads is None:
         uploads = {m.code: pdf_upload(f"{m.code}.pdf") for m in item.materials.all()}
-    filing.save_draft(
+    return filing.save_draft(
         application,
         dict(DEFAULT_ANSWERS if answers is None else answers),
         {code: sniffed(upload) for code, upload in uploads.items()},
         application.applicant,
     )
+
+
+def submitted_application(
+    item: ServiceItem, applicant: User | None = None, **kwargs
+) -> Application:
+    """A submitted application with its answers and a PDF for every material (not yet routed).
+
+    Inside a `db` test the routing message is never sent, because the test's transaction never
+    commits; a test that wants routing calls `application_at_acceptance`, `routed_application`
+    or uses the Celery worker.
+    """
+    from services import filing
+
+    application = complete_draft(item, applicant, **kwargs)
     return filing.submit(application, application.applicant)
 
 
-def routed_application(item: ServiceItem, applicant: User | None = None, **kwargs) -> Application:
-    """A submitted application routed to its first stage by the routing function itself."""
+def application_at_acceptance(
+    item: ServiceItem, applicant: User | None = None, **kwargs
+) -> Application:
+    """A submitted application routed to acceptance (受理): one task, for the accepting department."""
     from approvals.routing import route_application
 
     application = submitted_application(item, applicant, **kwargs)
     route_application(application.pk)
     application.refresh_from_db()
     return application
+
+
+def acceptance_task(application: Application):
+    from approvals.models import ACCEPTANCE_STAGE, ReviewTask
+
+    return ReviewTask.objects.get(application=application, stage_order=ACCEPTANCE_STAGE)
+
+
+def accept(application: Application, clerk: User | None = None) -> Application:
+    """The accepting department's clerk accepts the application, which opens its first stage."""
+    from approvals.decisions import Outcome, decide
+
+    task = acceptance_task(application)
+    decide(task.pk, clerk or clerk_of(task.department), Outcome.APPROVE, "材料齐全，予以受理")
+    application.refresh_from_db()
+    return application
+
+
+def routed_application(item: ServiceItem, applicant: User | None = None, **kwargs) -> Application:
+    """A submitted application, routed and accepted: in review at its first stage's departments."""
+    return accept(application_at_acceptance(item, applicant, **kwargs))
 
 
 def wait_until(

@@ -1,16 +1,15 @@
 """Decisions of departments, the join of a stage, supplements, and decisions that race."""
 
 import threading
-from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
-from approvals.deadlines import resumed_deadline
+from approvals.calendar import add_working_days, working_days_between
 from approvals.decisions import AlreadyDecided, Outcome, decide
 from approvals.models import ReviewTask
 from disclosure.models import DecisionRecord
@@ -22,6 +21,7 @@ from tests.factories import (
     png_upload,
     reviewer_of,
     routed_application,
+    shanghai,
 )
 
 State = ReviewTask.State
@@ -178,7 +178,11 @@ def test_second_stage_opens_when_the_first_stage_is_complete(two_stage_item, mar
     assert application.status == Status.IN_REVIEW
     assert application.current_stage == 2
     assert task_of(application, fire, stage=2).state == State.PENDING
-    assert application.events.filter(kind=ApplicationEvent.Kind.STAGE_OPENED).count() == 1
+    second_stage_opened = application.events.filter(
+        kind=ApplicationEvent.Kind.STAGE_OPENED, note__contains="市消防救援支队"
+    )
+    assert second_stage_opened.count() == 1
+    assert "第2环节" in second_stage_opened.get().note
 
 
 @pytest.mark.django_db
@@ -277,27 +281,26 @@ def send_supplement(client, application):
 
 @pytest.mark.django_db
 def test_supplement_resumes_the_same_task_with_its_deadline_moved_by_the_stop(
-    supplement_case, market, client_for
+    one_stage_item, market, client_for
 ):
-    task = task_of(supplement_case, market)
-    # Two weeks: whatever the calendar, the stop spans working days the department must not lose.
-    stopped_at = timezone.now() - timedelta(days=14)
-    ReviewTask.objects.filter(pk=task.pk).update(clock_stopped_at=stopped_at)
+    requested_at, answered_at = shanghai("2026-11-23 10:00"), shanghai("2026-12-07 09:00")
+    with time_machine.travel(requested_at, tick=False) as clock:
+        application = routed_application(one_stage_item)
+        task = task_of(application, market)
+        decide(task.pk, reviewer_of(market), Outcome.REQUEST_SUPPLEMENT, "请补充经营场所照片")
 
-    before = timezone.now()
-    response = send_supplement(client_for(supplement_case.applicant), supplement_case)
-    after = timezone.now()
+        clock.move_to(answered_at)
+        response = send_supplement(client_for(application.applicant), application)
 
     assert response.status_code == 302
-    resumed = task_of(supplement_case, market)
+    resumed = task_of(application, market)
     assert resumed.pk == task.pk
     assert resumed.state == State.PENDING
     assert resumed.clock_stopped_at is None
-    assert resumed.due_at > task.due_at
-    earliest = resumed_deadline(task.due_at, stopped_at, before)
-    latest = resumed_deadline(task.due_at, stopped_at, after)
-    assert earliest <= resumed.due_at <= latest
-    assert reload(supplement_case).status == Status.IN_REVIEW
+    # Two weeks without holidays: the department gets back the 10 working days it waited.
+    assert working_days_between(requested_at, answered_at) == 10
+    assert resumed.due_at == add_working_days(task.due_at, 10)
+    assert reload(application).status == Status.IN_REVIEW
 
 
 @pytest.mark.django_db
@@ -317,7 +320,7 @@ def test_supplement_leaves_the_other_departments_tasks_alone(supplement_case, he
 
     after = task_of(supplement_case, health)
     assert (after.state, after.due_at) == (before.state, before.due_at)
-    assert ReviewTask.objects.filter(application=supplement_case).count() == 2
+    assert ReviewTask.objects.filter(application=supplement_case, stage_order=1).count() == 2
 
 
 @pytest.mark.django_db
@@ -417,7 +420,10 @@ def test_last_two_first_stage_departments_deciding_at_once_open_the_next_stage_o
     )
 
     assert ReviewTask.objects.filter(application=application, stage_order=2).count() == 1
-    assert application.events.filter(kind=ApplicationEvent.Kind.STAGE_OPENED).count() == 1
+    second_stage_opened = application.events.filter(
+        kind=ApplicationEvent.Kind.STAGE_OPENED, note__contains="市消防救援支队"
+    )
+    assert second_stage_opened.count() == 1
     assert reload(application).current_stage == 2
 
 

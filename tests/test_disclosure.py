@@ -58,7 +58,7 @@ def item(department):
 
 def decided(item, department, applicant, outcome=Outcome.APPROVE, opinion=""):
     application = routed_application(item, applicant)
-    task = ReviewTask.objects.get(application=application)
+    task = ReviewTask.objects.get(application=application, department=department)
     decide(task.pk, reviewer_of(department), outcome, opinion)
     application.refresh_from_db()
     return application

@@ -18,6 +18,7 @@ from tests.factories import (
     DepartmentFactory,
     ReviewStageFactory,
     StageDepartmentFactory,
+    accept,
     application_form_data,
     draft_application,
     item_with_stages,
@@ -366,9 +367,12 @@ def test_routing_follows_the_definition_frozen_at_submission(item, citizen, depa
     item.stages.get(order=1).departments.create(department=DepartmentFactory(name="新增的部门"))
 
     route_application(application.pk)
+    accept(application)
 
     routed_to = set(
-        ReviewTask.objects.filter(application=application).values_list("department", flat=True)
+        ReviewTask.objects.filter(application=application, stage_order=1).values_list(
+            "department", flat=True
+        )
     )
     assert routed_to == {department.pk for department in departments}
 
@@ -409,6 +413,7 @@ def test_applicant_downloads_their_own_attachment(applicant_client, item, citize
 def test_applicant_withdraws_an_application_under_review(applicant_client, item, citizen):
     application = submitted_application(item, citizen)
     route_application(application.pk)
+    accept(application)
 
     response = applicant_client.post(
         reverse("services:withdraw", args=[application.pk]), {"reason": "不再需要"}

@@ -13,10 +13,12 @@ from tests.factories import (
     PASSWORD,
     DepartmentFactory,
     application_form_data,
+    clerk_of,
     item_with_stages,
     pdf_upload,
     png_upload,
     reviewer_of,
+    service_centre,
     valid_resident_id,
     wait_until,
 )
@@ -35,10 +37,11 @@ def log_in(username: str) -> Client:
     return client
 
 
-def approve_as_reviewer(reviewer, tracking_number: str, opinion: str) -> None:
-    """A reviewer logs in, finds the case in the queue, opens it and approves it."""
-    client = log_in(reviewer.username)
+def approve_on_the_staff_pages(civil_servant, tracking_number: str, opinion: str) -> None:
+    """A clerk or reviewer logs in at /staff/, finds the case in the queue, opens it, approves it."""
+    client = log_in(civil_servant.username)
     queue = client.get(reverse("approvals:queue"))
+    assert queue.request["PATH_INFO"] == "/staff/"
     assert queue.status_code == 200
     assert tracking_number in queue.content.decode()
     task = next(
@@ -103,14 +106,18 @@ def test_citizen_application_goes_through_parallel_review_to_a_published_decisio
     assert submitted["Location"] == application.get_absolute_url()
     assert any(tracking_number in str(m) for m in get_messages(submitted.wsgi_request))
 
-    # The virtual government sends it to both departments at once.
-    assert wait_until(lambda: ReviewTask.objects.filter(application=application).count() == 2), (
+    # The virtual government sends it to the service centre, whose clerk accepts it (受理)…
+    assert wait_until(lambda: ReviewTask.objects.filter(application=application).count() == 1), (
         "the worker did not route the application"
     )
+    approve_on_the_staff_pages(clerk_of(service_centre()), tracking_number, "材料齐全，予以受理")
+
+    # …which sends it to both departments at once.
+    assert ReviewTask.objects.filter(application=application, stage_order=1).count() == 2
 
     # Each department's reviewer finds it in their own queue and approves it.
-    approve_as_reviewer(market_reviewer, tracking_number, "经营场所符合食品安全要求")
-    approve_as_reviewer(fire_reviewer, tracking_number, "消防设施检查合格")
+    approve_on_the_staff_pages(market_reviewer, tracking_number, "经营场所符合食品安全要求")
+    approve_on_the_staff_pages(fire_reviewer, tracking_number, "消防设施检查合格")
 
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED
@@ -126,7 +133,9 @@ def test_citizen_application_goes_through_parallel_review_to_a_published_decisio
         "市消防救援支队",
         "消防设施检查合格",
         "Application submitted",
-        "Sent to departments",
+        "Received for acceptance",
+        "Service Centre",  # the centre's English name, for this English reader
+        "Accepted",
         "Application approved",
         "Decision published",
     ):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.deadlines import deadline_after
-from approvals.models import ReviewTask
+from approvals.models import ACCEPTANCE_STAGE, ReviewTask
 from approvals.routing import open_stage, route_application
 from approvals.tasks import route_unrouted_applications
 from services.models import Application, ApplicationEvent
@@ -20,12 +20,15 @@ from tests.conftest import TEST_BROKER_DATABASE
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
+    accept,
+    application_at_acceptance,
     application_form_data,
     apply_through_the_portal,
     draft_application,
     item_with_stages,
     pdf_upload,
     routed_application,
+    service_centre,
     submitted_application,
     wait_until,
 )
@@ -51,16 +54,30 @@ def is_routed(application: Application) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_routes_a_submission_to_every_department_of_the_first_stage(
-    celery_worker, client_for, item, first_stage
+def test_worker_routes_a_submission_to_the_service_centre_for_acceptance(
+    celery_worker, client_for, item
 ):
     application = apply_through_the_portal(client_for(CitizenFactory()), item)
 
     assert wait_until(lambda: is_routed(application)), "the worker did not route the application"
-    tasks = ReviewTask.objects.filter(application=application)
-    assert {task.department_id for task in tasks} == {department.pk for department in first_stage}
-    assert {task.stage_order for task in tasks} == {1}
+    task = ReviewTask.objects.get(application=application)
+    assert (task.department, task.stage_order) == (service_centre(), ACCEPTANCE_STAGE)
     application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+    assert application.current_stage == ACCEPTANCE_STAGE
+
+
+@pytest.mark.django_db
+def test_acceptance_sends_the_case_to_every_department_of_the_first_stage_at_once(
+    item, first_stage
+):
+    application = application_at_acceptance(item)
+
+    application = accept(application)
+
+    tasks = ReviewTask.objects.filter(application=application, stage_order=1)
+    assert {task.department_id for task in tasks} == {department.pk for department in first_stage}
+    assert {task.state for task in tasks} == {ReviewTask.State.PENDING}
     assert application.status == Application.Status.IN_REVIEW
     assert application.current_stage == 1
 
@@ -71,11 +88,17 @@ def test_every_routed_task_has_its_working_day_deadline(celery_worker, client_fo
 
     assert wait_until(lambda: is_routed(application))
     application.refresh_from_db()
-    for task in ReviewTask.objects.filter(application=application):
+    acceptance = ReviewTask.objects.get(application=application)
+    assert acceptance.time_limit_days == 5  # Art. 32, the item's acceptance limit
+    assert acceptance.due_at == deadline_after(application.routed_at, 5)
+
+    application = accept(application)
+    for task in ReviewTask.objects.filter(application=application, stage_order=1):
         assert task.state == ReviewTask.State.PENDING
         assert task.time_limit_days == 3
-        assert task.due_at == deadline_after(application.routed_at, 3)
-    assert application.due_at == deadline_after(application.submitted_at, 20)
+        assert task.due_at == deadline_after(application.accepted_at, 3)
+    # Three departments handle it jointly: 45 working days overall from acceptance (Art. 42).
+    assert application.due_at == deadline_after(application.accepted_at, 45)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,20 +108,33 @@ def test_routing_tells_the_applicant_which_departments_received_the_case(
     application = apply_through_the_portal(client_for(CitizenFactory()), item)
 
     assert wait_until(lambda: is_routed(application))
-    event = application.events.get(kind=ApplicationEvent.Kind.ROUTED)
-    assert "市市场监督管理局" in event.note
-    assert "市卫生健康委员会" in event.note
+    routed = application.events.get(kind=ApplicationEvent.Kind.ROUTED)
+    assert routed.department == service_centre()
+    accept(application)
+    opened = application.events.get(kind=ApplicationEvent.Kind.STAGE_OPENED)
+    assert "市市场监督管理局" in opened.note
+    assert "市卫生健康委员会" in opened.note
 
 
 @pytest.mark.django_db
 def test_routing_an_application_again_creates_no_more_tasks(item):
+    application = application_at_acceptance(item)
+
+    again = route_application(application.pk)
+
+    assert again == []
+    assert ReviewTask.objects.filter(application=application).count() == 1
+    assert application.events.filter(kind=ApplicationEvent.Kind.ROUTED).count() == 1
+
+
+@pytest.mark.django_db
+def test_routing_an_accepted_application_again_creates_no_more_tasks(item):
     application = routed_application(item)
 
     again = route_application(application.pk)
 
     assert again == []
-    assert ReviewTask.objects.filter(application=application).count() == 2
-    assert application.events.filter(kind=ApplicationEvent.Kind.ROUTED).count() == 1
+    assert ReviewTask.objects.filter(application=application).count() == 3
 
 
 @pytest.mark.django_db
@@ -108,22 +144,24 @@ def test_opening_a_stage_twice_creates_no_duplicate_tasks(item):
     tasks = open_stage(application, 1, timezone.now())
 
     assert len(tasks) == 2
-    assert ReviewTask.objects.filter(application=application).count() == 2
+    assert ReviewTask.objects.filter(application=application, stage_order=1).count() == 2
 
 
 @pytest.mark.django_db
 def test_database_refuses_a_second_task_for_the_same_department_and_stage(item, first_stage):
     application = routed_application(item)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ReviewTask.objects.create(
-            application=application,
-            stage_order=1,
-            stage_name="重复",
-            department=first_stage[0],
-            time_limit_days=3,
-            due_at=timezone.now(),
-        )
+    with pytest.raises(IntegrityError, match="one_task_per_department_per_stage"):
+        with transaction.atomic():
+            ReviewTask.objects.create(
+                application=application,
+                stage_order=1,
+                stage_name="重复",
+                department=first_stage[0],
+                time_limit_days=3,
+                due_at=timezone.now(),
+                remind_at=timezone.now(),
+            )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,7 +204,7 @@ def test_reconciler_in_the_worker_routes_a_submission_whose_message_was_lost(
     assert wait_until(lambda: is_routed(application)), (
         "the reconciler did not route the application"
     )
-    assert ReviewTask.objects.filter(application=application).count() == 2
+    assert ReviewTask.objects.get(application=application).stage_order == ACCEPTANCE_STAGE
 
 
 @pytest.mark.django_db
@@ -189,7 +227,10 @@ def test_reconciler_routes_each_forgotten_submission_once(item, settings):
 
     assert route_unrouted_applications() == 2
     assert route_unrouted_applications() == 0
-    assert ReviewTask.objects.filter(application__in=forgotten).count() == 4
+    tasks = ReviewTask.objects.filter(application__in=forgotten)
+    assert sorted(tasks.values_list("application", "stage_order")) == [
+        (application.pk, ACCEPTANCE_STAGE) for application in forgotten
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,7 @@
 from django import template
-from django.utils import timezone
 from django.utils.translation import get_language
 
-from approvals.deadlines import deadline_colour, remaining_days
+from approvals.deadlines import deadline_colour, remaining_working_days
 
 register = template.Library()
 
@@ -16,10 +15,16 @@ def bilingual(obj) -> str:
 
 
 @register.filter
-def colour(due_at) -> str:
-    return deadline_colour(due_at, timezone.now()) if due_at else ""
+def colour(task_or_deadline) -> str:
+    """green / amber / red for a review task (its own reminder period) or a bare deadline."""
+    if task_or_deadline is None:
+        return ""
+    if hasattr(task_or_deadline, "due_at"):
+        return deadline_colour(task_or_deadline.due_at, task_or_deadline.remind_at)
+    return deadline_colour(task_or_deadline)
 
 
 @register.filter
 def days_left(due_at) -> int | None:
-    return remaining_days(due_at) if due_at else None
+    """Working days left before a deadline (negative once it has passed)."""
+    return remaining_working_days(due_at) if due_at else None

@@ -1,0 +1,16 @@
+"""The one order in which the virtual government locks rows: the application, then its task.
+
+Every writer (decisions, clock stops, extensions) uses it, so two of them never deadlock; the
+sweeper, which must claim tasks first, takes the application without waiting instead.
+"""
+
+from services.models import Application
+
+from .models import ReviewTask
+
+
+def lock_task(task_id: int) -> tuple[Application, ReviewTask]:
+    application_id = ReviewTask.objects.values_list("application_id", flat=True).get(pk=task_id)
+    application = Application.objects.select_for_update().get(pk=application_id)
+    task = ReviewTask.objects.select_for_update().select_related("department").get(pk=task_id)
+    return application, task
