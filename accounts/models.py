@@ -1,8 +1,11 @@
 """People (citizens, enterprises, civil servants) and the departments they work in."""
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +20,10 @@ class BilingualNameMixin:
         if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name
+
+
+def new_session_salt() -> str:
+    return secrets.token_hex(16)
 
 
 class User(AbstractUser):
@@ -48,6 +55,9 @@ class User(AbstractUser):
         related_name="+",
     )
 
+    # Part of every session's auth hash: renewing it logs the user out everywhere at once.
+    session_salt = models.CharField(max_length=32, default=new_session_salt, editable=False)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -70,6 +80,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.applicant_name or self.username
+
+    def get_session_auth_hash(self) -> str:
+        return salted_hmac(
+            "accounts.User.session", self.password + self.session_salt, algorithm="sha256"
+        ).hexdigest()
+
+    def log_out_everywhere(self) -> None:
+        """Invalidate every session of this user, on every device."""
+        self.session_salt = new_session_salt()
+        self.save(update_fields=["session_salt"])
 
     @property
     def applicant_name(self) -> str:
