@@ -187,11 +187,11 @@ def head_overview(request):
 @staff_required
 @require_POST
 def decide_extension(request, extension_id: int):
+    extension = get_object_or_404(extension_requests_for_head(request.user), pk=extension_id)
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve or refuse."))
         return redirect("approvals:head")
-    extension = get_object_or_404(extension_requests_for_head(request.user), pk=extension_id)
     try:
         clocks.decide_extension(extension.pk, request.user, **form.cleaned_data)
     except ValidationError as error:

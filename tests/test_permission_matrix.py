@@ -1,0 +1,279 @@
+"""Every URL of the portal, requested as each kind of person, against the table of who may.
+
+The URLs come from the URL configuration itself: a new URL without a row in EXPECTED fails
+`test_every_url_has_a_row_in_the_permission_table`, so nobody adds a page without deciding
+who may see it. The Django admin is one site with one rule (ADMIN_RULE), checked on every
+one of its URLs.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Membership
+from approvals import clocks
+from approvals.decisions import Outcome, decide
+from disclosure.models import Publication
+from tests.factories import (
+    CitizenFactory,
+    DepartmentFactory,
+    EnterpriseFactory,
+    MaterialFactory,
+    StaffFactory,
+    accept,
+    application_at_acceptance,
+    complete_draft,
+    draft_application,
+    head_of,
+    item_with_stages,
+    pdf_upload,
+    reviewer_of,
+    routed_application,
+)
+
+ROLES = (
+    "anonymous",
+    "citizen_b",
+    "enterprise",
+    "reviewer_y",
+    "reviewer_x",
+    "head_x",
+    "admin",
+    # Last: what the owner does (withdraw, say) must not change the case for the others.
+    "citizen_a",
+)
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, REDIRECT = 200, "login", 403, 404, 302
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def owner_only(owner_status=OK):
+    """Only citizen A: everyone else logged in gets 404, so no one learns the case exists."""
+    return {**everyone(NOT_FOUND), "anonymous": LOGIN, "citizen_a": owner_status}
+
+
+def department_x_only(status=OK):
+    """Staff of department X; other staff 404; applicants 403 (staff pages); anonymous log in."""
+    return {
+        "anonymous": LOGIN,
+        "citizen_a": FORBIDDEN,
+        "citizen_b": FORBIDDEN,
+        "enterprise": FORBIDDEN,
+        "reviewer_x": status,
+        "head_x": status,
+        "reviewer_y": NOT_FOUND,
+        "admin": NOT_FOUND,
+    }
+
+
+def staff_only(status=OK):
+    return {
+        **everyone(status),
+        "anonymous": LOGIN,
+        "citizen_a": FORBIDDEN,
+        "citizen_b": FORBIDDEN,
+        "enterprise": FORBIDDEN,
+    }
+
+
+def logged_in(status=OK):
+    return {**everyone(status), "anonymous": LOGIN}
+
+
+@dataclass
+class Row:
+    expected: dict
+    kwargs: object = None  # a function of the world giving the URL's arguments
+    method: str = "get"
+
+
+EXPECTED: dict[str, Row] = {
+    "home": Row(everyone(OK)),
+    "set_language": Row(everyone(REDIRECT), method="post"),
+    "accounts:login": Row(everyone(OK)),
+    "accounts:logout": Row(everyone(REDIRECT), method="post"),
+    "accounts:register_citizen": Row(everyone(OK)),
+    "accounts:register_enterprise": Row(everyone(OK)),
+    "services:catalogue": Row(everyone(OK)),
+    "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
+    "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
+    # Starting a draft redirects to its form (applicants) or back to the guide (others).
+    "services:start": Row(logged_in(REDIRECT), lambda w: [w.item.code], method="post"),
+    "services:mine": Row(logged_in(OK)),
+    "services:edit": Row(owner_only(), lambda w: [w.draft.pk]),
+    "services:withdraw": Row(owner_only(REDIRECT), lambda w: [w.in_review.pk], method="post"),
+    "services:attachment": Row(owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]),
+    "application_status": Row(owner_only(), lambda w: [w.in_review.pk]),
+    "approvals:queue": Row(staff_only()),
+    "approvals:head": Row(staff_only()),
+    "approvals:task": Row(department_x_only(), lambda w: [w.task_x.pk]),
+    # An empty form is re-shown with its errors: reaching it is what is checked here.
+    "approvals:clock": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    "approvals:extension": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    "approvals:attachment": Row(department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]),
+    "approvals:decide_extension": Row(
+        {**department_x_only(NOT_FOUND), "head_x": REDIRECT},
+        lambda w: [w.extension.pk],
+        method="post",
+    ),
+    "disclosure:index": Row(everyone(OK)),
+    "disclosure:decisions": Row(everyone(OK)),
+    "disclosure:decision": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
+    "disclosure:publications": Row(everyone(OK)),
+    "disclosure:publication": Row(everyone(OK), lambda w: [w.publication.pk]),
+    "disclosure:new_publication": Row(staff_only()),
+}
+
+
+def url_names() -> list[str]:
+    """Every named URL outside the admin, as `namespace:name`."""
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == admin.site.name:
+                    continue
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern):
+                assert pattern.name, f"URL {pattern.pattern} has no name, so no row can name it"
+                yield namespace + pattern.name
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def admin_paths() -> list[str]:
+    """Every admin URL, with 0 for each object id: the rule is about who reaches the admin."""
+    resolver = next(
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "admin"
+    )
+    paths = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).lstrip("^").rstrip("$")
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            else:
+                paths.append("/" + route)
+
+    walk(resolver.url_patterns, str(resolver.pattern))
+    fill = {"<path:object_id>": "0", "<int:content_type_id>": "1", "<path:object_id>/": "0/"}
+    concrete = []
+    for path in paths:
+        for placeholder, value in fill.items():
+            path = path.replace(placeholder, value)
+        if "<" in path or "(?P" in path:
+            path = path.split("<")[0].split("(?P")[0]
+        concrete.append(path)
+    return sorted(set(concrete))
+
+
+def test_every_url_has_a_row_in_the_permission_table():
+    missing = [name for name in url_names() if name not in EXPECTED]
+    assert not missing, f"Decide who may reach these URLs and add rows to EXPECTED: {missing}"
+    stale = [name for name in EXPECTED if name not in url_names()]
+    assert not stale, f"Rows for URLs that no longer exist: {stale}"
+
+
+class World:
+    """One case in every state a URL needs, and the eight kinds of people asking."""
+
+    def __init__(self):
+        self.department_x = DepartmentFactory(code="dept-x")
+        self.department_y = DepartmentFactory(code="dept-y")
+        self.item = item_with_stages([[self.department_x]], audience="both")
+        self.material_with_sample = MaterialFactory(
+            item=self.item, code="template", is_required=False
+        )
+        self.material_with_sample.sample.save("template.pdf", pdf_upload().file)
+        self.people = {
+            "citizen_a": CitizenFactory(),
+            "citizen_b": CitizenFactory(),
+            "enterprise": EnterpriseFactory(),
+            "reviewer_x": reviewer_of(self.department_x),
+            "reviewer_y": reviewer_of(self.department_y),
+            "head_x": head_of(self.department_x),
+            "admin": StaffFactory(is_staff=True, is_superuser=True),
+        }
+        owner = self.people["citizen_a"]
+        self.draft = draft_application(self.item, owner)
+        self.in_review = routed_application(self.item, owner)
+        self.task_x = self.in_review.review_tasks.get(department=self.department_x)
+        self.attachment = self.in_review.attachments.first()
+        self.extension = clocks.request_extension(
+            self.task_x.pk, self.people["reviewer_x"], 2, "需要补充调查"
+        )
+        self.decided = routed_application(self.item, owner)
+        decided_task = self.decided.review_tasks.get(department=self.department_x)
+        decide(decided_task.pk, self.people["reviewer_x"], Outcome.APPROVE, "同意")
+        self.publication = Publication.objects.create(
+            title="关于开展营商环境评估的通知",
+            body="正文",
+            department=self.department_x,
+            author=self.people["head_x"],
+        )
+        assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def request_as(client_for, world, role, method, url):
+    from django.test import Client
+
+    client = (
+        Client(headers={"accept-language": "en"})
+        if role == "anonymous"
+        else client_for(world.people[role])
+    )
+    return getattr(client, method)(url)
+
+
+def status_of(response):
+    if response.status_code == 302 and "/login/" in response.headers.get("Location", ""):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_url_answers_each_kind_of_person_as_the_table_says(name, world, client_for):
+    row = EXPECTED[name]
+    url = reverse(name, args=row.kwargs(world) if row.kwargs else [])
+    seen = {role: status_of(request_as(client_for, world, role, row.method, url)) for role in ROLES}
+    assert seen == row.expected
+
+
+ADMIN_RULE = {
+    **dict.fromkeys(ROLES, "admin-login"),
+    "admin": "reachable",
+}
+
+
+def test_only_administrators_reach_the_django_admin(world, client_for):
+    unexpected = []
+    for path in admin_paths():
+        for role in ROLES:
+            response = request_as(client_for, world, role, "get", path)
+            location = response.headers.get("Location", "")
+            if path.startswith("/admin/login") or path.startswith("/admin/logout"):
+                continue
+            seen = (
+                "admin-login"
+                if response.status_code == 302 and "/admin/login/" in location
+                else "reachable"
+            )
+            if role == "admin" and response.status_code >= 500:
+                seen = f"error {response.status_code}"
+            if seen != ADMIN_RULE[role]:
+                unexpected.append((path, role, response.status_code))
+    assert not unexpected
