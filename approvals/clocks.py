@@ -18,7 +18,7 @@ from .calendar import add_working_days, working_days_between
 from .deadlines import deadline_after, reminder_time, resumed_deadline
 from .locking import lock_task
 from .models import ClockStop, Extension, ReviewTask
-from .permissions import can_review, is_head_of
+from .permissions import can_decide_extension, can_review, grant_extension
 
 Event = ApplicationEvent.Kind
 
@@ -141,9 +141,11 @@ def request_extension(task_id: int, reviewer, working_days: int, reason: str) ->
         raise ValidationError({"reason": _("Give the reason: the applicant reads it.")})
     if Extension.objects.filter(task=task).exists():
         raise ValidationError(_("This task has already had its one extension request."))
-    return Extension.objects.create(
+    extension = Extension.objects.create(
         task=task, working_days=working_days, reason=reason.strip(), requested_by=reviewer
     )
+    grant_extension(extension, task.department_id)
+    return extension
 
 
 @transaction.atomic
@@ -151,7 +153,7 @@ def decide_extension(extension_id: int, head, approve: bool, note: str = "") -> 
     task_id = Extension.objects.values_list("task_id", flat=True).get(pk=extension_id)
     application, task = lock_task(task_id)
     extension = Extension.objects.select_for_update().get(pk=extension_id)
-    if not is_head_of(head, task.department_id):
+    if not can_decide_extension(head, extension):
         raise PermissionDenied(_("Only the head of the department decides extensions."))
     if extension.state != Extension.State.REQUESTED:
         raise ValidationError(_("This extension request has already been decided."))

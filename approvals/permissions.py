@@ -1,25 +1,54 @@
-"""Who may act on a review task: members of its department; heads for extensions."""
+"""Object permissions of the virtual government (django-guardian), granted to department groups.
 
-from accounts.models import Membership
+A task's department staff may see it; its reviewers (and heads) may decide it, or, for an
+acceptance task, any of the accepting department's staff (clerks accept); the department's
+heads decide its extensions. Views, downloads and the domain functions all ask these same
+questions, and superusers get no shortcut: administrators configure, they do not decide.
+"""
 
-from .models import ReviewTask
+from django.db.models import QuerySet
+from guardian.shortcuts import assign_perm, get_objects_for_user
+
+from accounts.permissions import department_group
+
+from .models import Extension, ReviewTask
+
+VIEW_TASK = "approvals.view_reviewtask"
+DECIDE_TASK = "approvals.change_reviewtask"
+DECIDE_EXTENSION = "approvals.change_extension"
 
 
-def can_review(user, task: ReviewTask) -> bool:
-    """Clerks, reviewers and heads may accept; only reviewers and heads decide a review task."""
-    roles = [Membership.Role.REVIEWER, Membership.Role.HEAD]
-    if task.is_acceptance:
-        roles.append(Membership.Role.CLERK)
-    return (
-        user.is_authenticated
-        and user.is_active
-        and Membership.objects.filter(
-            user=user, department_id=task.department_id, role__in=roles
-        ).exists()
+def grant_task(task: ReviewTask) -> None:
+    assign_perm(VIEW_TASK, department_group(task.department_id, "staff"), task)
+    deciders = "staff" if task.is_acceptance else "reviewers"
+    assign_perm(DECIDE_TASK, department_group(task.department_id, deciders), task)
+
+
+def grant_extension(extension: Extension, department_id: int) -> None:
+    assign_perm(DECIDE_EXTENSION, department_group(department_id, "heads"), extension)
+
+
+def _objects(user, permission: str, queryset: QuerySet) -> QuerySet:
+    if not (user.is_authenticated and user.is_active):
+        return queryset.none()
+    return get_objects_for_user(
+        user, permission, queryset, with_superuser=False, accept_global_perms=False
     )
 
 
-def is_head_of(user, department_id: int) -> bool:
-    return Membership.objects.filter(
-        user=user, department_id=department_id, role=Membership.Role.HEAD, user__is_active=True
-    ).exists()
+def visible_tasks(user, queryset: QuerySet | None = None) -> QuerySet[ReviewTask]:
+    return _objects(user, VIEW_TASK, ReviewTask.objects.all() if queryset is None else queryset)
+
+
+def can_review(user, task: ReviewTask) -> bool:
+    return _objects(user, DECIDE_TASK, ReviewTask.objects.filter(pk=task.pk)).exists()
+
+
+def decidable_extensions(user, queryset: QuerySet | None = None) -> QuerySet[Extension]:
+    return _objects(
+        user, DECIDE_EXTENSION, Extension.objects.all() if queryset is None else queryset
+    )
+
+
+def can_decide_extension(user, extension: Extension) -> bool:
+    return decidable_extensions(user, Extension.objects.filter(pk=extension.pk)).exists()

@@ -9,15 +9,16 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.permissions import departments_of
 from services.models import Application, ApplicationEvent
+from services.permissions import applications_of
 
 from .models import ACCEPTANCE_STAGE, Extension, ReviewTask
+from .permissions import decidable_extensions, visible_tasks
 
 
 def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[ReviewTask]:
     """The tasks of the reviewer's departments, most urgent first."""
-    tasks = ReviewTask.objects.filter(department__in=departments_of(user)).select_related(
+    tasks = visible_tasks(user).select_related(
         "application__item", "application__applicant", "department"
     )
     if state == "open":
@@ -33,7 +34,7 @@ def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[Rev
 def task_for_reviewer(user, task_id: int) -> ReviewTask:
     """A task of one of the reviewer's departments, or 404 for anyone else."""
     return get_object_or_404(
-        ReviewTask.objects.filter(department__in=departments_of(user)).select_related(
+        visible_tasks(user).select_related(
             "application__item",
             "application__item_version",
             "application__applicant",
@@ -77,27 +78,20 @@ def application_progress(application: Application) -> list[dict]:
 
 
 def application_for_status_page(applicant, pk: int) -> Application:
-    return get_object_or_404(
-        Application.objects.select_related("item", "item_version").prefetch_related(
-            Prefetch("events", queryset=ApplicationEvent.objects.select_related("department")),
-            "attachments",
-        ),
-        pk=pk,
-        applicant=applicant,
+    queryset = Application.objects.select_related("item", "item_version").prefetch_related(
+        Prefetch("events", queryset=ApplicationEvent.objects.select_related("department")),
+        "attachments",
     )
-
-
-def head_departments(user):
-    return departments_of(user).filter(
-        memberships__user=user, memberships__role=Membership.Role.HEAD
-    )
+    return get_object_or_404(applications_of(applicant, queryset=queryset), pk=pk)
 
 
 def overdue_tasks_for_head(user) -> QuerySet[ReviewTask]:
     """Open tasks of the head's departments past their deadline, escalated ones included."""
     return (
-        ReviewTask.objects.filter(
-            department__in=head_departments(user),
+        visible_tasks(user)
+        .filter(
+            department__memberships__user=user,
+            department__memberships__role=Membership.Role.HEAD,
             state__in=ReviewTask.OPEN_STATES,
             clock_stopped_at__isnull=True,
             due_at__lt=timezone.now(),
@@ -109,9 +103,8 @@ def overdue_tasks_for_head(user) -> QuerySet[ReviewTask]:
 
 def extension_requests_for_head(user) -> QuerySet[Extension]:
     return (
-        Extension.objects.filter(
-            task__department__in=head_departments(user), state=Extension.State.REQUESTED
-        )
+        decidable_extensions(user)
+        .filter(state=Extension.State.REQUESTED)
         .select_related("task__application__item", "task__department", "requested_by")
         .order_by("requested_at")
     )

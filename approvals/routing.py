@@ -14,6 +14,7 @@ from services.models import Application, ApplicationEvent
 
 from .deadlines import deadline_after, overall_limit_days, reminder_time
 from .models import ACCEPTANCE_STAGE, ReviewTask
+from .permissions import grant_task
 
 logger = logging.getLogger(__name__)
 Status = Application.Status
@@ -56,11 +57,14 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
             )
         )
     ReviewTask.objects.bulk_create(tasks, ignore_conflicts=True)
-    return list(
+    stage_tasks = list(
         ReviewTask.objects.filter(application=application, stage_order=order).select_related(
             "department"
         )
     )
+    for task in stage_tasks:
+        grant_task(task)  # idempotent, like the tasks themselves
+    return stage_tasks
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from .catalogue import freeze_definition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
 from .models import Application, ApplicationEvent, ServiceItem
+from .permissions import grant_applicant
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
 Status = Application.Status
@@ -28,6 +29,7 @@ def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
         )
     with transaction.atomic():
         application = Application.objects.create(item=item, applicant=applicant, filed_by=filed_by)
+        grant_applicant(application)
         record_event(application, Event.CREATED, actor=filed_by or applicant)
     return application
 

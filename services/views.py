@@ -16,6 +16,7 @@ from .forms import ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import Application, Audience, Material, ServiceItem, Theme
+from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
 
 
 def catalogue(request):
@@ -72,16 +73,15 @@ def start_application(request, code: str):
     return redirect("services:edit", application.pk)
 
 
-def own_application(request, pk: int) -> Application:
+def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> Application:
     """The applicant's own application, or 404: nobody learns whether another one exists."""
-    return get_object_or_404(
-        Application.objects.select_related("item", "item_version"), pk=pk, applicant=request.user
-    )
+    queryset = Application.objects.select_related("item", "item_version")
+    return get_object_or_404(applications_of(request.user, permission, queryset), pk=pk)
 
 
 @login_required
 def my_applications(request):
-    applications = Application.objects.filter(applicant=request.user).select_related("item")
+    applications = applications_of(request.user).select_related("item")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 
@@ -89,7 +89,7 @@ def my_applications(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_application(request, pk: int):
-    application = own_application(request, pk)
+    application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:
         return redirect(application)
     definition = application.definition
@@ -160,7 +160,7 @@ def download_own_attachment(request, pk: int, attachment_id: int):
 @login_required
 @require_POST
 def withdraw_application(request, pk: int):
-    application = own_application(request, pk)
+    application = own_application(request, pk, CHANGE_APPLICATION)
     try:
         filing.withdraw(application, request.user, reason=request.POST.get("reason", "")[:500])
         messages.success(request, _("The application has been withdrawn."))

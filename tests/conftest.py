@@ -57,6 +57,20 @@ def client_for():
 
 
 @pytest.fixture(autouse=True)
+def fresh_content_types():
+    """Transactional tests flush the database, which recreates content types with new ids;
+    the per-process caches of them (Django's and guardian's) must follow."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.shortcuts import _get_ct_cached
+
+    ContentType.objects.clear_cache()
+    _get_ct_cached.cache_clear()
+    yield
+    ContentType.objects.clear_cache()
+    _get_ct_cached.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def private_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
