@@ -45,37 +45,42 @@ class SweepResult:
 def sweep_overdue_tasks(now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Apply each overdue task's timeout policy, each exactly once.
 
-    Work is claimed by case: the applications of the most overdue tasks are locked with
-    SKIP LOCKED, like every writer locks the application before its tasks, so a second
-    sweeper takes other cases and a reviewer deciding right now is simply left alone (the
-    next sweep finds the task again if the reviewer did not decide it).
+    Work is claimed case by case, each in its own short transaction: the application is
+    locked with SKIP LOCKED (every writer locks the application before its tasks), so a
+    second sweeper takes other cases, a reviewer deciding right now is left alone (the next
+    sweep finds the task again if it is still undecided), and no lock — the audit chain's
+    included — is held across a whole batch.
     """
     now = now or timezone.now()
     result, passed_over = SweepResult(), set()
     while True:
-        with transaction.atomic():
-            due_cases = list(
+        due_cases = list(
+            dict.fromkeys(
                 _awaiting_timeout(now)
                 .exclude(application_id__in=passed_over)
                 .order_by("due_at")
                 .values_list("application_id", flat=True)[:batch_size]
             )
-            if not due_cases:
-                return result
-            claimed = list(
-                Application.objects.filter(pk__in=set(due_cases))
-                .select_for_update(skip_locked=True)
-                .order_by("pk")
-            )
-            passed_over |= set(due_cases) - {application.pk for application in claimed}
-            for application in claimed:
-                passed_over.add(application.pk)  # done for this run, whatever it held
-                for task_id in (
+        )
+        if not due_cases:
+            return result
+        for application_id in due_cases:
+            passed_over.add(application_id)  # done for this run, whoever handles it
+            with transaction.atomic():
+                application = (
+                    Application.objects.select_for_update(skip_locked=True)
+                    .filter(pk=application_id)
+                    .first()
+                )
+                if application is None:
+                    continue
+                task_ids = (
                     _awaiting_timeout(now)
                     .filter(application=application)
                     .order_by("due_at")
                     .values_list("pk", flat=True)
-                ):
+                )
+                for task_id in list(task_ids):
                     outcome = apply_timeout_policy(application, task_id, now)
                     if outcome == TimeoutPolicy.ESCALATION:
                         result.escalated.append(task_id)
