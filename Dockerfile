@@ -19,6 +19,9 @@ COPY . .
 # collectstatic only needs the settings to import; these throwaway values are never used to
 # connect anywhere and do not reach the running containers.
 RUN SECRET_KEY=build-only-not-secret \
+    CERTIFICATE_SIGNING_KEYS=build-only-unused \
+    FIELD_ENCRYPTION_KEYS=build-only-unused \
+    BLIND_INDEX_KEY=build-only-unused \
     DATABASE_URL=postgresql://build@localhost/build \
     REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput

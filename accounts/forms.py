@@ -28,7 +28,7 @@ class CitizenRegistrationForm(UserCreationForm):
     def clean_resident_id(self):
         value = normalize_identifier(self.cleaned_data["resident_id"])
         validate_resident_id(value)
-        if User.objects.filter(resident_id=value).exists():
+        if User.objects.with_resident_id(value).exists():
             raise forms.ValidationError(
                 _("An account with this resident ID number already exists.")
             )

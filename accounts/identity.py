@@ -94,3 +94,34 @@ MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 def validate_mobile(value: str) -> None:
     if not MOBILE_PATTERN.match(value or ""):
         raise ValidationError(_("Enter an 11-digit mainland mobile number."), code="mobile")
+
+
+# --- masking, for pages that show identifiers to anyone but their holder ---------------------
+
+
+def mask_resident_id(value: str) -> str:
+    """Region and last four kept, birth date and serial hidden: 340104********1234."""
+    value = normalize_identifier(value)
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    """Operator prefix and last four kept: 138****8000."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Only the first six characters (province and city, usually): 安徽省合肥市****."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    return value[:6] + "****"

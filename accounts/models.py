@@ -1,15 +1,30 @@
-"""People (citizens, enterprises, civil servants) and the departments they work in."""
+"""People (citizens, enterprises, civil servants), the departments they work in, and the audit log
+of what they do."""
 
+import hashlib
+import json
 import secrets
+from datetime import UTC
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .identity import is_valid_credit_code, validate_mobile, validate_resident_id
+from .crypto import blind_index
+from .fields import BlindIndexField, EncryptedTextField
+from .identity import (
+    is_valid_credit_code,
+    mask_address,
+    mask_mobile,
+    mask_resident_id,
+    validate_mobile,
+    validate_resident_id,
+)
 
 
 class BilingualNameMixin:
@@ -26,6 +41,25 @@ def new_session_salt() -> str:
     return secrets.token_hex(16)
 
 
+DUPLICATE_RESIDENT_ID = "duplicate_resident_id"
+
+
+class UserQuerySet(models.QuerySet):
+    def with_resident_id(self, resident_id: str) -> "UserQuerySet":
+        """The account registered with this ID number, however it is spelled, through its blind index.
+
+        The encrypted column cannot be filtered on: `filter(resident_id=...)` raises.
+        """
+        index = blind_index("resident_id", resident_id)
+        if not index:
+            return self.none()
+        return self.filter(resident_id_index=index)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     class Kind(models.TextChoices):
         CITIZEN = "citizen", _("Citizen")
@@ -34,10 +68,18 @@ class User(AbstractUser):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CITIZEN)
     real_name = models.CharField(_("real name"), max_length=64, blank=True)
-    resident_id = models.CharField(
+    # Personal identifiers are encrypted at rest (accounts/crypto.py, docs/security.md);
+    # the instance holds the plaintext, the column a Fernet token.
+    resident_id = EncryptedTextField(
         _("resident ID number"), max_length=18, blank=True, validators=[validate_resident_id]
     )
-    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
+    resident_id_index = BlindIndexField(
+        _("resident ID number blind index"), source="resident_id", kind="resident_id", db_index=True
+    )
+    mobile = EncryptedTextField(
+        _("mobile"), max_length=11, blank=True, validators=[validate_mobile]
+    )
+    address = EncryptedTextField(_("address"), max_length=200, blank=True)
     enterprise_name = models.CharField(_("enterprise name"), max_length=128, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     credit_code_override_reason = models.CharField(
@@ -58,14 +100,21 @@ class User(AbstractUser):
     # Part of every session's auth hash: renewing it logs the user out everywhere at once.
     session_salt = models.CharField(max_length=32, default=new_session_salt, editable=False)
 
+    objects = UserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # On the blind index: tokens of the same ID number differ, their HMACs do not.
             models.UniqueConstraint(
-                fields=["resident_id"],
-                condition=~models.Q(resident_id=""),
-                name="unique_resident_id",
+                fields=["resident_id_index"],
+                condition=~models.Q(resident_id_index=""),
+                name="unique_resident_id_index",
+                violation_error_code=DUPLICATE_RESIDENT_ID,
+                violation_error_message=_(
+                    "An account with this resident ID number already exists."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -80,6 +129,31 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.applicant_name or self.username
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # The blind index is computed in its field's pre_save, which runs only for saved fields.
+        if update_fields is not None and "resident_id" in update_fields:
+            update_fields = {*update_fields, "resident_id_index"}
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # The unique constraint is on the blind index, which forms do not edit: compute it from
+        # the plaintext being validated, and report a clash on the ID number field.
+        exclude = set(exclude or ())
+        self.resident_id_index = blind_index("resident_id", self.resident_id)
+        if "resident_id" not in exclude:
+            exclude.discard("resident_id_index")
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            for item in general:
+                if item.code == DUPLICATE_RESIDENT_ID:
+                    errors.setdefault("resident_id", []).append(item)
+                else:
+                    errors.setdefault(NON_FIELD_ERRORS, []).append(item)
+            raise ValidationError(errors) from None
 
     def get_session_auth_hash(self) -> str:
         return salted_hmac(
@@ -96,6 +170,19 @@ class User(AbstractUser):
         if self.kind == self.Kind.ENTERPRISE:
             return self.enterprise_name
         return self.real_name
+
+    # For staff pages and the holder's own pages: enough to recognise, not enough to reuse.
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.resident_id)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)
 
     @property
     def is_natural_person(self) -> bool:
@@ -165,3 +252,69 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.department} · {self.get_role_display()}"
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    """One line of the tamper-evident audit log: who did what to which object, when, from where.
+
+    Each entry carries the SHA-256 of its predecessor's hash and its own content, so editing or
+    deleting any entry breaks the chain from there on (`manage.py verify_audit`). Entries are
+    written only by `accounts.audit.record()`; a database trigger refuses UPDATE and DELETE
+    (migration 0006). The actor is a plain id and a name copied at the time, not a foreign key:
+    deleting or renaming a user must never rewrite the log.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("actor's user id"), null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    previous_hash = models.CharField(_("previous entry's hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        constraints = [
+            # One successor per entry: the chain cannot fork, whatever a writer forgot to lock.
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_chain_does_not_fork"),
+            models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
+            models.CheckConstraint(
+                condition=models.Q(hash__regex=r"^[0-9a-f]{64}$")
+                & models.Q(previous_hash__regex=r"^[0-9a-f]{64}$"),
+                name="audit_hashes_are_sha256_hex",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        target = f" {self.object_type}:{self.object_id}" if self.object_type else ""
+        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}{target}"
+
+    def chained_content(self) -> dict:
+        """What the hash covers, besides the previous hash: everything but the row id."""
+        return {
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "detail": self.detail,
+            "ip": self.ip,
+        }
+
+    def compute_hash(self) -> str:
+        canonical = json.dumps(
+            self.chained_content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256((self.previous_hash + canonical).encode()).hexdigest()

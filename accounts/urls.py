@@ -1,14 +1,40 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
+
+from portal.ratelimits import rate_limited
 
 from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path(
+        "login/",
+        rate_limited("login")(auth_views.LoginView.as_view(template_name="accounts/login.html")),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, {"kind": "citizen"}, name="register_citizen"),
     path(
         "register/enterprise/", views.register, {"kind": "enterprise"}, name="register_enterprise"
+    ),
+    path("verify/", views.otp_verify, name="otp_verify"),
+    path("two-factor/", views.otp_enrol, name="otp_enrol"),
+    path("confirm/", views.reauthenticate, name="reauthenticate"),
+    path("", views.account, name="account"),
+    path("log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html",
+            success_url=reverse_lazy("accounts:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
+        name="password_change_done",
     ),
 ]

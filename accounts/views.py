@@ -1,14 +1,24 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.ratelimits import rate_limited
+
+from . import two_factor
+from .authentication_forms import ConfirmIdentityForm, OneTimeCodeForm
 from .forms import CitizenRegistrationForm, EnterpriseRegistrationForm
+from .reauth import mark_authenticated, safe_next_url
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("registration")
 def register(request, kind: str):
     form_class = EnterpriseRegistrationForm if kind == "enterprise" else CitizenRegistrationForm
     form = form_class(request.POST or None)
@@ -26,3 +36,127 @@ def register(request, kind: str):
             next_url = ""
         return redirect(next_url or "services:catalogue")
     return render(request, "accounts/register.html", {"form": form, "kind": kind})
+
+
+# --- the second factor ---------------------------------------------------------------------------
+
+
+def landing_page(user) -> str:
+    if user.kind == user.Kind.STAFF:
+        return "approvals:queue"
+    if user.is_staff:
+        return "admin:index"
+    return "home"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    """After the password, a civil servant or administrator enters their TOTP code."""
+    user = request.user
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+    if not two_factor.requires_two_factor(user) or user.is_verified():
+        return redirect(next_url or landing_page(user))
+    device = two_factor.confirmed_device(user)
+    if device is None:
+        return redirect_keeping_next("accounts:otp_enrol", next_url)
+    form = OneTimeCodeForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        two_factor.complete_login(request, device)
+        return redirect(next_url or landing_page(user))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_enrol(request):
+    """First login of a civil servant: register an authenticator app, proven by one code.
+
+    Only while the person has no confirmed device: replacing a device is an administrator's
+    job (Django admin, TOTP devices), never something a password alone can do.
+    """
+    user = request.user
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+    if not two_factor.requires_two_factor(user):
+        return redirect(next_url or landing_page(user))
+    if two_factor.confirmed_device(user) is not None:
+        return redirect_keeping_next("accounts:otp_verify", next_url)
+    device = two_factor.pending_device(user)
+    form = OneTimeCodeForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        two_factor.confirm_device(device)
+        two_factor.complete_login(request, device)
+        messages.success(
+            request, _("Your authenticator app is set up. You will need a code at every login.")
+        )
+        return redirect(next_url or landing_page(user))
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_code": two_factor.qr_code_svg(
+                device.config_url, _("QR code to scan with your authenticator app")
+            ),
+            "secret": two_factor.secret_for_manual_entry(device),
+        },
+    )
+
+
+def redirect_keeping_next(view_name: str, next_url: str):
+    response = redirect(view_name)
+    if next_url:
+        response["Location"] += "?" + urlencode({"next": next_url})
+    return response
+
+
+# --- re-authentication and the account page ------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    """ "Confirm it is you": the password again (and a TOTP code for staff), then back."""
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+    form = ConfirmIdentityForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mark_authenticated(request.session)
+        return redirect(next_url or landing_page(request.user))
+    return render(request, "accounts/reauthenticate.html", {"form": form, "next": next_url})
+
+
+@login_required
+def account(request):
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "two_factor": two_factor.requires_two_factor(request.user),
+            "staff_idle_minutes": settings.STAFF_SESSION_IDLE_SECONDS // 60,
+            "applicant_idle_minutes": settings.APPLICANT_SESSION_IDLE_SECONDS // 60,
+        },
+    )
+
+
+@login_required
+@require_POST
+def log_out_everywhere(request):
+    """End every session of this person, on every device, this one included."""
+    request.user.log_out_everywhere()
+    logout(request)
+    messages.success(request, _("You have been logged out on every device."))
+    return redirect("accounts:login")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once an account is locked for this address (AXES_LOCKOUT_CALLABLE)."""
+    return render(
+        request,
+        "accounts/lockout.html",
+        {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+        status=429,
+    )

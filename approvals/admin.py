@@ -1,6 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import CalendarDay, ClockStop, Extension, ReviewTask
+from accounts.reauth import require_recent_authentication
+
+from .certificates import REVOKE_PERMISSION, AlreadyRevoked, revoke, verify_certificate
+from .forms import RevocationForm, add_validation_error
+from .models import CalendarDay, Certificate, ClockStop, Extension, ReviewTask
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -52,3 +63,120 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+def same_page(request) -> str:
+    return request.get_full_path()
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Read-only: certificates are issued by approvals and signed; the only change is revocation."""
+
+    list_display = [
+        "number",
+        "holder_name",
+        "item_name",
+        "valid_from",
+        "valid_until",
+        "issued_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "item_code"]
+    search_fields = ["number", "application__tracking_number", "holder_name"]
+    list_select_related = ["application"]
+    date_hierarchy = "issued_at"
+    readonly_fields = ["verification_status"]
+    fields = [
+        "verification_status",
+        "number",
+        "application",
+        "holder_kind",
+        "holder_name",
+        "holder_identifier",
+        "item_code",
+        "item_name",
+        "item_name_en",
+        "scope",
+        "valid_from",
+        "valid_until",
+        "issuing_departments",
+        "issued_at",
+        "key_id",
+        "signature",
+        "revoked_at",
+        "revoked_reason",
+        "revoked_by",
+    ]
+    change_form_template = "admin/approvals/certificate/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("verification"))
+    def verification_status(self, certificate: Certificate) -> str:
+        return verify_certificate(certificate).label
+
+    def can_revoke(self, request, certificate: Certificate | None = None) -> bool:
+        return self.has_view_permission(request, certificate) and request.user.has_perm(
+            REVOKE_PERMISSION
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_revoke": self.can_revoke(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        # Revoking is a sensitive action: the administrator confirms it is them first (ASVS
+        # V3.7.1), then comes back to this form, whose reason has to be typed again.
+        revoke_view = self.admin_site.admin_view(
+            require_recent_authentication(self.revoke_view, return_to=same_page)
+        )
+        return [
+            path("<path:object_id>/revoke/", revoke_view, name="approvals_certificate_revoke"),
+            *super().get_urls(),
+        ]
+
+    def revoke_view(self, request, object_id):
+        """Ask for the (public) reason, then revoke; the administrator is recorded as revoker."""
+        certificate = self.get_object(request, unquote(object_id))
+        if certificate is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.can_revoke(request, certificate):
+            raise PermissionDenied
+        change_url = reverse("admin:approvals_certificate_change", args=[certificate.pk])
+        if certificate.is_revoked:
+            self.message_user(request, _("This e-certificate has already been revoked."))
+            return redirect(change_url)
+        form = RevocationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                revoke(certificate, request.user, form.cleaned_data["reason"])
+            except AlreadyRevoked as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+                return redirect(change_url)
+            except ValidationError as error:
+                add_validation_error(form, error)
+            else:
+                self.message_user(
+                    request,
+                    _("E-certificate %(number)s is revoked.") % {"number": certificate.number},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Revoke e-certificate %(number)s") % {"number": certificate.number},
+            "opts": self.opts,
+            "original": certificate,
+            "certificate": certificate,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/approvals/certificate/revoke.html", context)

@@ -9,7 +9,7 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import receivers  # noqa: F401  (connects to filing's signals)
+        from . import checks, receivers  # noqa: F401  (system checks; filing's signals)
         from .calendar import forget_cached_calendar
         from .models import CalendarDay
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.audit import record, text_digest
 from services.lifecycle import official_language, record_event
 from services.models import Application, ApplicationEvent
 
@@ -144,6 +145,12 @@ def request_extension(task_id: int, reviewer, working_days: int, reason: str) ->
     extension = Extension.objects.create(
         task=task, working_days=working_days, reason=reason.strip(), requested_by=reviewer
     )
+    record(
+        "extension.request",
+        obj=extension,
+        actor=reviewer,
+        detail={"task_id": task.pk, "application_id": application.pk, "working_days": working_days},
+    )
     grant_extension(extension, task.department_id)
     return extension
 
@@ -162,6 +169,18 @@ def decide_extension(extension_id: int, head, approve: bool, note: str = "") -> 
     extension.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = head, timezone.now(), note
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    record(
+        "extension.decision",
+        obj=extension,
+        actor=head,
+        detail={
+            "approved": approve,
+            "task_id": task.pk,
+            "application_id": application.pk,
+            "working_days": extension.working_days,
+            "note_sha256": text_digest(note),
+        },
+    )
     if approve:
         move_deadline(task, add_working_days(task.due_at, extension.working_days))
         if application.due_at and application.due_at < task.due_at:

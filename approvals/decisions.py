@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.audit import record, text_digest
 from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
+from .certificates import issue_certificate
 from .clocks import end_clock_stop, start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
@@ -55,6 +57,7 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
     if outcome == Outcome.REQUEST_SUPPLEMENT:
+        record_decision(application, task, outcome, reviewer, opinion)
         _request_supplement(application, task, reviewer, opinion)
         return task
     if not task.is_open:
@@ -66,6 +69,7 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     task.state = State.APPROVED if approved else State.REJECTED
     task.opinion, task.decided_by, task.decided_at = opinion, reviewer, now
     task.save(update_fields=["state", "opinion", "decided_by", "decided_at"])
+    record_decision(application, task, outcome, reviewer, opinion)
     if not task.is_acceptance:
         record_event(
             application,
@@ -76,6 +80,26 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
         )
     join_stage(application, actor=reviewer)
     return task
+
+
+def record_decision(
+    application: Application, task: ReviewTask, outcome: str, actor, opinion: str
+) -> None:
+    """The audit log's entry for a department's decision, with the task as its object; the
+    opinion is on the task and the timeline, its digest here."""
+    record(
+        "task.decision",
+        obj=task,
+        actor=actor,
+        detail={
+            "outcome": outcome,
+            "application_id": application.pk,
+            "tracking_number": application.tracking_number,
+            "department": task.department.code,
+            "stage": task.stage_order,
+            "opinion_sha256": text_digest(opinion),
+        },
+    )
 
 
 def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
@@ -133,6 +157,7 @@ def deem_approved(application: Application, task: ReviewTask, now) -> None:
         task.opinion = _("Deemed approved — no response by %(deadline)s") % {"deadline": deadline}
     task.state, task.decided_at = State.DEEMED_APPROVED, now
     task.save(update_fields=["state", "decided_at", "opinion"])
+    record_decision(application, task, "deemed_approve", None, task.opinion)
     if not task.is_acceptance:
         record_event(
             application,
@@ -192,4 +217,6 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         decision_reason=reasons,
         clock_stopped_at=None,
     )
+    if status == Status.APPROVED:
+        issue_certificate(application)
     application_decided.send(sender=Application, application=application)

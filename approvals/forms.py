@@ -50,6 +50,15 @@ class ExtensionRequestForm(forms.Form):
     )
 
 
+class RevocationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revocation"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Public: shown to anyone who verifies the certificate, and to its holder."),
+    )
+
+
 class ExtensionDecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=_("Decision"),

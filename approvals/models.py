@@ -1,7 +1,10 @@
-"""Review tasks: one per department per stage of an application, each with its own deadline."""
+"""Review tasks: one per department per stage of an application, each with its own deadline;
+and the e-certificate an approved application ends with."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
@@ -251,3 +254,89 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class Certificate(models.Model):
+    """The e-certificate (电子证照) of an approved application, signed with Ed25519.
+
+    Every field printed on the certificate is part of the signed payload
+    (`approvals.certificates.certificate_payload`): a row edited in the database no longer
+    verifies. Revocation is not signed; it is a fact the portal records and publishes.
+    """
+
+    class HolderKind(models.TextChoices):
+        NATURAL_PERSON = "natural_person", _("Natural person")
+        ENTERPRISE = "enterprise", _("Enterprise or organisation")
+
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="certificate",
+    )
+    holder_kind = models.CharField(_("holder kind"), max_length=16, choices=HolderKind.choices)
+    holder_name = models.CharField(_("holder"), max_length=128)
+    # A natural person's resident ID number is only ever stored here masked (first 6, last 4).
+    holder_identifier = models.CharField(_("holder's identifier"), max_length=32, blank=True)
+    item_code = models.CharField(_("item code"), max_length=32)
+    item_name = models.CharField(_("service item"), max_length=128)
+    item_name_en = models.CharField(_("English name of the item"), max_length=128, blank=True)
+    scope = models.TextField(_("scope"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    issuing_departments = models.TextField(_("issuing departments"))
+    issued_at = models.DateTimeField(_("issued"))
+    key_id = models.CharField(_("signing key"), max_length=32)
+    signature = models.CharField(_("signature (Ed25519, base64)"), max_length=128)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("e-certificate")
+        verbose_name_plural = _("e-certificates")
+        ordering = ["-issued_at"]
+        permissions = [("revoke_certificate", _("Can revoke e-certificates"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
+                name="revoked_certificate_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(holder_kind__in=["natural_person", "enterprise"]),
+                name="certificate_holder_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="certificate_valid_until_after_valid_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.item_name} · {self.holder_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("disclosure:certificate", args=[self.number])
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.holder_kind == self.HolderKind.NATURAL_PERSON
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def display_item_name(self) -> str:
+        if (get_language() or "").startswith("en") and self.item_name_en:
+            return self.item_name_en
+        return self.item_name

@@ -12,7 +12,7 @@ from accounts.models import Membership
 from services.models import Application, ApplicationEvent
 from services.permissions import applications_of
 
-from .models import ACCEPTANCE_STAGE, Extension, ReviewTask
+from .models import ACCEPTANCE_STAGE, Certificate, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
 
 
@@ -83,6 +83,14 @@ def application_for_status_page(applicant, pk: int) -> Application:
         "attachments",
     )
     return get_object_or_404(applications_of(applicant, queryset=queryset), pk=pk)
+
+
+def certificate_for_applicant(applicant, pk: int) -> Certificate:
+    """The e-certificate of one of the applicant's own applications, or 404 for anyone else."""
+    application = application_for_status_page(applicant, pk)
+    return get_object_or_404(
+        Certificate.objects.select_related("application"), application=application
+    )
 
 
 def overdue_tasks_for_head(user) -> QuerySet[ReviewTask]:

@@ -4,14 +4,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import departments_of, is_civil_servant
+from accounts.reauth import require_recent_authentication
 from services.materials import attachment_response
 
 from . import clocks, decisions
+from .certificates import machine_readable, verification_qr_svg, verify_certificate
 from .forms import (
     ClockStopForm,
     DecisionForm,
@@ -19,10 +24,11 @@ from .forms import (
     ExtensionRequestForm,
     add_validation_error,
 )
-from .models import ClockStop, Extension, ReviewTask
+from .models import Certificate, ClockStop, Extension, ReviewTask
 from .queues import (
     application_for_status_page,
     application_progress,
+    certificate_for_applicant,
     extension_requests_for_head,
     overdue_tasks_for_head,
     queue_for,
@@ -36,8 +42,49 @@ def application_status(request, pk: int):
     return render(
         request,
         "approvals/application_status.html",
-        {"application": application, "stages": application_progress(application)},
+        {
+            "application": application,
+            "stages": application_progress(application),
+            "certificate": Certificate.objects.filter(application=application).first(),
+        },
     )
+
+
+@login_required
+def application_certificate(request, pk: int):
+    """The holder's printable e-certificate, with a QR code to its public verification page."""
+    certificate = certificate_for_applicant(request.user, pk)
+    verification_url = request.build_absolute_uri(certificate.get_absolute_url())
+    qr_label = _("QR code: verify e-certificate %(number)s at %(url)s") % {
+        "number": certificate.number,
+        "url": verification_url,
+    }
+    return render(
+        request,
+        "approvals/certificate.html",
+        {
+            "certificate": certificate,
+            "application": certificate.application,
+            "status": verify_certificate(certificate),
+            "verification_url": verification_url,
+            # ElementTree escapes every attribute and text it writes, the URL included.
+            "qr_svg": mark_safe(verification_qr_svg(verification_url, label=qr_label)),
+        },
+    )
+
+
+@login_required
+def application_certificate_json(request, pk: int):
+    """The signed payload and its signature, for software that verifies the certificate itself."""
+    certificate = certificate_for_applicant(request.user, pk)
+    document = {
+        **machine_readable(certificate),
+        "verification_url": request.build_absolute_uri(certificate.get_absolute_url()),
+        "public_keys_url": request.build_absolute_uri(reverse("disclosure:certificate_keys")),
+    }
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.json"'
+    return response
 
 
 def staff_required(view):
@@ -112,6 +159,7 @@ def render_task(request, task, **forms):
             "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
             "clock_stops": task.clock_stops.all(),
             "extension": Extension.objects.filter(task=task).first(),
+            "certificate": Certificate.objects.filter(application=application).first(),
             "acceptance_notice_sent": task.is_acceptance
             and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists(),
             "answers": [
@@ -186,6 +234,7 @@ def head_overview(request):
 
 @staff_required
 @require_POST
+@require_recent_authentication(return_to="approvals:head")
 def decide_extension(request, extension_id: int):
     extension = get_object_or_404(extension_requests_for_head(request.user), pk=extension_id)
     form = ExtensionDecisionForm(request.POST)

@@ -10,4 +10,7 @@ urlpatterns = [
     path("publications/", views.publications, name="publications"),
     path("publications/new/", views.new_publication, name="new_publication"),
     path("publications/<int:pk>/", views.publication, name="publication"),
+    path("certificates/verify/", views.verify_certificate, name="verify_certificate"),
+    path("certificates/keys/", views.certificate_keys, name="certificate_keys"),
+    path("certificates/<str:number>/", views.certificate, name="certificate"),
 ]

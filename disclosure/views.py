@@ -3,14 +3,19 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import departments_of
+from approvals import certificates
+from approvals.models import Certificate
 from approvals.views import staff_required
+from portal.ratelimits import by_ip, rate_limited
 
-from .forms import PublicationForm
+from .forms import CertificateLookupForm, PublicationForm
+from .masking import mask_person_name
 from .models import DecisionRecord, Publication
 
 
@@ -76,3 +81,51 @@ def new_publication(request):
         messages.success(request, _("Published."))
         return redirect(item)
     return render(request, "disclosure/new_publication.html", {"form": form})
+
+
+# --- e-certificate verification ------------------------------------------------------------------
+# Certificate numbers are sequential: `verify_certificate` and `certificate`, the two views a
+# number-guessing script would call, share one rate limit per address (RATE_LIMITS).
+
+
+@rate_limited("verification", key=by_ip, methods=("GET", "HEAD", "POST"))
+def verify_certificate(request):
+    """The form behind "verify a certificate": a number in, its public page out."""
+    form = CertificateLookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("disclosure:certificate", form.cleaned_data["number"])
+    return render(request, "disclosure/certificate_verify.html", {"form": form})
+
+
+@rate_limited("verification", key=by_ip, methods=("GET", "HEAD", "POST"))
+def certificate(request, number: str):
+    """What anyone holding the paper or the QR code may check: is it genuine, and still valid?"""
+    found = Certificate.objects.filter(number=number).first()
+    if found is None:
+        form = CertificateLookupForm(initial={"number": number[:40]})
+        context = {"number": number, "form": form}
+        return render(request, "disclosure/certificate_not_found.html", context, status=404)
+    status = certificates.verify_certificate(found)
+    return render(
+        request,
+        "disclosure/certificate.html",
+        {
+            "certificate": found,
+            "status": status,
+            "holder_name": mask_person_name(found.holder_name)
+            if found.is_natural_person
+            else found.holder_name,
+        },
+    )
+
+
+def certificate_keys(request):
+    """The public halves of the signing keys, for verifiers that check signatures themselves."""
+    keys = certificates.certificate_keys()
+    return JsonResponse(
+        {
+            "algorithm": "Ed25519",
+            "signing_key_id": keys[0].key_id,
+            "keys": [{"key_id": k.key_id, "public_key": k.public_key_base64} for k in keys],
+        }
+    )

@@ -3,15 +3,23 @@
 `manage.py load_demo` calls `load_demo()`; it is idempotent, so `make run` runs it every time.
 """
 
+from base64 import b32encode
+
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.identity import credit_code_check_character, resident_id_check_character
 from accounts.models import Department, Membership, User
+from accounts.two_factor import requires_two_factor
 from disclosure.models import Publication
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
 DEMO_PASSWORD = "Portal-demo-2026"
+# DEMO ONLY, published: the TOTP secret of every demo civil servant and administrator, so that
+# anyone trying the demo can make the second-factor code (README, "Demo accounts").
+DEMO_TOTP_KEY = b"portal-demo-totp-key"
+DEMO_TOTP_SECRET = b32encode(DEMO_TOTP_KEY).decode("ascii")
 
 THEMES = [
     ("business", "开办企业", "Business start-up"),
@@ -374,6 +382,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         real_name="张三",
         resident_id=demo_resident_id("34010419900307123"),
         mobile="13800138000",
+        address="安徽省合肥市蜀山区长江西路100号",
         email="zhangsan@example.cn",
     )
     accounts.append((citizen.username, DEMO_PASSWORD, "citizen 张三"))
@@ -408,4 +417,29 @@ def load_demo() -> list[tuple[str, str, str]]:
             "申请人可通过“政府信息公开申请”事项在线提交申请，本机关在20个工作日内予以答复。",
         },
     )
+    for user in User.objects.filter(username__in=[username for username, *_ in accounts]):
+        if requires_two_factor(user):
+            _demo_totp_device(user)
     return accounts
+
+
+def _demo_totp_device(user: User) -> TOTPDevice:
+    """The demo staff member's authenticator, with the published demo secret, confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice(user=user, name="Demo authenticator", confirmed=True)
+    device.key = DEMO_TOTP_KEY.hex()
+    device.save()
+    return device
+
+
+def demo_totp_instructions() -> list[str]:
+    """How to make the second-factor code of the demo staff accounts (printed by load_demo)."""
+    return [
+        f"Two-step verification of every staff/admin demo account: TOTP secret {DEMO_TOTP_SECRET}",
+        f"  otpauth://totp/Government%20Services%20Portal:demo?secret={DEMO_TOTP_SECRET}"
+        "&issuer=Government%20Services%20Portal",
+        "  Add it to any authenticator app, or print the current code with:",
+        "  .venv/bin/python -c 'from django_otp.oath import totp; "
+        f'print("%06d" % totp(bytes.fromhex("{DEMO_TOTP_KEY.hex()}")))\'',
+    ]

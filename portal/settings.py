@@ -41,6 +41,11 @@ INSTALLED_APPS = [
     "nested_admin",
     "rest_framework",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_ratelimit",
     "accounts",
     "services",
     "approvals",
@@ -51,13 +56,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is asking and from where, for the audit log (accounts/audit.py).
+    "accounts.audit.AuditContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -84,14 +97,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any authentication for a locked-out username and address (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # OWASP ASVS 4.0 V2.1.1: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Argon2id (OWASP's first choice, ASVS V2.4) hashes every new or changed password; the others
+# stay so that older PBKDF2 hashes still verify, and are rehashed with Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -114,16 +141,84 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 10 * 1024 * 1024))
+# A callable(file) raising ValidationError for an infected upload; ClamAV plugs in here.
+MATERIAL_SCANNER = os.environ.get("MATERIAL_SCANNER", "services.materials.no_virus_scanner")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it: forms carry the token
 X_FRAME_OPTIONS = "DENY"
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docs/operations.md).
-if env_bool("BEHIND_HTTPS_PROXY"):
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY")
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the portal append to X-Forwarded-For: the client address that
+# lock-outs and rate limits count is the one the outermost of them saw (portal/ratelimits.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or (1 if BEHIND_HTTPS_PROXY else 0))
+# Plain-HTTP requests are redirected to HTTPS. Off by default unless behind the HTTPS proxy:
+# without SECURE_PROXY_SSL_HEADER every proxied request looks like HTTP and would loop.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_HTTPS_PROXY)
+# HSTS (sent on HTTPS responses only): one year, subdomains included, unless told otherwise.
+# Preloading commits the whole domain to HTTPS in browsers' built-in lists: an explicit choice.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from this site,
+# nothing inline (the templates have no <script> blocks, no on* handlers, no style attributes),
+# no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sessions end after this long without a request (accounts.middleware): civil servants and
+# administrators after 15 minutes (GB/T 22239-2019 8.1.4.1 b), applicants after two hours.
+STAFF_SESSION_IDLE_SECONDS = 15 * 60
+APPLICANT_SESSION_IDLE_SECONDS = 2 * 60 * 60
+SESSION_COOKIE_AGE = APPLICANT_SESSION_IDLE_SECONDS
+# Sensitive actions (deciding an extension, revoking a certificate) need a password (and TOTP
+# code) entered within this many seconds (accounts/reauth.py).
+REAUTHENTICATION_MAX_AGE = 5 * 60
+
+# Lock-out (django-axes): 5 failed logins for one user name from one address within 15 minutes
+# block that pair for 15 minutes; a successful login clears the count. Counted in PostgreSQL.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimits.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+
+# TOTP second factor (django-otp) for civil servants and administrators (accounts/two_factor.py).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Government Services Portal")
+
+# Rate limits (portal/ratelimits.py): "count/period" per address, or per account once logged in.
+RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "20/10m"),
+    "registration": os.environ.get("RATE_LIMIT_REGISTRATION", "20/h"),
+    "filing": os.environ.get("RATE_LIMIT_FILING", "60/10m"),
+    "verification": os.environ.get("RATE_LIMIT_VERIFICATION", "60/m"),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
+RATELIMIT_FAIL_OPEN = True
+# django-ratelimit 4.1 lists only django-redis among Redis caches; Django's own RedisCache
+# increments atomically too (jsocol/django-ratelimit#283, still open).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -135,7 +230,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@portal.gov.cn
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    # Rate-limit counters, under their own prefix in the same Redis.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ratelimit",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -158,13 +259,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.sweep_deadlines",
         "schedule": timedelta(minutes=1),
     },
+    "heartbeat": {"task": "portal.health.heartbeat", "schedule": timedelta(seconds=30)},
     "seed-holiday-calendar": {
         "task": "approvals.tasks.seed_calendar",
+        "schedule": timedelta(days=1),
+    },
+    "purge-expired-audit-entries": {
+        "task": "accounts.tasks.purge_expired_audit_entries",
         "schedule": timedelta(days=1),
     },
 }
 # Submitted applications not routed after this long are re-dispatched by the reconciler.
 ROUTING_GRACE = timedelta(seconds=int(os.environ.get("ROUTING_GRACE_SECONDS", 30)))
+
+# Ed25519 keys of the e-certificates: "key_id:base64 of the 32-byte raw private key", several
+# separated by commas. The first signs new certificates; all of them verify, so an old key
+# stays listed after a rotation for as long as certificates it signed are to verify.
+CERTIFICATE_SIGNING_KEYS = env("CERTIFICATE_SIGNING_KEYS")
+
+# Personal identifiers encrypted at rest (accounts/crypto.py, docs/security.md). Fernet keys,
+# comma-separated: the first encrypts, all decrypt; to rotate, put a new key in front, run
+# `manage.py rotate_encryption_keys`, then drop the old one (docs/operations.md).
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in env("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()]
+# HMAC key of the blind indexes that find an encrypted ID number; changing it needs
+# `manage.py reindex_blind_index` before the portal serves requests again.
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+
+# The tamper-evident audit log (accounts/audit.py) keeps entries this many days; at least 180
+# (Cybersecurity Law Art. 21), which a system check and the purge itself enforce.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -10,5 +10,15 @@ os.environ.setdefault("SECRET_KEY", "demo-only-not-secret-7c1f0a9e2b")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 os.environ.setdefault("SECURE_COOKIES", "false")
+# DEMO ONLY: a published Ed25519 key, so certificates signed with it prove nothing.
+# Production generates its own (docs/operations.md) and never uses the id "demo".
+os.environ.setdefault(
+    "CERTIFICATE_SIGNING_KEYS", "demo:2nRVvDJv/1+4uy4V2b998iRMR8ZRhk1gaIM1U/d7YNo="
+)
+# DEMO ONLY: published keys for the personal-data encryption and its blind index. Anything
+# encrypted with them is readable by anyone with the source; production sets its own
+# (docs/operations.md), and `check --deploy` warns if these reach it.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "demo-only-field-encryption-key-not-secret0A=")
+os.environ.setdefault("BLIND_INDEX_KEY", "demo-only-blind-index-key-not-secret-4f2a9c1e")
 
 from .settings import *  # noqa: E402,F403

@@ -2,14 +2,34 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from approvals.views import application_status
+from approvals.views import (
+    application_certificate,
+    application_certificate_json,
+    application_status,
+)
 
 from . import views
+from .health import health
+from .ratelimits import rate_limited
+
+# The admin's own login form gets the same limit as the portal's (django-axes guards both).
+admin.site.login = rate_limited("login")(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health, name="health"),
     path("", include("services.urls")),
     path("applications/<int:pk>/", application_status, name="application_status"),
+    path(
+        "applications/<int:pk>/certificate/",
+        application_certificate,
+        name="application_certificate",
+    ),
+    path(
+        "applications/<int:pk>/certificate.json",
+        application_certificate_json,
+        name="application_certificate_json",
+    ),
     path("accounts/", include("accounts.urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),

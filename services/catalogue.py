@@ -103,6 +103,9 @@ def item_definition(item: ServiceItem) -> dict:
             "acceptance_limit_days": item.acceptance_limit_days,
             "joint_limit_days": item.joint_limit_days,
             "rejection_ends_case": item.rejection_ends_case,
+            # Frozen with the case, so a later catalogue edit never changes an issued certificate.
+            "certificate_scope": item.certificate_scope_or_default,
+            "certificate_validity_years": item.certificate_validity_years,
         },
         "acceptance": acceptance_definition(item),
         "fields": [

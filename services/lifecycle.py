@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.audit import record, text_digest
+
 from .models import Application, ApplicationEvent
 
 Status = Application.Status
@@ -55,9 +57,38 @@ def official_language():
 def record_event(
     application: Application, kind: str, *, actor=None, department=None, note: str = ""
 ):
-    return ApplicationEvent.objects.create(
+    """A line on the applicant's timeline, and the same fact in the audit log."""
+    return _write_event(
+        application,
+        kind,
+        actor=actor,
+        department=department,
+        note=note,
+        audit_action="application.event",
+    )
+
+
+def _write_event(
+    application: Application, kind: str, *, actor, department, note: str, audit_action: str, **audit
+):
+    event = ApplicationEvent.objects.create(
         application=application, kind=kind, actor=actor, department=department, note=note
     )
+    # The note (an opinion, a reason) stays on the timeline; the log keeps its digest, so the
+    # text shown to the applicant can be proven unchanged.
+    record(
+        audit_action,
+        obj=application,
+        actor=actor,
+        detail={
+            "tracking_number": application.tracking_number,
+            "event": kind,
+            "department": department.code if department else None,
+            "note_sha256": text_digest(note),
+            **audit,
+        },
+    )
+    return event
 
 
 @transaction.atomic
@@ -86,4 +117,12 @@ def change_status(
         raise TransitionNotAllowed(application, target)
     for name, value in fields.items():
         setattr(application, name, value)
-    record_event(application, event, actor=actor, department=department, note=note)
+    _write_event(
+        application,
+        event,
+        actor=actor,
+        department=department,
+        note=note,
+        audit_action="application.status",
+        status=target,
+    )

@@ -104,6 +104,22 @@ class ServiceItem(BilingualNameMixin, models.Model):
     rejection_ends_case = models.BooleanField(
         _("a rejection by one department ends the case"), default=True
     )
+    certificate_scope = models.TextField(
+        _("scope of the e-certificate"),
+        blank=True,
+        help_text=_(
+            "What the holder of an approved application is permitted to do, printed on the "
+            "e-certificate. Empty: the item's name."
+        ),
+    )
+    certificate_validity_years = models.PositiveSmallIntegerField(
+        _("validity of the e-certificate (years)"),
+        null=True,
+        blank=True,
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the e-certificate does not expire."),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -132,6 +148,10 @@ class ServiceItem(BilingualNameMixin, models.Model):
     @property
     def is_free(self) -> bool:
         return not self.fee
+
+    @property
+    def certificate_scope_or_default(self) -> str:
+        return self.certificate_scope.strip() or self.name
 
     def accepts(self, user) -> bool:
         """Whether this kind of person may apply for the item."""
@@ -472,6 +492,8 @@ class ApplicationEvent(models.Model):
         REJECTED = "rejected", _("Application rejected")
         WITHDRAWN = "withdrawn", _("Application withdrawn")
         PUBLISHED = "published", _("Decision published")
+        CERTIFICATE_ISSUED = "certificate_issued", _("E-certificate issued")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("E-certificate revoked")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.ratelimits import by_user_or_ip, rate_limited
+
 from . import filing
 from .catalogue import item_with_guide, published_items
 from .forms import ApplicationForm
@@ -63,6 +65,7 @@ def material_sample(request, code: str, material_id: int):
 
 @login_required
 @require_POST
+@rate_limited("filing", key=by_user_or_ip)
 def start_application(request, code: str):
     item = get_object_or_404(ServiceItem, code=code, is_published=True)
     try:
@@ -88,6 +91,7 @@ def my_applications(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("filing", key=by_user_or_ip)
 def edit_application(request, pk: int):
     application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:

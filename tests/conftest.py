@@ -46,14 +46,27 @@ def client():
 
 @pytest.fixture
 def client_for():
-    """A test client logged in as the given user."""
+    """A test client logged in as the given user; civil servants and administrators have also
+    passed the TOTP step, unless second_factor=False (tests/authentication.py)."""
+    from tests.authentication import log_in
 
-    def logged_in(user) -> Client:
+    def logged_in(user, *, second_factor: bool = True) -> Client:
         client = Client(headers={"accept-language": "en"})
-        client.force_login(user)
-        return client
+        return log_in(client, user, second_factor=second_factor)
 
     return logged_in
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Each test counts its requests from zero: rate-limit counters go under a key prefix of
+    their own, in the same Redis the portal uses."""
+    from uuid import uuid4
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid4().hex}"},
+    }
 
 
 @pytest.fixture(autouse=True)

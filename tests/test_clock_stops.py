@@ -235,9 +235,11 @@ def test_reviewer_stops_and_resumes_the_clock_on_the_task_page_and_the_applicant
     application, market, clock, client_for
 ):
     task = task_of(application, market)
-    reviewer = client_for(reviewer_of(market))
-    applicant = client_for(application.applicant)
+    reviewer_in_market = reviewer_of(market)
+    # Days pass between the steps: sessions end after idle minutes, so each logs in afresh.
     clock.move_to(STOPPED)
+    reviewer = client_for(reviewer_in_market)
+    applicant = client_for(application.applicant)
 
     stopped = reviewer.post(
         reverse("approvals:clock", args=[task.pk]),
@@ -251,6 +253,7 @@ def test_reviewer_stops_and_resumes_the_clock_on_the_task_page_and_the_applicant
     assert "听证会定于11月27日在市民中心举行" in status_page.content.decode()
 
     clock.move_to(RESUMED)
+    reviewer = client_for(reviewer_in_market)
     resumed = reviewer.post(reverse("approvals:clock", args=[task.pk]), {"action": "resume"})
 
     assert resumed.status_code == 302

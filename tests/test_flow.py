@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from approvals.models import ReviewTask
 from services.models import Application
+from tests.authentication import pass_second_factor
 from tests.factories import (
     PASSWORD,
     DepartmentFactory,
@@ -38,8 +39,10 @@ def log_in(username: str) -> Client:
 
 
 def approve_on_the_staff_pages(civil_servant, tracking_number: str, opinion: str) -> None:
-    """A clerk or reviewer logs in at /staff/, finds the case in the queue, opens it, approves it."""
+    """A clerk or reviewer logs in at /staff/ (password, then the authenticator app's code),
+    finds the case in the queue, opens it, approves it."""
     client = log_in(civil_servant.username)
+    pass_second_factor(client, civil_servant)
     queue = client.get(reverse("approvals:queue"))
     assert queue.request["PATH_INFO"] == "/staff/"
     assert queue.status_code == 200

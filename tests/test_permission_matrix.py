@@ -91,11 +91,21 @@ class Row:
 
 EXPECTED: dict[str, Row] = {
     "home": Row(everyone(OK)),
+    "health": Row(everyone(OK)),
     "set_language": Row(everyone(REDIRECT), method="post"),
     "accounts:login": Row(everyone(OK)),
     "accounts:logout": Row(everyone(REDIRECT), method="post"),
     "accounts:register_citizen": Row(everyone(OK)),
     "accounts:register_enterprise": Row(everyone(OK)),
+    "accounts:account": Row(logged_in(OK)),
+    "accounts:password_change": Row(logged_in(OK)),
+    "accounts:password_change_done": Row(logged_in(OK)),
+    "accounts:reauthenticate": Row(logged_in(OK)),
+    # Already verified (staff) or never asked (applicants): sent on to their page.
+    "accounts:otp_verify": Row(logged_in(REDIRECT)),
+    "accounts:otp_enrol": Row(logged_in(REDIRECT)),
+    # Everyone logged in ends up on the login page: that is what the button is for.
+    "accounts:log_out_everywhere": Row(everyone(LOGIN), method="post"),
     "services:catalogue": Row(everyone(OK)),
     "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
     "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
@@ -124,6 +134,12 @@ EXPECTED: dict[str, Row] = {
     "disclosure:publications": Row(everyone(OK)),
     "disclosure:publication": Row(everyone(OK), lambda w: [w.publication.pk]),
     "disclosure:new_publication": Row(staff_only()),
+    # E-certificates: the holder's copy is the applicant's alone; verification is public.
+    "application_certificate": Row(owner_only(), lambda w: [w.decided.pk]),
+    "application_certificate_json": Row(owner_only(), lambda w: [w.decided.pk]),
+    "disclosure:verify_certificate": Row(everyone(OK)),
+    "disclosure:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
+    "disclosure:certificate_keys": Row(everyone(OK)),
 }
 
 

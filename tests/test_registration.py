@@ -85,7 +85,7 @@ def test_citizen_registration_with_an_already_registered_resident_id_is_refused(
 
     assert response.status_code == 200
     assert "An account with this resident ID number already exists." in response.content.decode()
-    assert User.objects.filter(resident_id=existing.resident_id).count() == 1
+    assert User.objects.with_resident_id(existing.resident_id).count() == 1
 
 
 def test_citizen_registration_with_malformed_mobile_is_refused(client):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.demo import load_demo
+from portal.demo import demo_totp_instructions, load_demo
 
 
 class Command(BaseCommand):
@@ -11,3 +11,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts (demo data only):"))
         for username, password, role in accounts:
             self.stdout.write(f"  {username:<24} {password:<20} {role}")
+        for line in demo_totp_instructions():
+            self.stdout.write(line)
