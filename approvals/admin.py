@@ -8,21 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.reauth import require_recent_authentication
+from services.admin import ReadOnlyInline
 
 from .certificates import REVOKE_PERMISSION, AlreadyRevoked, revoke, verify_certificate
 from .forms import RevocationForm, add_validation_error
 from .models import CalendarDay, Certificate, ClockStop, Extension, ReviewTask
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ClockStopInline(ReadOnlyInline):
