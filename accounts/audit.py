@@ -48,6 +48,7 @@ ACTIONS = (
     "application.status",  # a state change of an application, with its timeline event
     "application.event",  # any other line of an application's timeline
     "task.decision",  # a department's decision on a review task, deemed approvals included
+    "task.claim",  # a reviewer took a task from the queue, or gave it back ("released")
     "extension.request",
     "extension.decision",
     "auth.login",

@@ -16,6 +16,7 @@ from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
 from .certificates import issue_certificate
+from .claims import claimed_by_someone_else
 from .clocks import end_clock_stop, start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
@@ -56,6 +57,11 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     application, task = lock_task(task_id)
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
+    if claimed_by_someone_else(task, reviewer):
+        raise ValidationError(
+            _("%(name)s is working on this task: ask them, or the head, to release it.")
+            % {"name": task.claimed_by}
+        )
     if outcome == Outcome.REQUEST_SUPPLEMENT:
         record_decision(application, task, outcome, reviewer, opinion)
         _request_supplement(application, task, reviewer, opinion)

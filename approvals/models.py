@@ -70,6 +70,16 @@ class ReviewTask(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The reviewer working on the task, so two colleagues do not read the same case twice.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -103,6 +113,11 @@ class ReviewTask(models.Model):
             models.CheckConstraint(
                 condition=models.Q(timeout_policy__in=["deemed_approval", "escalation"]),
                 name="review_task_timeout_policy_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claimed_by__isnull=True, claimed_at__isnull=True)
+                | models.Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                name="claimed_task_has_claim_time",
             ),
         ]
         indexes = [

@@ -16,11 +16,19 @@ from .models import ACCEPTANCE_STAGE, Certificate, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
 
 
-def queue_for(user, *, state: str = "open", item_code: str = "") -> QuerySet[ReviewTask]:
-    """The tasks of the reviewer's departments, most urgent first."""
+def queue_for(
+    user, *, state: str = "open", item_code: str = "", claimed: str = ""
+) -> QuerySet[ReviewTask]:
+    """The tasks of the reviewer's departments, most urgent first.
+
+    `claimed` narrows to "mine" (claimed by the user) or "unclaimed" (nobody's yet)."""
     tasks = visible_tasks(user).select_related(
-        "application__item", "application__applicant", "department"
+        "application__item", "application__applicant", "department", "claimed_by"
     )
+    if claimed == "mine":
+        tasks = tasks.filter(claimed_by=user)
+    elif claimed == "unclaimed":
+        tasks = tasks.filter(claimed_by__isnull=True)
     if state == "open":
         tasks = tasks.filter(state__in=ReviewTask.OPEN_STATES)
     elif state:
