@@ -76,7 +76,9 @@ def tracking_number_for(application: Application) -> str:
 @transaction.atomic
 def submit(application: Application, actor) -> Application:
     application = (
-        Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .get(pk=application.pk)
     )
     if application.status != Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))
