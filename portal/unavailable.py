@@ -5,9 +5,10 @@ InterfaceError. The applicant is told to try again in a moment — in their lang
 Retry-After header for clients and load balancers — and nothing has been half written: each
 write is one transaction, which PostgreSQL rolled back with the connection.
 
-Two doors, because Django turns an exception into a response where it is raised: the
+Three doors, because Django turns an exception into a response where it is raised: the
 middleware catches what views raise (in DEBUG too), the 500 handler what middleware raises
-(reading the session, saving it after the view).
+(reading the session), and the 400 handler the "session interrupted" error Django raises
+when saving the session after the view fails, which the database being away also causes.
 """
 
 import logging
@@ -52,3 +53,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(error, DATABASE_UNAVAILABLE):
         return service_unavailable(request, error)
     return defaults.server_error(request)
+
+
+def caused_by_database_outage(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def bad_request(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """handler400: Django reports a session it could not save as SessionInterrupted (400)."""
+    if caused_by_database_outage(exception):
+        return service_unavailable(request, exception)
+    return defaults.bad_request(request, exception)

@@ -42,3 +42,4 @@ admin.site.site_title = settings.PORTAL_NAME
 
 # A database outage answers 503 with a plain page instead of a 500 (portal/unavailable.py).
 handler500 = "portal.unavailable.server_error"
+handler400 = "portal.unavailable.bad_request"

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.test import RequestFactory
 from django.utils import translation
 
-from portal.unavailable import DatabaseUnavailableMiddleware, server_error
+from portal.unavailable import DatabaseUnavailableMiddleware, bad_request, server_error
 
 
 def database_error() -> OperationalError:
@@ -63,3 +63,23 @@ def test_a_middleware_failing_on_the_database_reaches_the_500_handler_as_a_503()
         response = server_error(request)
 
     assert response.status_code == 503
+
+
+def test_a_session_lost_to_the_database_outage_is_a_503_not_a_bad_request():
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    request = RequestFactory().post("/applications/1/edit/")
+    try:
+        try:
+            try:
+                raise database_error()
+            except OperationalError:
+                raise UpdateError  # noqa: B904 - as django.contrib.sessions.backends.db does
+        except UpdateError:
+            raise SessionInterrupted("The request's session was deleted")  # noqa: B904
+    except SessionInterrupted as error:
+        interrupted = error
+
+    assert bad_request(request, interrupted).status_code == 503
+    assert bad_request(request, SessionInterrupted("deleted")).status_code == 400
