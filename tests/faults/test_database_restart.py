@@ -67,6 +67,7 @@ def test_a_database_restart_under_filing_load_gives_clean_503s_and_filing_resume
         thread.start()
     time.sleep(4)
     stack.postgres.stop()
+    health = Visitor(stack.web_port).get("/health/")
     time.sleep(2)
     stack.postgres.start()
     back = time.monotonic()
@@ -78,6 +79,10 @@ def test_a_database_restart_under_filing_load_gives_clean_503s_and_filing_resume
     stop.set()
     for thread in threads:
         thread.join(60)
+
+    # Load balancers see it too: /health/ says which dependency is away.
+    assert health.status == 503 and '"database": "ok"' not in health.body, health.body
+    assert '"redis": "ok"' in health.body
 
     statuses = Counter(answer.status for _t, answer in answers)
     assert set(statuses) <= {302, 503}, statuses
