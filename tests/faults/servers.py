@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from portal.launcher import _die_with_launcher, _redis_pings
@@ -62,7 +63,10 @@ def postgres_user() -> str | None:
     """PostgreSQL refuses to run as root; as pgserver does, run it as the user `pgserver` then."""
     if os.geteuid() != 0:
         return None
-    from pgserver.utils import ensure_user_exists
+    # pgserver warns that XDG_RUNTIME_DIR is unset (containers, CI): only noise here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.utils import ensure_user_exists
 
     ensure_user_exists("pgserver")
     return "pgserver"
