@@ -90,6 +90,7 @@ def sweep_overdue_tasks(now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
 
 def apply_timeout_policy(application: Application, task_id: int, now) -> str | None:
     """Deem the task approved or escalate it; the caller holds the application's lock."""
+    # The task's row only: locking the joined department would block other cases' events.
     task = (
         ReviewTask.objects.select_for_update(of=("self",))
         .select_related("department")
