@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test bench lint format messages clean
+.PHONY: venv run test faults bench lint format messages clean
 
 # The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -48,3 +48,8 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf .local var
+
+# Fault injection (docs/operations.md): own PostgreSQL, Redis, gunicorn, workers and beat,
+# stopped and killed on purpose; prints a figure per test. make faults ARGS="-k sweepers"
+faults: $(VENV)/.installed
+	$(PY) -m tests.faults $(ARGS)

@@ -1,11 +1,16 @@
-"""What the virtual government does by itself. Each task takes ids and is safe to run twice."""
+"""What the virtual government does by itself. Each task takes ids and is safe to run twice.
+
+Transient database and broker errors are retried with backoff by the base task class
+(portal/celery.py, PortalTask).
+"""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
+
+from portal.celery import TRANSIENT_ERRORS
 
 from .calendar import seed_china_calendar
 from .notifications import email_escalations, email_reminders
@@ -15,7 +20,7 @@ from .timeouts import claim_due_reminders, sweep_overdue_tasks
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task
 def route_application_task(application_id: int) -> None:
     route_application(application_id)
 
@@ -27,6 +32,8 @@ def route_unrouted_applications() -> int:
     for application_id in ids:
         try:
             route_application(application_id)
+        except TRANSIENT_ERRORS:
+            raise  # the database is away: retry the whole run later (PortalTask), not case by case
         except Exception:
             # One broken case (a misconfigured item, say) must not hold up all the others.
             logger.exception("Could not route application %s", application_id)

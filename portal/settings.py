@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    # PostgreSQL unreachable (restart, failover): a clean 503, not a traceback.
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -92,7 +94,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+# Connections are kept 60 s and checked before each request reuses one: after a PostgreSQL
+# restart the first request gets a new connection instead of the dead one's error.
+DATABASES = {
+    "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -240,37 +246,68 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = REDIS_URL
+# At-least-once delivery (portal/celery.py): a message is acknowledged after its task ran, and
+# requeued if the worker process running it dies; every task is idempotent. No result backend:
+# nothing waits for a task's return value, the outcome is in PostgreSQL.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The longest task (a sweep after a long outage) is stopped after 10 minutes. Redis hands an
+# unacknowledged message to another worker after the visibility timeout, so that timeout must
+# exceed the longest task, or a task still running would be started a second time.
+CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_TASK_TIME_LIMIT = 10 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# A worker that loses Redis lets its running tasks finish: their messages come back later and,
+# the tasks being idempotent, find nothing left to do (cancelling would only delay the work).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Workers and beat wait for Redis as long as it takes, from their very start.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A citizen's submission must not wait on a broker that is down: publishing gives up fast,
 # the application is already committed, and the reconciler routes it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
+# How often beat re-dispatches forgotten submissions and sweeps deadlines (the fault tests
+# shorten it); each periodic message expires before the next one is sent, so a worker back from
+# an outage runs one catch-up, not one per tick it missed.
+RECONCILE_EVERY = timedelta(seconds=int(os.environ.get("RECONCILE_EVERY_SECONDS", 60)))
+_every_tick = {"expires": RECONCILE_EVERY.total_seconds()}
 CELERY_BEAT_SCHEDULE = {
     "route-forgotten-applications": {
         "task": "approvals.tasks.route_unrouted_applications",
-        "schedule": timedelta(minutes=1),
+        "schedule": RECONCILE_EVERY,
+        "options": _every_tick,
     },
     "sweep-deadlines": {
         "task": "approvals.tasks.sweep_deadlines",
-        "schedule": timedelta(minutes=1),
+        "schedule": RECONCILE_EVERY,
+        "options": _every_tick,
     },
     "heartbeat": {"task": "portal.health.heartbeat", "schedule": timedelta(seconds=30)},
     "seed-holiday-calendar": {
         "task": "approvals.tasks.seed_calendar",
         "schedule": timedelta(days=1),
+        "options": {"expires": 60 * 60},
     },
     "purge-expired-audit-entries": {
         "task": "accounts.tasks.purge_expired_audit_entries",
         "schedule": timedelta(days=1),
+        "options": {"expires": 60 * 60},
+    },
+    "delete-orphan-attachment-files": {
+        "task": "services.tasks.delete_orphan_attachment_files",
+        "schedule": timedelta(hours=6),
+        "options": {"expires": 60 * 60},
     },
 }
 # Submitted applications not routed after this long are re-dispatched by the reconciler.
 ROUTING_GRACE = timedelta(seconds=int(os.environ.get("ROUTING_GRACE_SECONDS", 30)))
+# A file in the attachment store that no row references is deleted once it is this old; the
+# grace covers uploads whose row is not yet committed (services/cleanup.py).
+ORPHAN_FILE_GRACE = timedelta(hours=int(os.environ.get("ORPHAN_FILE_GRACE_HOURS", 24)))
 
 # Ed25519 keys of the e-certificates: "key_id:base64 of the 32-byte raw private key", several
 # separated by commas. The first signs new certificates; all of them verify, so an old key

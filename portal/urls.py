@@ -39,3 +39,7 @@ urlpatterns = [
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
+
+# A database outage answers 503 with a plain page instead of a 500 (portal/unavailable.py).
+handler500 = "portal.unavailable.server_error"
+handler400 = "portal.unavailable.bad_request"

@@ -75,8 +75,13 @@ def tracking_number_for(application: Application) -> str:
 
 @transaction.atomic
 def submit(application: Application, actor) -> Application:
+    # Only the application's row (of=self): a FOR UPDATE on the joined item would block every
+    # other filing's foreign-key check on that item and, with the audit log's lock, deadlock
+    # concurrent submissions (found by tests/faults/test_broker_outage.py).
     application = (
-        Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .get(pk=application.pk)
     )
     if application.status != Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))

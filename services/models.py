@@ -217,7 +217,14 @@ class FormField(models.Model):
         verbose_name_plural = _("form fields")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "name"], name="unique_field_name_per_item")
+            models.UniqueConstraint(fields=["item", "name"], name="unique_field_name_per_item"),
+            # The values of Kind (tests/test_integrity.py keeps the two lists equal).
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["text", "long_text", "number", "date", "choice", "yes_no"]
+                ),
+                name="form_field_kind_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -275,7 +282,11 @@ class StageDepartment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["stage", "department"], name="unique_department_per_stage"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(timeout_policy__in=["deemed_approval", "escalation"]),
+                name="stage_department_timeout_policy_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -510,6 +521,38 @@ class ApplicationEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["created_at", "id"]
+        constraints = [
+            # The values of Kind (tests/test_integrity.py keeps the two lists equal).
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "created",
+                        "submitted",
+                        "routed",
+                        "accepted",
+                        "deemed_accepted",
+                        "not_accepted",
+                        "stage_opened",
+                        "department_approved",
+                        "department_deemed_approved",
+                        "department_rejected",
+                        "escalated",
+                        "supplement_requested",
+                        "supplement_provided",
+                        "clock_stopped",
+                        "clock_resumed",
+                        "extended",
+                        "approved",
+                        "rejected",
+                        "withdrawn",
+                        "published",
+                        "certificate_issued",
+                        "certificate_revoked",
+                    ]
+                ),
+                name="application_event_kind_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_kind_display()}"

@@ -5,6 +5,7 @@ Redis in REDIS_URL, so tests never take messages meant for a developer's worker 
 nor leave messages for it.
 """
 
+import os
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,9 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
+
+# The fault-injection tests start and kill servers of their own: `make faults` runs them.
+collect_ignore = [] if os.environ.get("PORTAL_FAULT_TESTS") else ["faults"]
 
 TEST_BROKER_DATABASE = 15
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"

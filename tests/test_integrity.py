@@ -1,0 +1,138 @@
+"""Integrity the database itself guarantees, and the attachment store kept free of orphans."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from services.cleanup import delete_orphan_attachment_files, orphan_attachment_files
+from services.models import ApplicationEvent, ServiceItemVersion
+from services.tasks import delete_orphan_attachment_files as cleanup_task
+from tests.factories import (
+    DepartmentFactory,
+    complete_draft,
+    item_with_stages,
+    submitted_application,
+)
+
+PORTAL_APPS = ["accounts", "services", "approvals", "disclosure"]
+
+
+def choice_columns():
+    for app in PORTAL_APPS:
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.concrete_fields:
+                if field.choices:
+                    yield model, field
+
+
+def check_constraint_of(model, field) -> models.CheckConstraint | None:
+    """The constraint whose condition is exactly `field IN (...)`, if the model declares one."""
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            children = constraint.condition.children
+            if len(children) == 1 and children[0][0] == f"{field.name}__in":
+                return constraint
+    return None
+
+
+@pytest.mark.parametrize(
+    "model, field",
+    list(choice_columns()),
+    ids=lambda value: getattr(value, "__name__", None) or getattr(value, "name", ""),
+)
+def test_every_state_column_allows_exactly_its_choices_in_the_database(db, model, field):
+    constraint = check_constraint_of(model, field)
+
+    assert constraint is not None, f"{model.__name__}.{field.name} has no check constraint"
+    allowed = constraint.condition.children[0][1]
+    assert sorted(allowed) == sorted(value for value, _label in field.flatchoices)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass",
+            [constraint.name, model._meta.db_table],
+        )
+        assert cursor.fetchone(), f"{constraint.name} is not in the database: migrate"
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_timeline_event_of_an_unknown_kind():
+    application = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    event = application.events.first()
+
+    with pytest.raises(IntegrityError, match="application_event_kind_valid"):
+        with transaction.atomic():
+            ApplicationEvent.objects.filter(pk=event.pk).update(kind="teleported")
+
+
+@pytest.mark.django_db
+def test_a_catalogue_snapshot_with_applications_cannot_be_deleted():
+    application = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    version = application.item_version
+
+    with pytest.raises(ProtectedError):
+        version.delete()
+    # Below the ORM too: the foreign key is checked by PostgreSQL at commit.
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    "DELETE FROM services_serviceitemversion WHERE id = %s", [version.pk]
+                )
+    assert ServiceItemVersion.objects.filter(pk=version.pk).exists()
+
+
+# --- orphan files ----------------------------------------------------------------------------
+
+
+def stray_file(media: Path, relative: str) -> Path:
+    path = media / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"%PDF-1.4 stray")
+    return path
+
+
+@pytest.mark.django_db
+def test_cleanup_deletes_only_old_files_no_row_refers_to(settings):
+    item = item_with_stages([[DepartmentFactory()]])
+    submitted = submitted_application(item)
+    media = Path(settings.MEDIA_ROOT)
+    kept = [Path(a.file.path) for a in submitted.attachments.all()]
+    orphan = stray_file(media, f"attachments/{submitted.pk}/ab/rolled-back.pdf")
+    of_vanished_case = stray_file(media, "attachments/999999/cd/never-committed.pdf")
+    later = timezone.now() + settings.ORPHAN_FILE_GRACE + timedelta(minutes=1)
+
+    assert delete_orphan_attachment_files(later) == 2
+
+    assert not orphan.exists() and not of_vanished_case.exists()
+    assert kept and all(path.exists() for path in kept)
+    assert delete_orphan_attachment_files(later) == 0  # running again finds nothing
+
+
+@pytest.mark.django_db
+def test_cleanup_leaves_young_files_to_their_uploads_in_flight(settings):
+    submitted = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    young = stray_file(Path(settings.MEDIA_ROOT), f"attachments/{submitted.pk}/ef/uploading.pdf")
+
+    assert orphan_attachment_files() == []
+    assert cleanup_task() == 0
+    assert young.exists()
+
+
+@pytest.mark.django_db
+def test_cleanup_never_touches_a_draft_in_progress(settings):
+    draft = complete_draft(item_with_stages([[DepartmentFactory()]]))
+    media = Path(settings.MEDIA_ROOT)
+    unreferenced = stray_file(media, f"attachments/{draft.pk}/aa/interrupted-save.pdf")
+    old = (timezone.now() - timedelta(days=30)).timestamp()
+    os.utime(unreferenced, (old, old))
+
+    assert delete_orphan_attachment_files() == 0
+    assert unreferenced.exists()
+    assert all(Path(a.file.path).exists() for a in draft.attachments.all())
