@@ -37,5 +37,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Only on the benchmark's server (bench/server.py): the bare view all pages are compared to.
+if settings.BENCH_CEILING_VIEW:
+    from .bench_views import bench_ceiling
+
+    urlpatterns.append(path("bench/ceiling/", bench_ceiling, name="bench_ceiling"))
+
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
