@@ -29,7 +29,8 @@ def grant_extension(extension: Extension, department_id: int) -> None:
 
 
 def _objects(user, permission: str, queryset: QuerySet) -> QuerySet:
-    return objects_permitted(user, permission, queryset)
+    # Tasks and extensions are granted to department groups only (grant_task, grant_extension).
+    return objects_permitted(user, permission, queryset, granted_to="groups")
 
 
 def visible_tasks(user, queryset: QuerySet | None = None) -> QuerySet[ReviewTask]:
