@@ -12,5 +12,10 @@ from .models import ReviewTask
 def lock_task(task_id: int) -> tuple[Application, ReviewTask]:
     application_id = ReviewTask.objects.values_list("application_id", flat=True).get(pk=task_id)
     application = Application.objects.select_for_update().get(pk=application_id)
-    task = ReviewTask.objects.select_for_update().select_related("department").get(pk=task_id)
+    # Only the task's row: locking its department too would serialise a whole department.
+    task = (
+        ReviewTask.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .get(pk=task_id)
+    )
     return application, task

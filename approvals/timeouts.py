@@ -90,7 +90,11 @@ def sweep_overdue_tasks(now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
 
 def apply_timeout_policy(application: Application, task_id: int, now) -> str | None:
     """Deem the task approved or escalate it; the caller holds the application's lock."""
-    task = ReviewTask.objects.select_for_update().select_related("department").get(pk=task_id)
+    task = (  # the task's row only, not its department's (see approvals.locking)
+        ReviewTask.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .get(pk=task_id)
+    )
     if not _awaiting_timeout(now).filter(pk=task_id).exists():
         return None  # the join of an earlier task of this case already closed it
     if task.timeout_policy == TimeoutPolicy.DEEMED_APPROVAL:

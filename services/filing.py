@@ -75,8 +75,12 @@ def tracking_number_for(application: Application) -> str:
 
 @transaction.atomic
 def submit(application: Application, actor) -> Application:
+    # of=("self",): locking the joined item row too would make every submission of the same
+    # item wait for the one before it (and deadlock with the audit chain's lock).
     application = (
-        Application.objects.select_for_update().select_related("item").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .get(pk=application.pk)
     )
     if application.status != Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))
