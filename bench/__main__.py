@@ -61,10 +61,9 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     from bench.database import use_scratch_database
 
-    if args.reuse:
-        os.environ["DATABASE_URL"] = use_scratch_database("portal_benchmark", fresh=False)
-    else:
-        use_scratch_database("portal_benchmark")
+    # A smoke run has its own database: it must not throw away a full run's million cases.
+    database = "portal_benchmark_quick" if args.quick else "portal_benchmark"
+    use_scratch_database(database, fresh=not args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
     import django
 
@@ -77,7 +76,7 @@ def main(argv: list[str]) -> int:
         "cpus": os.cpu_count(),
         "quick": args.quick,
     }
-    seeded = RESULTS / "seed.json"
+    seeded = RESULTS / f"seed-{database}.json"
     if args.reuse:
         run.update(json.loads(seeded.read_text()) if seeded.exists() else {})
     else:
