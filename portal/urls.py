@@ -9,6 +9,7 @@ from approvals.views import (
 )
 
 from . import views
+from .bench_views import bench_urlpatterns
 from .health import health
 from .ratelimits import rate_limited
 
@@ -38,10 +39,7 @@ urlpatterns = [
 ]
 
 # Only on the benchmark's server (bench/server.py): the bare view all pages are compared to.
-if settings.BENCH_CEILING_VIEW:
-    from .bench_views import bench_ceiling
-
-    urlpatterns.append(path("bench/ceiling/", bench_ceiling, name="bench_ceiling"))
+urlpatterns += bench_urlpatterns()
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME

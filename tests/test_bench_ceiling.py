@@ -1,37 +1,27 @@
 """The benchmark's bare view exists only on the benchmark's own server (BENCH_CEILING_VIEW)."""
 
-import importlib
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
 
-import pytest
-from django.urls import NoReverseMatch, clear_url_caches, reverse
-
-import portal.urls
+from portal.bench_views import bench_urlpatterns
 
 
-def _reload_urls() -> None:
-    clear_url_caches()
-    importlib.reload(portal.urls)
-
-
-@pytest.fixture
-def ceiling_turned_on(settings):
-    settings.BENCH_CEILING_VIEW = True
-    _reload_urls()
-    yield
-    # Before the settings fixture restores the setting: the URLs must be rebuilt without it.
-    settings.BENCH_CEILING_VIEW = False
-    _reload_urls()
-
-
-def test_bare_view_is_not_routed_unless_the_benchmark_turns_it_on(client):
-    with pytest.raises(NoReverseMatch):
+def test_bare_view_is_not_routed_unless_the_benchmark_turns_it_on(client, settings):
+    assert settings.BENCH_CEILING_VIEW is False
+    assert bench_urlpatterns() == []
+    try:
         reverse("bench_ceiling")
+    except NoReverseMatch:
+        pass
+    else:
+        raise AssertionError("the bare view is routed without BENCH_CEILING_VIEW")
     assert client.get("/bench/ceiling/").status_code == 404
 
 
-@pytest.mark.usefixtures("ceiling_turned_on")
-def test_bare_view_answers_with_nothing_but_ok_when_turned_on(client):
-    response = client.get("/bench/ceiling/")
-    assert response.status_code == 200
-    assert response.content == b"ok"
-    assert client.post("/bench/ceiling/").status_code in {403, 405}  # CSRF or method: no write
+def test_bare_view_answers_ok_to_a_get_and_nothing_else_when_turned_on(settings):
+    settings.BENCH_CEILING_VIEW = True
+    [pattern] = bench_urlpatterns()
+    assert pattern.resolve("bench/ceiling/") is not None
+    response = pattern.callback(RequestFactory().get("/bench/ceiling/"))
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert pattern.callback(RequestFactory().post("/bench/ceiling/")).status_code == 405
