@@ -8,7 +8,10 @@ withdraws everything at once, and each object (task, extension) is granted once,
 """
 
 from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models.functions import Cast
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from .models import Department, Membership, User
 
@@ -22,6 +25,40 @@ def departments_of(user: User) -> QuerySet[Department]:
     if not is_civil_servant(user):
         return Department.objects.none()
     return Department.objects.filter(memberships__user=user)
+
+
+def objects_permitted(
+    user: User, permission: str, queryset: QuerySet, *, granted_to: str = "users and groups"
+) -> QuerySet:
+    """The rows of `queryset` on which `user` holds the object permission, in person or through
+    a group; global permissions and superuser status give nothing (guardian's
+    get_objects_for_user with with_superuser=False, accept_global_perms=False).
+
+    Written as EXISTS subqueries on guardian's tables because get_objects_for_user
+    (django-guardian 3.0.3, filter_perms_queryset_by_objects) first reads every primary key of
+    `queryset` into Python and sends them back as an IN list: with a million applications
+    every status page and queue fetched a million ids. Here PostgreSQL probes guardian's
+    (content_type, object_pk) index for the rows a page shows. granted_to="groups" (or
+    "users") leaves out the other table for objects only ever granted that way: a single
+    EXISTS lets PostgreSQL probe the grants row by row instead of hashing all of them.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return queryset.none()
+    codename = permission.split(".", 1)[1]
+    content_type = ContentType.objects.get_for_model(queryset.model)
+    grant = {
+        "content_type": content_type,
+        "permission__content_type": content_type,
+        "permission__codename": codename,
+        "object_pk": Cast(OuterRef("pk"), CharField()),
+    }
+    held_in_person = Exists(UserObjectPermission.objects.filter(user=user, **grant))
+    held_through_group = Exists(GroupObjectPermission.objects.filter(group__user=user, **grant))
+    if granted_to == "groups":
+        return queryset.filter(held_through_group)
+    if granted_to == "users":
+        return queryset.filter(held_in_person)
+    return queryset.filter(held_in_person | held_through_group)
 
 
 GROUPS_OF_ROLE = {

@@ -3,6 +3,7 @@ and the e-certificate an approved application ends with."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +124,16 @@ class ReviewTask(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="review_task_state_due"),
             models.Index(fields=["department", "state", "due_at"], name="review_task_queue"),
+            # A department's open tasks in the queue's order (approvals.queues.queue_for): the
+            # first page is read off the index, whatever the number of open tasks.
+            models.Index(
+                F("department"),
+                F("clock_stopped_at").asc(nulls_first=True),
+                F("due_at"),
+                F("id"),
+                condition=models.Q(state__in=["pending", "supplement_requested"]),
+                name="review_task_open_queue",
+            ),
             # The sweeper reads only the tasks whose clock runs and whose policy is not yet
             # applied, so its cost follows the number of due tasks, not of open ones.
             models.Index(

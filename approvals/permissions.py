@@ -7,9 +7,9 @@ questions, and superusers get no shortcut: administrators configure, they do not
 """
 
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm
 
-from accounts.permissions import department_group
+from accounts.permissions import department_group, objects_permitted
 
 from .models import Extension, ReviewTask
 
@@ -29,11 +29,8 @@ def grant_extension(extension: Extension, department_id: int) -> None:
 
 
 def _objects(user, permission: str, queryset: QuerySet) -> QuerySet:
-    if not (user.is_authenticated and user.is_active):
-        return queryset.none()
-    return get_objects_for_user(
-        user, permission, queryset, with_superuser=False, accept_global_perms=False
-    )
+    # Tasks and extensions are granted to department groups only (grant_task, grant_extension).
+    return objects_permitted(user, permission, queryset, granted_to="groups")
 
 
 def visible_tasks(user, queryset: QuerySet | None = None) -> QuerySet[ReviewTask]:

@@ -2,68 +2,16 @@
 
 The sweeper reads a partial index of the tasks still awaiting their timeout policy, so its
 time should follow the number of due tasks, not of open ones. Target: ratio ≤ 1.5.
+bench/__main__.py times one sweep with 10,000 open tasks, then again after the national-scale
+seed (bench/seed.py) has added millions.
 """
 
-import argparse
-import json
-import os
 import time
-from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DEPARTMENTS_PER_CASE = 4  # the demo "business start-up" item: four departments in parallel
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument(
-        "--quick", action="store_true", help="100,000 instead of 1,000,000 open tasks"
-    )
-    parser.add_argument("--due", type=int, default=1_000)
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=1_000_000)
-    args = parser.parse_args(argv)
-    large = 100_000 if args.quick else args.large
-
-    from bench.database import use_scratch_database
-
-    use_scratch_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    seed = _Seed()
-    rows = []
-    for open_tasks in (args.small, large):
-        started = time.perf_counter()
-        seed.grow_to(open_tasks)
-        seeded_in = time.perf_counter() - started
-        seconds, handled = seed.sweep(args.due)
-        rows.append(
-            {
-                "open_tasks": open_tasks,
-                "due_tasks": handled,
-                "sweep_seconds": round(seconds, 3),
-                "seed_seconds": round(seeded_in, 1),
-            }
-        )
-        print(
-            f"sweep: {handled:>6} due among {open_tasks:>9,} open tasks: {seconds:7.3f} s (seeded in {seeded_in:.0f} s)",
-            flush=True,
-        )
-    ratio = rows[1]["sweep_seconds"] / rows[0]["sweep_seconds"]
-    print(f"sweep: ratio large/small = {ratio:.2f} (target ≤ 1.5)")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "sweep.json").write_text(
-        json.dumps({"runs": rows, "ratio": round(ratio, 2)}, indent=2) + "\n"
-    )
-    return 0
-
-
-class _Seed:
+class SweepSeed:
     """Open review tasks inserted by SQL (generate_series), a few seconds per million."""
 
     def __init__(self):
@@ -81,6 +29,7 @@ class _Seed:
         self.cases = 0
 
     def grow_to(self, open_tasks: int) -> None:
+        """Open tasks of business start-up cases, four per case, up to `open_tasks` of them."""
         from django.db import connection
 
         cases = open_tasks // DEPARTMENTS_PER_CASE

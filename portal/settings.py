@@ -338,4 +338,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# `make bench` only: routes /bench/ceiling/, a view doing nothing, as the framework's ceiling.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")
+
 PORTAL_NAME = _("One-Stop Government Services")

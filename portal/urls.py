@@ -9,6 +9,7 @@ from approvals.views import (
 )
 
 from . import views
+from .bench_views import bench_urlpatterns
 from .health import health
 from .ratelimits import rate_limited
 
@@ -36,6 +37,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Only on the benchmark's server (bench/server.py): the bare view all pages are compared to.
+urlpatterns += bench_urlpatterns()
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME

@@ -5,7 +5,9 @@ attachments are reached through their application, so the same grant covers them
 """
 
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm
+
+from accounts.permissions import objects_permitted
 
 from .models import Application
 
@@ -21,8 +23,4 @@ def grant_applicant(application: Application) -> None:
 def applications_of(user, permission: str = VIEW_APPLICATION, queryset=None) -> QuerySet:
     """The applications this person may see (or change); superusers get no shortcut."""
     queryset = Application.objects.all() if queryset is None else queryset
-    if not (user.is_authenticated and user.is_active):
-        return queryset.none()
-    return get_objects_for_user(
-        user, permission, queryset, with_superuser=False, accept_global_perms=False
-    )
+    return objects_permitted(user, permission, queryset)
