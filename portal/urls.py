@@ -9,6 +9,7 @@ from approvals.views import (
 )
 
 from . import views
+from .api import api_urlpatterns
 from .health import health
 from .ratelimits import rate_limited
 
@@ -35,6 +36,8 @@ urlpatterns = [
     path("disclosure/", include("disclosure.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The REST API and its documentation (docs/api.md).
+    path("api/", include((api_urlpatterns(), "api"))),
 ]
 
 admin.site.site_header = settings.PORTAL_NAME
