@@ -18,7 +18,6 @@ from portal.api import AnonymousThrottle, LoginRateLimit, token_lifetime
 from .audit import record
 from .authentication_forms import validate_one_time_code
 from .permissions import departments_of
-from .reauth import AUTHENTICATED_AT
 from .two_factor import confirmed_device, requires_two_factor
 
 
@@ -107,9 +106,7 @@ class ObtainTokenView(APIView):
         # pair is refused (accounts.views.locked_out answers 429).
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
-            raise serializers.ValidationError(
-                {"errors": [_("Your user name or password is not right.")]}
-            )
+            raise serializers.ValidationError([_("Your user name or password is not right.")])
         if requires_two_factor(user):
             if not data.get("code"):
                 raise serializers.ValidationError(
@@ -121,8 +118,11 @@ class ObtainTokenView(APIView):
                 raise serializers.ValidationError({"code": error.messages}) from None
         instance, token = AuthToken.objects.create(user, expiry=token_lifetime(user))
         # As a login on the pages: last login, the audit log, the lock-out count cleared.
+        session = request._request.session
+        had_session = not session.is_empty()
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        request._request.session.pop(AUTHENTICATED_AT, None)  # no session for token clients
+        if not had_session:
+            session.flush()  # a program asked for a token: no session cookie comes back
         return Response(
             TokenSerializer({"token": token, "expiry": instance.expiry, "user": user}).data
         )
@@ -149,9 +149,7 @@ class RevokeTokenView(APIView):
         elif isinstance(request.auth, AuthToken):
             tokens = AuthToken.objects.filter(pk=request.auth.pk)
         else:
-            raise serializers.ValidationError(
-                {"errors": [_("This request was not made with a token.")]}
-            )
+            raise serializers.ValidationError([_("This request was not made with a token.")])
         count = tokens.count()
         tokens.delete()
         record(

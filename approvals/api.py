@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts.authentication_forms import ConfirmIdentityForm
 from accounts.permissions import is_civil_servant
@@ -298,7 +299,8 @@ def confirm_recent_identity(request, data: dict) -> None:
     if not form.is_valid():
         errors = dict(form.errors)
         errors.setdefault(
-            "errors", [_("For your security, confirm it is you: give your password again.")]
+            api_settings.NON_FIELD_ERRORS_KEY,
+            [_("For your security, confirm it is you: give your password again.")],
         )
         raise serializers.ValidationError(errors)
     if request.auth is None:
