@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from services.serializers import (
     ApplicationDetailSerializer,
@@ -276,8 +277,15 @@ class ExtensionSerializer(serializers.ModelSerializer):
         ]
 
 
+class ExplicitBooleanField(serializers.BooleanField):
+    """A yes or no that must be given: DRF otherwise reads a form without it as "no", and
+    an empty form would refuse an extension."""
+
+    default_empty_html = empty
+
+
 class ExtensionDecisionSerializer(serializers.Serializer):
-    approve = serializers.BooleanField()
+    approve = ExplicitBooleanField()
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     password = serializers.CharField(
         required=False,
