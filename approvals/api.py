@@ -7,7 +7,6 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, viewsets
@@ -19,7 +18,7 @@ from rest_framework.settings import api_settings
 from accounts.authentication_forms import ConfirmIdentityForm
 from accounts.permissions import is_civil_servant
 from accounts.reauth import authenticated_recently, mark_authenticated
-from services.api import ApplicationViewSet
+from services.api import MATERIAL_FILE, ApplicationViewSet
 from services.materials import attachment_response
 
 from . import claims, clocks, decisions
@@ -106,6 +105,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     permission_classes = [IsAuthenticated, IsCivilServant]
     filterset_class = TaskFilter
+    lookup_value_regex = r"[0-9]+"
     queryset = ReviewTask.objects.none()
 
     def get_queryset(self):
@@ -274,7 +274,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         tags=["tasks"],
         summary="Download a material",
         description="One of the case's files, as the applicant uploaded it.",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=MATERIAL_FILE,
     )
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def attachment(self, request, pk=None, attachment_id=None):
@@ -312,6 +312,7 @@ class ExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated, IsCivilServant]
     serializer_class = ExtensionSerializer
+    lookup_value_regex = r"[0-9]+"
     filterset_class = None
 
     def get_queryset(self):

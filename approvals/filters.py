@@ -2,6 +2,8 @@
 
 import django_filters
 
+from portal.api_access import MomentFilter
+
 from .models import ReviewTask
 from .queues import queue_for
 
@@ -22,7 +24,7 @@ class TaskFilter(django_filters.FilterSet):
         method="noop",
         help_text="mine: claimed by the caller; unclaimed: nobody's yet.",
     )
-    deadline_before = django_filters.IsoDateTimeFilter(
+    deadline_before = MomentFilter(
         method="noop", help_text="Only tasks due before this moment (ISO 8601)."
     )
     ordering = django_filters.OrderingFilter(

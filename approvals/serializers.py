@@ -2,7 +2,6 @@
 review of a case as the status page shows it, the staff queue, tasks, extensions."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -61,12 +60,12 @@ class ProgressDepartmentSerializer(serializers.Serializer):
     def get_state_display(self, row) -> str:
         return row["task"].get_state_display() if row["task"] else _("Waiting")
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, row):
         task = row["task"]
         return serializers.DateTimeField().to_representation(task.due_at) if task else None
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_decided_at(self, row):
         task = row["task"]
         if task is None or task.decided_at is None:

@@ -50,6 +50,7 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     filterset_class = PublicationFilter
+    lookup_value_regex = r"[0-9]+"
     queryset = Publication.objects.none()
 
     def get_queryset(self):

@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from portal.api_access import MomentFilter
+
 from .models import DecisionRecord, Publication
 
 
@@ -14,8 +16,8 @@ class PublicationFilter(django_filters.FilterSet):
     text = django_filters.CharFilter(
         method="search", max_length=100, help_text="Words of the title or the text."
     )
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lt")
 
     class Meta:
         model = Publication
@@ -38,8 +40,8 @@ class DecisionRecordFilter(django_filters.FilterSet):
     )
     outcome = django_filters.ChoiceFilter(choices=DecisionRecord.Outcome.choices)
     item = django_filters.CharFilter(field_name="item_code", help_text="A service item's code.")
-    decided_after = django_filters.IsoDateTimeFilter(field_name="decided_at", lookup_expr="gte")
-    decided_before = django_filters.IsoDateTimeFilter(field_name="decided_at", lookup_expr="lt")
+    decided_after = MomentFilter(field_name="decided_at", lookup_expr="gte")
+    decided_before = MomentFilter(field_name="decided_at", lookup_expr="lt")
 
     class Meta:
         model = DecisionRecord

@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
@@ -136,3 +137,12 @@ __all__ = [
     "extend_schema",
     "inline_serializer",
 ]
+
+
+def not_found(request, exception):
+    """Django's 404 for an address no URL matches: JSON under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"errors": [str(_("Not found, or not yours to see."))], "fields": {}}, status=404
+        )
+    return page_not_found(request, exception)

@@ -6,11 +6,17 @@ rest_framework.views is being imported; this module must not import views itself
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import UTC, timedelta
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_filters import IsoDateTimeFilter
+from django_filters.fields import IsoDateTimeField
 from knox.auth import TokenAuthentication
+from redis.exceptions import RedisError
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
@@ -18,6 +24,8 @@ from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateTh
 from accounts.two_factor import requires_two_factor
 
 from .ratelimits import by_ip, seconds_until_allowed
+
+logger = logging.getLogger(__name__)
 
 # --- who is asking -------------------------------------------------------------------------------
 
@@ -63,16 +71,36 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 # --- throttles and pages -------------------------------------------------------------------------
 
 
-class AnonymousThrottle(AnonRateThrottle):
-    """Per address, counted as the rate limits and the lock-out count it (behind the proxy)."""
+class _PortalThrottle:
+    """DRF's anonymous/user throttles, counted in the rate-limit cache (its own Redis prefix,
+    like RATE_LIMITS), their rates read at each request, and failing open when Redis is down:
+    filing must go on (no application is ever lost)."""
+
+    @property
+    def cache(self):
+        return caches["ratelimit"]
+
+    def get_rate(self):
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError):
+            logger.warning("API throttle %s not checked: the cache is unreachable", self.scope)
+            return True
 
     def get_ident(self, request):
+        # The address the lock-out and the rate limits count (behind the proxy, the client's).
         return by_ip("api", request._request)
 
 
-class AccountThrottle(UserRateThrottle):
-    def get_ident(self, request):
-        return by_ip("api", request._request)
+class AnonymousThrottle(_PortalThrottle, AnonRateThrottle):
+    pass
+
+
+class AccountThrottle(_PortalThrottle, UserRateThrottle):
+    pass
 
 
 class PortalRateLimit(BaseThrottle):
@@ -118,3 +146,24 @@ class VerificationRateLimit(PortalRateLimit):
 class PagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment, kept only if PostgreSQL can compare with it: converted to UTC, so
+    that offsets like +22:47 (valid ISO, beyond what PostgreSQL accepts) are not sent on."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MomentFilter(IsoDateTimeFilter):
+    field_class = MomentField

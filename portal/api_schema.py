@@ -42,12 +42,15 @@ class PortalAutoSchema(AutoSchema):
             "400": _("The request is not valid: see errors and fields."),
             "404": _("Not found, or not yours to see."),
             "429": _("Too many requests: wait the seconds in Retry-After."),
+            # Also on public endpoints: a token that is sent must be valid.
+            "401": _("Not logged in, or the token is invalid or expired."),
         }
         if not public:
-            codes["401"] = _("Not logged in: send a token (Authorization: Token …).")
             codes["403"] = _("Not allowed for this account.")
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes["409"] = _("The case's state does not allow this now.")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes["415"] = _("The body is not in a format this endpoint reads.")
         for code, description in codes.items():
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)

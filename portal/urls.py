@@ -42,3 +42,6 @@ urlpatterns = [
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
+
+# An address no URL matches: JSON under /api/, the portal's page elsewhere.
+handler404 = "portal.api.not_found"

@@ -19,7 +19,7 @@ from . import filing
 from .catalogue import item_with_guide
 from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
-from .materials import attachment_response
+from .materials import ACCEPTED_TYPES, attachment_response
 from .models import Application, ServiceItem
 from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
 from .serializers import (
@@ -189,6 +189,10 @@ DRAFT_EXAMPLE = {
 }
 
 
+# What a stored material can be (services/materials.py ACCEPTED_TYPES), as it was uploaded.
+MATERIAL_FILE = {(200, content_type): OpenApiTypes.BINARY for content_type in ACCEPTED_TYPES}
+
+
 def answers_from_json(definition: dict, answers: dict) -> dict:
     """Check JSON answers with the page's own form (kinds, lengths, patterns, choices) and
     return them as filing stores them; only the answers given are returned."""
@@ -226,6 +230,7 @@ class ApplicationViewSet(
     """The applicant's own applications: only ever theirs; anyone else's is 404."""
 
     serializer_class = ApplicationSerializer
+    lookup_value_regex = r"[0-9]+"
     detail_serializer_class = ApplicationDetailSerializer
     queryset = Application.objects.none()
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -359,7 +364,7 @@ class ApplicationViewSet(
         tags=["applications"],
         summary="Download a material",
         description="One of the application's files, as it was uploaded.",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=MATERIAL_FILE,
     )
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def attachment(self, request, pk=None, attachment_id=None):

@@ -258,3 +258,14 @@ def test_the_clock_stops_and_resumes_and_the_head_decides_the_extension(api, ite
     assert decided.status_code == 200, decided.json()
     assert decided.json()["state"] == "approved"
     assert reviewer.get(f"/api/v1/tasks/{task_id}/").json()["due_at"] > due_before
+
+
+def test_a_draft_cannot_be_withdrawn_it_was_never_filed(api, item):
+    client = api(CitizenFactory())
+    draft = start(client, item)
+
+    response = client.post(f"/api/v1/applications/{draft['id']}/withdraw/")
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == ["This application is Draft and cannot become Withdrawn."]
+    assert Application.objects.get(pk=draft["id"]).status == "draft"
