@@ -103,9 +103,28 @@ class CSPFriendlySwaggerView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Its icons are SVG data: URIs; scripts and styles stay this site's files only.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response._csp_update = {"img-src": ["data:"]}
+        return response
+
 
 class CSPFriendlyRedocView(SpectacularRedocView):
+    """ReDoc from our own static files, no inline script. ReDoc draws with styled-components,
+    which inserts <style> elements: on this page alone styles may be inline (scripts may not),
+    and its search runs in a worker made from a blob."""
+
     template_name = "api/redoc.html"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response._csp_update = {
+            "style-src": ["'unsafe-inline'"],
+            "worker-src": ["blob:"],
+            "img-src": ["data:"],
+        }
+        return response
 
 
 # --- URLs ----------------------------------------------------------------------------------------
