@@ -4,6 +4,7 @@ e-certificate verification. Anyone may read; nothing that is not public is ever 
 Statistics are not here yet: they are wired when disclosure/statistics.py lands.
 """
 
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -171,8 +172,6 @@ class CertificateVerificationView(APIView):
             number = form.cleaned_data["number"]
         certificate = Certificate.objects.filter(number=number).first()
         if certificate is None:
-            from django.http import Http404
-
             raise Http404(_("No e-certificate has this number."))
         status = verify_certificate(certificate)
         data = {

@@ -1,4 +1,7 @@
-"""The REST API's common ground: authentication, errors, throttles, pagination, schema, URLs.
+"""The REST API's common ground: errors, the documentation pages and the URLs.
+
+Authentication, throttles and pagination are in portal/api_access.py, the schema's
+conventions in portal/api_schema.py (both imported by DRF from its settings).
 
 Every endpoint lives in the app whose domain it serves (services/api.py, approvals/api.py,
 disclosure/api.py, accounts/api.py) and calls the same domain functions and permission checks
@@ -14,7 +17,6 @@ from django.http import Http404, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.defaults import page_not_found
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
@@ -148,14 +150,6 @@ def api_urlpatterns():
         path("docs/", CSPFriendlySwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("docs/redoc/", CSPFriendlyRedocView.as_view(url_name="api:schema"), name="redoc"),
     ]
-
-
-__all__ = [
-    "ErrorSerializer",
-    "OpenApiExample",
-    "extend_schema",
-    "inline_serializer",
-]
 
 
 def not_found(request, exception):

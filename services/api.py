@@ -2,7 +2,9 @@
 (services/views.py): `published_items`, `item_with_guide`, `applications_of`, and
 `filing.start_draft / save_draft / submit / provide_supplement / withdraw`."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -67,8 +69,6 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             return item_with_guide(self.kwargs["code"])
         except ServiceItem.DoesNotExist:
-            from django.http import Http404
-
             raise Http404(_("No such service.")) from None
 
     @extend_schema(
@@ -350,13 +350,10 @@ class ApplicationViewSet(
                 {"material": [_("This service asks for no such material.")]}
             )
         try:
+            # The page's own field: size, emptiness, type sniffed from the bytes, virus scan.
             upload = MaterialField(required=True).clean(serializer.validated_data["file"])
-        except Exception as error:
-            from django.core.exceptions import ValidationError
-
-            if isinstance(error, ValidationError):
-                raise serializers.ValidationError({"file": error.messages}) from None
-            raise
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from None
         filing.save_draft(application, {}, {code: upload}, request.user)
         return self.detail_response(application, status.HTTP_201_CREATED)
 
