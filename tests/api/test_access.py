@@ -267,3 +267,65 @@ def test_a_decision_on_an_extension_needs_a_fresh_password_after_the_tokens_firs
     assert "password" in refused.json()["fields"]
     assert confirmed.status_code == 200, confirmed.json()
     assert confirmed.json()["state"] == "approved"
+
+
+def test_a_token_expires_after_the_idle_time_of_its_holder(case, time_machine):
+    token = obtain({"username": case["owner"].username, "password": PASSWORD}).json()["token"]
+    holder = Client(headers={"authorization": f"Token {token}", "accept-language": "en"})
+
+    time_machine.move_to(timezone.now() + timedelta(minutes=100))
+    still = holder.get("/api/v1/auth/me/")
+    time_machine.move_to(timezone.now() + timedelta(hours=2, minutes=1))
+    expired = holder.get("/api/v1/auth/me/")
+
+    assert still.status_code == 200  # each use renews it for another two idle hours
+    assert expired.status_code == 401
+
+
+def test_filing_through_the_api_counts_against_the_filing_rate_limit(api, case, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "filing": "2/m"}
+    client = api(CitizenFactory())
+
+    statuses = [
+        client.post("/api/v1/applications/", {"item": case["item"].code}).status_code
+        for _ in range(3)
+    ]
+    refused = client.post("/api/v1/applications/", {"item": case["item"].code})
+
+    assert statuses == [201, 201, 429]
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["errors"]
+
+
+def test_domain_refusals_come_in_the_callers_language(api, case):
+    from django.utils import translation
+
+    reviewer = api(reviewer_of(case["department_x"]), language="zh-hans")
+
+    response = reviewer.post(f"/api/v1/tasks/{case['task'].pk}/decision/", {"outcome": "reject"})
+
+    with translation.override("zh-hans"):
+        expected = translation.gettext("Give your reasons: the applicant reads them.")
+    assert expected != "Give your reasons: the applicant reads them."
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"opinion": [expected]}
+
+
+def test_lists_are_paginated(api, case):
+    for _ in range(3):
+        routed_application(case["item"], case["owner"])
+
+    page = api(case["owner"]).get("/api/v1/applications/", {"page_size": 2, "page": 2}).json()
+
+    assert page["count"] == 4
+    assert len(page["results"]) == 2
+    assert page["previous"] and not page["next"]
+
+
+def test_logging_out_everywhere_also_revokes_every_api_token(case, client_for):
+    token = obtain({"username": case["owner"].username, "password": PASSWORD}).json()["token"]
+    holder = Client(headers={"authorization": f"Token {token}", "accept-language": "en"})
+
+    client_for(case["owner"]).post("/accounts/log-out-everywhere/")
+
+    assert holder.get("/api/v1/auth/me/").status_code == 401
