@@ -269,3 +269,29 @@ def test_a_draft_cannot_be_withdrawn_it_was_never_filed(api, item):
     assert response.status_code == 409
     assert response.json()["errors"] == ["This application is Draft and cannot become Withdrawn."]
     assert Application.objects.get(pk=draft["id"]).status == "draft"
+
+
+def test_the_head_sees_overdue_tasks_of_the_department_and_reviewers_see_none(
+    api, item, departments, time_machine
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import head_of
+
+    market, _tax = departments
+    application = routed_application(item)
+    task = application.review_tasks.get(department=market)
+    head_user, reviewer_user = head_of(market), reviewer_of(market)
+    assert api(head_user).get("/api/v1/tasks/overdue/").json()["results"] == []
+
+    time_machine.move_to(task.due_at + timedelta(hours=1))
+    # Staff tokens last 15 idle minutes: new ones, days later.
+    head, reviewer = api(head_user), api(reviewer_user)
+    overdue = head.get("/api/v1/tasks/overdue/").json()["results"]
+
+    assert [row["id"] for row in overdue] == [task.pk]
+    assert overdue[0]["is_overdue"] is True
+    assert reviewer.get("/api/v1/tasks/overdue/").json()["results"] == []
+    assert timezone.now() > task.due_at
