@@ -51,7 +51,8 @@ ACTIONS = (
     "task.claim",  # a reviewer took a task from the queue, or gave it back ("released")
     "extension.request",
     "extension.decision",
-    "auth.login",
+    "auth.login",  # the pages' login, or an API token issued (detail "via": "api_token")
+    "auth.token_revoked",  # an API token revoked by its holder
     "auth.login_failed",
     "auth.logout",
     "auth.locked_out",
@@ -63,6 +64,7 @@ ACTIONS = (
     "permission.group_permissions",  # a group's model permissions
     "permission.object",  # django-guardian object permissions, to a person or a group
     "admin.change",  # anything added, changed or deleted in the Django admin
+    "application.attachment_removed",  # a file taken off a draft (kept, no longer current)
     "download.attachment",  # an applicant's material, by the applicant or a reviewer
     "access.denied",  # a request refused by a permission check (403)
     PURGE_ACTION,

@@ -63,6 +63,10 @@ class TwoFactorRequiredMiddleware:
             return None
         if request.resolver_match.view_name in REACHABLE_BEFORE_SECOND_FACTOR:
             return None
+        if "api" in request.resolver_match.namespaces:
+            # The API answers for itself, in JSON: its session authentication does not count
+            # a half-logged-in session (portal.api.VerifiedSessionAuthentication), so 401/403.
+            return None
         target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"
         url = reverse(target)
         if request.method in ("GET", "HEAD"):

@@ -161,9 +161,12 @@ class User(AbstractUser):
         ).hexdigest()
 
     def log_out_everywhere(self) -> None:
-        """Invalidate every session of this user, on every device."""
+        """Invalidate every session of this user, on every device, and every API token."""
+        from knox.models import AuthToken
+
         self.session_salt = new_session_salt()
         self.save(update_fields=["session_salt"])
+        AuthToken.objects.filter(user=self).delete()
 
     @property
     def applicant_name(self) -> str:

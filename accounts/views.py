@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -151,6 +152,15 @@ def log_out_everywhere(request):
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' answer once an account is locked for this address (AXES_LOCKOUT_CALLABLE)."""
+    if request.path.startswith("/api/"):
+        # The API's token endpoint: the same lock-out, in the API's error shape.
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        message = _(
+            "Too many failed attempts: this account is locked here for %(minutes)s minutes."
+        ) % {"minutes": minutes}
+        response = JsonResponse({"errors": [message], "fields": {}}, status=429)
+        response["Retry-After"] = str(minutes * 60)
+        return response
     return render(
         request,
         "accounts/lockout.html",

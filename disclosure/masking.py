@@ -16,3 +16,11 @@ def mask_person_name(name: str) -> str:
         return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split())
     surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[:1]
     return surname + "*" * max(len(name) - len(surname), 1)
+
+
+def public_holder_name(certificate) -> str:
+    """The holder as verification shows them to anyone: a natural person masked, an enterprise
+    by name (the page and the API alike)."""
+    if certificate.is_natural_person:
+        return mask_person_name(certificate.holder_name)
+    return certificate.holder_name

@@ -15,7 +15,7 @@ from approvals.views import staff_required
 from portal.ratelimits import by_ip, rate_limited
 
 from .forms import CertificateLookupForm, PublicationForm
-from .masking import mask_person_name
+from .masking import public_holder_name
 from .models import DecisionRecord, Publication
 
 
@@ -112,9 +112,7 @@ def certificate(request, number: str):
         {
             "certificate": found,
             "status": status,
-            "holder_name": mask_person_name(found.holder_name)
-            if found.is_natural_person
-            else found.holder_name,
+            "holder_name": public_holder_name(found),
         },
     )
 

@@ -83,6 +83,37 @@ def too_many_requests(request: HttpRequest, seconds_left: int) -> HttpResponse:
     return response
 
 
+def seconds_until_allowed(
+    request: HttpRequest,
+    scope: str,
+    *,
+    key: Callable[[str, HttpRequest], str] = by_ip,
+    methods: Iterable[str] = ("POST",),
+) -> int | None:
+    """Count this request against RATE_LIMITS[scope]; None if allowed, else the seconds to wait.
+
+    The one counter of a scope, whichever door it is knocked on (a page, or the API's
+    throttles in portal/api.py).
+    """
+    try:
+        usage = get_usage(
+            request,
+            group=f"portal.{scope}",
+            key=key,
+            rate=_rate_of(scope),
+            method=[m.upper() for m in methods],
+            increment=True,
+        )
+    except (RedisError, OSError):
+        # Fail open: with Redis down a citizen can still file (the application is
+        # saved and routed later); logins stay guarded by django-axes in PostgreSQL.
+        logger.warning("Rate limit %s not checked: the cache is unreachable", scope)
+        return None
+    if usage is not None and usage["should_limit"]:
+        return usage["time_left"]
+    return None
+
+
 def rate_limited(
     scope: str,
     *,
@@ -99,22 +130,9 @@ def rate_limited(
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            try:
-                usage = get_usage(
-                    request,
-                    group=f"portal.{scope}",
-                    key=key,
-                    rate=_rate_of(scope),
-                    method=methods,
-                    increment=True,
-                )
-            except (RedisError, OSError):
-                # Fail open: with Redis down a citizen can still file (the application is
-                # saved and routed later); logins stay guarded by django-axes in PostgreSQL.
-                logger.warning("Rate limit %s not checked: the cache is unreachable", scope)
-                usage = None
-            if usage is not None and usage["should_limit"]:
-                return too_many_requests(request, usage["time_left"])
+            seconds_left = seconds_until_allowed(request, scope, key=key, methods=methods)
+            if seconds_left is not None:
+                return too_many_requests(request, seconds_left)
             return view(request, *args, **kwargs)
 
         return wrapper

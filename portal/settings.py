@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "nested_admin",
     "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -326,9 +330,57 @@ BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
 # (Cybersecurity Law Art. 21), which a system check and the purge itself enforce.
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))
 
+# The REST API (portal/api.py, docs/api.md): tokens for programs, the session for the browser.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api_access.ExpiringTokenAuthentication",
+        "portal.api_access.VerifiedSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api_access.PagePagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api_access.AnonymousThrottle",
+        "portal.api_access.AccountThrottle",
+    ],
+    # Per address (anonymous) or per account, counted in the default (Redis) cache; DRF's
+    # "count/second|minute|hour|day".
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "600/hour"),
+        "user": os.environ.get("API_THROTTLE_USER", "3000/hour"),
+    },
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+# Knox tokens: hashed at rest; they expire after the same idle time as a session of the same
+# person (portal.api.ExpiringTokenAuthentication renews them on each use, per kind of user).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=APPLICANT_SESSION_IDLE_SECONDS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_MAX_HOURS", 12))),
+    "TOKEN_LIMIT_PER_USER": 20,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "One-Stop Government Services API",
+    "DESCRIPTION": "Everything a person does through the portal's pages, for programs: "
+    "the catalogue, filing, review, disclosure and certificate verification. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "services.models.ApplicationEvent.Kind",
+        "PublicationKindEnum": "disclosure.models.Publication.Kind",
+        "TaskStateEnum": "approvals.models.ReviewTask.State",
+        "ExtensionStateEnum": "approvals.models.Extension.State",
+    },
 }
 
 LOGGING = {

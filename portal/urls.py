@@ -9,6 +9,7 @@ from approvals.views import (
 )
 
 from . import views
+from .api import api_urlpatterns
 from .bench_views import bench_urlpatterns
 from .health import health
 from .ratelimits import rate_limited
@@ -36,6 +37,8 @@ urlpatterns = [
     path("disclosure/", include("disclosure.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The REST API and its documentation (docs/api.md).
+    path("api/", include((api_urlpatterns(), "api"))),
 ]
 
 # Only on the benchmark's server (bench/server.py): the bare view all pages are compared to.
@@ -47,3 +50,5 @@ admin.site.site_title = settings.PORTAL_NAME
 # A database outage answers 503 with a plain page instead of a 500 (portal/unavailable.py).
 handler500 = "portal.unavailable.server_error"
 handler400 = "portal.unavailable.bad_request"
+# An address no URL matches: JSON under /api/, the portal's page elsewhere.
+handler404 = "portal.api.not_found"

@@ -6,13 +6,16 @@ the tracking number and the timeline event) and announces it; routing happens af
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.audit import record
 
 from .catalogue import freeze_definition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
-from .models import Application, ApplicationEvent, ServiceItem
+from .models import Application, ApplicationEvent, Attachment, ServiceItem
 from .permissions import grant_applicant
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
@@ -47,6 +50,27 @@ def save_draft(application: Application, answers: dict, uploads: dict, actor) ->
     for material_code, upload in uploads.items():
         store_attachment(application, material_code, upload, upload.sniffed_type, actor)
     return application
+
+
+@transaction.atomic
+def remove_attachment(application: Application, attachment_id: int, actor) -> Attachment:
+    """Take a file off a draft or a supplement: it stops being current but is never deleted,
+    like a file replaced by a new upload (what was once submitted stays on record)."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable_by_applicant:
+        raise ValidationError(_("This application can no longer be changed."))
+    attachment = application.attachments.filter(pk=attachment_id, is_current=True).first()
+    if attachment is None:
+        raise Http404(_("No such attachment."))
+    attachment.is_current = False
+    attachment.save(update_fields=["is_current"])
+    record(
+        "application.attachment_removed",
+        obj=application,
+        actor=actor,
+        detail={"material": attachment.material_code, "sha256": attachment.sha256},
+    )
+    return attachment
 
 
 def missing_requirements(application: Application) -> list[str]:
@@ -112,6 +136,9 @@ def submit(application: Application, actor) -> Application:
 def provide_supplement(application: Application, actor, *, note: str = "") -> Application:
     """The applicant answered a supplement request: the same review tasks continue."""
     application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != Status.SUPPLEMENT_REQUESTED:
+        # Without this a draft would "return" to submitted without a tracking number.
+        raise ValidationError(_("No supplement has been requested for this application."))
     missing = missing_requirements(application)
     if missing:
         raise ValidationError(missing)

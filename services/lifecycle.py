@@ -12,7 +12,9 @@ from .models import Application, ApplicationEvent
 Status = Application.Status
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+    # A draft was never filed: there is nothing to withdraw (and a withdrawn application keeps
+    # its tracking number, which a draft does not have).
+    Status.DRAFT: {Status.SUBMITTED},
     # Submitted means received and awaiting acceptance (受理) by the service centre.
     Status.SUBMITTED: {
         Status.IN_REVIEW,

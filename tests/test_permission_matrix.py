@@ -43,6 +43,9 @@ ROLES = (
 )
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND, REDIRECT = 200, "login", 403, 404, 302
+# The API (/api/…) never redirects to the login page: it says who is asking is unknown (401),
+# or that what was sent is incomplete (400: the row's empty request got past every check).
+UNAUTHENTICATED, INVALID = 401, 400
 
 
 def everyone(status):
@@ -80,6 +83,22 @@ def staff_only(status=OK):
 
 def logged_in(status=OK):
     return {**everyone(status), "anonymous": LOGIN}
+
+
+def api_logged_in(status=OK):
+    return {**everyone(status), "anonymous": UNAUTHENTICATED}
+
+
+def api_owner_only(owner_status=OK):
+    return {**owner_only(owner_status), "anonymous": UNAUTHENTICATED}
+
+
+def api_staff_only(status=OK):
+    return {**staff_only(status), "anonymous": UNAUTHENTICATED}
+
+
+def api_department_x_only(status=OK, **overrides):
+    return {**department_x_only(status), "anonymous": UNAUTHENTICATED, **overrides}
 
 
 @dataclass
@@ -140,6 +159,58 @@ EXPECTED: dict[str, Row] = {
     "disclosure:verify_certificate": Row(everyone(OK)),
     "disclosure:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
     "disclosure:certificate_keys": Row(everyone(OK)),
+    # --- the REST API (docs/api.md): the same rules, in JSON ---
+    "api:schema": Row(everyone(OK)),
+    "api:docs": Row(everyone(OK)),
+    "api:redoc": Row(everyone(OK)),
+    # Tokens come from credentials only: an empty request is refused whoever sends it.
+    "api:token": Row(everyone(INVALID), method="post"),
+    # A browser session is not a token: there is none to revoke.
+    "api:token_revoke": Row(api_logged_in(INVALID), method="post"),
+    "api:me": Row(api_logged_in(OK)),
+    "api:service-list": Row(everyone(OK)),
+    "api:service-detail": Row(everyone(OK), lambda w: [w.item.code]),
+    "api:application-list": Row(api_logged_in(OK)),
+    "api:application-detail": Row(api_owner_only(), lambda w: [w.in_review.pk]),
+    "api:application-attach": Row(api_owner_only(INVALID), lambda w: [w.draft.pk], method="post"),
+    "api:application-attachment": Row(
+        api_owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]
+    ),
+    "api:application-submit": Row(api_owner_only(INVALID), lambda w: [w.draft.pk], method="post"),
+    "api:application-supplement": Row(
+        api_owner_only(INVALID), lambda w: [w.in_review.pk], method="post"
+    ),
+    "api:application-withdraw": Row(api_owner_only(), lambda w: [w.in_review.pk], method="post"),
+    "api:task-list": Row(api_staff_only()),
+    "api:task-overdue": Row(api_staff_only()),
+    "api:task-detail": Row(api_department_x_only(), lambda w: [w.task_x.pk]),
+    "api:task-attachment": Row(api_department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]),
+    # The reviewer claims first; the head then finds it taken.
+    "api:task-claim": Row(
+        api_department_x_only(OK, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
+    "api:task-release": Row(api_department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    "api:task-decision": Row(
+        api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
+    "api:task-clock-stop": Row(
+        api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
+    "api:task-clock-resume": Row(
+        api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
+    "api:task-extension": Row(
+        api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
+    "api:extension-list": Row(api_staff_only()),
+    "api:extension-decision": Row(
+        api_department_x_only(NOT_FOUND, head_x=INVALID), lambda w: [w.extension.pk], method="post"
+    ),
+    "api:publication-list": Row(everyone(OK)),
+    "api:publication-detail": Row(everyone(OK), lambda w: [w.publication.pk]),
+    "api:decision-list": Row(everyone(OK)),
+    "api:decision-detail": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
+    "api:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
 }
 
 

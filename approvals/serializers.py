@@ -1,0 +1,302 @@
+"""How the virtual government's work looks in the API (approvals/api.py): each department's
+review of a case as the status page shows it, the staff queue, tasks, extensions."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from services.serializers import (
+    ApplicationDetailSerializer,
+    AttachmentSerializer,
+    DepartmentSerializer,
+    EventSerializer,
+    ItemReferenceSerializer,
+)
+
+from .decisions import Outcome
+from .models import ClockStop, Extension, ReviewTask
+
+
+class ClockStopSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    reason_display = serializers.CharField(source="get_reason_display")
+    note = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExtensionSummarySerializer(serializers.Serializer):
+    working_days = serializers.IntegerField()
+    reason = serializers.CharField()
+    state = serializers.CharField(help_text="requested, approved or refused")
+
+
+class ProgressDepartmentSerializer(serializers.Serializer):
+    """One department's review as the status page shows it; `state` "waiting" before its stage
+    opens. Requested extensions are shown to staff only, approved ones to everyone."""
+
+    department = serializers.SerializerMethodField()
+    time_limit_days = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    state_display = serializers.SerializerMethodField()
+    due_at = serializers.SerializerMethodField()
+    decided_at = serializers.SerializerMethodField()
+    opinion = serializers.SerializerMethodField()
+    clock_stops = serializers.SerializerMethodField()
+    extension = serializers.SerializerMethodField()
+
+    @extend_schema_field(DepartmentSerializer)
+    def get_department(self, row) -> dict:
+        d = row["department"]
+        return {"code": d["code"], "name": d["name"], "name_en": d.get("name_en", "")}
+
+    def get_time_limit_days(self, row) -> int:
+        return row["department"]["time_limit_days"]
+
+    def get_state(self, row) -> str:
+        return row["task"].state if row["task"] else "waiting"
+
+    def get_state_display(self, row) -> str:
+        return row["task"].get_state_display() if row["task"] else _("Waiting")
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, row):
+        task = row["task"]
+        return serializers.DateTimeField().to_representation(task.due_at) if task else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_decided_at(self, row):
+        task = row["task"]
+        if task is None or task.decided_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(task.decided_at)
+
+    def get_opinion(self, row) -> str:
+        return row["task"].opinion if row["task"] else ""
+
+    @extend_schema_field(ClockStopSerializer(many=True))
+    def get_clock_stops(self, row):
+        task = row["task"]
+        return ClockStopSerializer(task.clock_stops.all(), many=True).data if task else []
+
+    @extend_schema_field(ExtensionSummarySerializer(allow_null=True))
+    def get_extension(self, row):
+        task = row["task"]
+        extension = getattr(task, "extension", None) if task else None
+        if extension is None:
+            return None
+        if extension.state != "approved" and not self.context.get("for_staff"):
+            return None
+        return ExtensionSummarySerializer(extension).data
+
+
+class ProgressStageSerializer(serializers.Serializer):
+    order = serializers.IntegerField(help_text="0 is acceptance (受理); review stages from 1.")
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    departments = ProgressDepartmentSerializer(many=True)
+
+
+class ApplicationStatusSerializer(ApplicationDetailSerializer):
+    """The status page: the application, each department's review, and the e-certificate."""
+
+    stages = serializers.SerializerMethodField()
+    certificate_number = serializers.SerializerMethodField()
+
+    class Meta(ApplicationDetailSerializer.Meta):
+        fields = ApplicationDetailSerializer.Meta.fields + ["stages", "certificate_number"]
+
+    @extend_schema_field(ProgressStageSerializer(many=True))
+    def get_stages(self, application):
+        from .queues import application_progress
+
+        return ProgressStageSerializer(
+            application_progress(application), many=True, context=self.context
+        ).data
+
+    def get_certificate_number(self, application) -> str | None:
+        certificate = getattr(application, "certificate", None)
+        return certificate.number if certificate else None
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A row of the department's queue."""
+
+    tracking_number = serializers.CharField(source="application.tracking_number")
+    application_id = serializers.IntegerField()
+    item = ItemReferenceSerializer(source="application.item")
+    department = DepartmentSerializer()
+    state_display = serializers.CharField(source="get_state_display")
+    claimed_by = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField()
+
+    class Meta:
+        model = ReviewTask
+        fields = [
+            "id",
+            "tracking_number",
+            "application_id",
+            "item",
+            "stage_order",
+            "stage_name",
+            "department",
+            "state",
+            "state_display",
+            "due_at",
+            "clock_stopped_at",
+            "escalated_at",
+            "is_overdue",
+            "claimed_by",
+            "claimed_at",
+            "decided_at",
+        ]
+
+    def get_claimed_by(self, task) -> str | None:
+        return task.claimed_by.username if task.claimed_by_id else None
+
+
+class AnswerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+
+
+class TaskDetailSerializer(TaskSerializer):
+    """The task page: the application's answers and materials, the stages, the timeline."""
+
+    opinion = serializers.CharField()
+    answers = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    clock_stops = ClockStopSerializer(many=True)
+    extension = serializers.SerializerMethodField()
+    stages = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(TaskSerializer.Meta):
+        fields = TaskSerializer.Meta.fields + [
+            "opinion",
+            "answers",
+            "attachments",
+            "clock_stops",
+            "extension",
+            "stages",
+            "timeline",
+        ]
+
+    @extend_schema_field(AnswerSerializer(many=True))
+    def get_answers(self, task):
+        application = task.application
+        return [
+            {
+                "name": spec["name"],
+                "label": spec["label"],
+                "value": application.answers.get(spec["name"]),
+            }
+            for spec in application.definition["fields"]
+        ]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, task):
+        return AttachmentSerializer(
+            task.application.attachments.filter(is_current=True), many=True
+        ).data
+
+    @extend_schema_field(ExtensionSummarySerializer(allow_null=True))
+    def get_extension(self, task):
+        extension = Extension.objects.filter(task=task).first()
+        return ExtensionSummarySerializer(extension).data if extension else None
+
+    @extend_schema_field(ProgressStageSerializer(many=True))
+    def get_stages(self, task):
+        from .queues import application_progress
+
+        return ProgressStageSerializer(
+            application_progress(task.application), many=True, context={"for_staff": True}
+        ).data
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, task):
+        return EventSerializer(task.application.events.select_related("department"), many=True).data
+
+
+class DecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.ALL)
+    opinion = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when rejecting or requesting supplements; the applicant reads it.",
+    )
+
+
+class ClockStopRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[
+            ClockStop.Reason.HEARING.value,
+            ClockStop.Reason.INSPECTION.value,
+            ClockStop.Reason.EXPERT_REVIEW.value,
+        ]
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    working_days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(max_length=1000, help_text="Shown to the applicant.")
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    task_id = serializers.IntegerField()
+    tracking_number = serializers.CharField(source="task.application.tracking_number")
+    item = ItemReferenceSerializer(source="task.application.item")
+    department = DepartmentSerializer(source="task.department")
+    state_display = serializers.CharField(source="get_state_display")
+    requested_by = serializers.CharField(source="requested_by.username")
+    task_due_at = serializers.DateTimeField(source="task.due_at")
+
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "task_id",
+            "tracking_number",
+            "item",
+            "department",
+            "working_days",
+            "reason",
+            "state",
+            "state_display",
+            "requested_by",
+            "requested_at",
+            "task_due_at",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class ExplicitBooleanField(serializers.BooleanField):
+    """A yes or no that must be given: DRF otherwise reads a form without it as "no", and
+    an empty form would refuse an extension."""
+
+    default_empty_html = empty
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    approve = ExplicitBooleanField()
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Your password again, unless you logged in (or confirmed) in the last "
+        "REAUTHENTICATION_MAX_AGE seconds in this browser session.",
+    )
+    code = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="A fresh code from your authenticator app, with the password.",
+    )

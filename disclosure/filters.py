@@ -1,0 +1,58 @@
+"""Query parameters of the disclosure section in the API, validated by django-filter."""
+
+import django_filters
+from django.db.models import Q
+
+from portal.api_access import MomentFilter
+
+from .models import DecisionRecord, Publication
+
+
+class PublicationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Publication.Kind.choices)
+    department = django_filters.CharFilter(
+        field_name="department__code", help_text="A department's code."
+    )
+    text = django_filters.CharFilter(
+        method="search", max_length=100, help_text="Words of the title or the text."
+    )
+    published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
+    published_before = MomentFilter(field_name="published_at", lookup_expr="lt")
+
+    class Meta:
+        model = Publication
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+
+
+class DecisionRecordFilter(django_filters.FilterSet):
+    """The register page's search (tracking number, item, applicant) and more."""
+
+    text = django_filters.CharFilter(
+        method="search",
+        max_length=100,
+        help_text="A tracking number, or words of the item or of the (masked) applicant.",
+    )
+    outcome = django_filters.ChoiceFilter(choices=DecisionRecord.Outcome.choices)
+    item = django_filters.CharFilter(field_name="item_code", help_text="A service item's code.")
+    decided_after = MomentFilter(field_name="decided_at", lookup_expr="gte")
+    decided_before = MomentFilter(field_name="decided_at", lookup_expr="lt")
+
+    class Meta:
+        model = DecisionRecord
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(tracking_number=value)
+            | Q(item_name__icontains=value)
+            | Q(applicant_display__icontains=value)
+        )

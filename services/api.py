@@ -1,0 +1,451 @@
+"""The catalogue and filing in the REST API: the same reads and domain functions as the pages
+(services/views.py): `published_items`, `item_with_guide`, `applications_of`, and
+`filing.start_draft / save_draft / submit / provide_supplement / withdraw`."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from portal.api import FilingRateLimit
+
+from . import filing
+from .catalogue import item_with_guide
+from .filters import ServiceItemFilter
+from .forms import ApplicationForm, MaterialField
+from .materials import ACCEPTED_TYPES, attachment_response
+from .models import Application, ServiceItem
+from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
+from .serializers import (
+    AnswersSerializer,
+    ApplicationDetailSerializer,
+    ApplicationSerializer,
+    ServiceGuideSerializer,
+    ServiceItemSerializer,
+    StartApplicationSerializer,
+    UploadSerializer,
+    WithdrawSerializer,
+)
+
+GUIDE_EXAMPLE = {
+    "code": "food-business-licence",
+    "name": "食品经营许可",
+    "name_en": "Food business licence",
+    "display_name": "Food business licence",
+    "theme": {"slug": "business", "name": "企业开办", "name_en": "Starting a business"},
+    "audience": "both",
+    "summary": "开办食品经营场所前须取得许可。",
+    "fee": None,
+    "statutory_limit_days": 20,
+    "promised_limit_days": 10,
+}
+
+
+@extend_schema(tags=["catalogue"])
+class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
+    """The published permit catalogue: anyone may read it, logged in or not."""
+
+    permission_classes = [AllowAny]
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    filterset_class = ServiceItemFilter
+    queryset = ServiceItem.objects.none()  # the filter's selector gives the items
+
+    def get_queryset(self):
+        return ServiceItem.objects.filter(is_published=True).select_related("theme")
+
+    def get_serializer_class(self):
+        return ServiceGuideSerializer if self.action == "retrieve" else ServiceItemSerializer
+
+    def get_object(self):
+        try:
+            return item_with_guide(self.kwargs["code"])
+        except ServiceItem.DoesNotExist:
+            raise Http404(_("No such service.")) from None
+
+    @extend_schema(
+        summary="Search the catalogue",
+        description="Published service items, filtered by theme, audience, reviewing "
+        "department and text, in catalogue order.",
+        examples=[OpenApiExample("One item", value=GUIDE_EXAMPLE, response_only=True)],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="A service guide",
+        description="Everything the guide page shows: legal basis, conditions, required "
+        "materials, the form's fields, the review stages with each department's time limit.",
+        examples=[
+            OpenApiExample(
+                "Guide",
+                value={
+                    **GUIDE_EXAMPLE,
+                    "legal_basis": "《中华人民共和国食品安全法》第三十五条",
+                    "conditions": "",
+                    "process": "",
+                    "fee_basis": "",
+                    "max_extension_days": 10,
+                    "acceptance_limit_days": 5,
+                    "joint_limit_days": 45,
+                    "rejection_ends_case": True,
+                    "materials": [
+                        {
+                            "code": "id_card",
+                            "name": "身份证明",
+                            "description": "",
+                            "is_required": True,
+                            "has_sample": False,
+                        }
+                    ],
+                    "form_fields": [
+                        {
+                            "name": "business_name",
+                            "label": "经营者名称",
+                            "help_text": "",
+                            "kind": "text",
+                            "is_required": True,
+                            "min_length": 2,
+                            "max_length": 40,
+                            "pattern": "",
+                            "choices": [],
+                        }
+                    ],
+                    "stages": [
+                        {
+                            "order": 1,
+                            "name": "审查",
+                            "name_en": "Review",
+                            "departments": [
+                                {
+                                    "department": {
+                                        "code": "market",
+                                        "name": "市场监督管理局",
+                                        "name_en": "Market Regulation",
+                                    },
+                                    "time_limit_days": 5,
+                                    "timeout_policy": "deemed_approval",
+                                }
+                            ],
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+# --- filing --------------------------------------------------------------------------------------
+
+APPLICATION_EXAMPLE = {
+    "id": 42,
+    "tracking_number": "2026112300000042",
+    "item": {"code": "food-business-licence", "name": "食品经营许可", "name_en": ""},
+    "status": "in_review",
+    "status_display": "Under review",
+    "created_at": "2026-11-23T09:58:00+08:00",
+    "submitted_at": "2026-11-23T10:00:00+08:00",
+    "accepted_at": "2026-11-23T11:00:00+08:00",
+    "due_at": "2026-12-21T11:00:00+08:00",
+    "clock_stopped_at": None,
+    "decided_at": None,
+}
+DRAFT_EXAMPLE = {
+    **APPLICATION_EXAMPLE,
+    "tracking_number": None,
+    "status": "draft",
+    "status_display": "Draft",
+    "submitted_at": None,
+    "accepted_at": None,
+    "due_at": None,
+    "answers": {"business_name": "张三便利店"},
+    "form_fields": [
+        {"name": "business_name", "label": "经营者名称", "kind": "text", "is_required": True}
+    ],
+    "materials": [{"code": "id_card", "name": "身份证明", "is_required": True}],
+    "attachments": [],
+    "missing": ["Attach “身份证明”."],
+    "decision_reason": "",
+    "timeline": [
+        {
+            "kind": "created",
+            "kind_display": "Draft started",
+            "department": None,
+            "note": "",
+            "created_at": "2026-11-23T09:58:00+08:00",
+        }
+    ],
+}
+
+
+# What a stored material can be (services/materials.py ACCEPTED_TYPES), as it was uploaded.
+MATERIAL_FILE = {(200, content_type): OpenApiTypes.BINARY for content_type in ACCEPTED_TYPES}
+
+
+def answers_from_json(definition: dict, answers: dict) -> dict:
+    """Check JSON answers with the page's own form (kinds, lengths, patterns, choices) and
+    return them as filing stores them; only the answers given are returned."""
+    specs = {spec["name"]: spec for spec in definition["fields"]}
+    errors = {}
+    data = {}
+    for name, value in answers.items():
+        if name not in specs:
+            errors[f"answers.{name}"] = [_("This service's form has no such field.")]
+        elif isinstance(value, dict | list):
+            errors[f"answers.{name}"] = [_("Give a single value.")]
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, bool):
+            data[name] = "yes" if value else "no"
+        else:
+            data[name] = str(value)
+    if errors:
+        raise serializers.ValidationError(errors)
+    form = ApplicationForm(definition, data)
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {f"answers.{name}": messages for name, messages in form.errors.items()}
+        )
+    cleaned = form.answers()
+    return {name: cleaned[name] for name in answers}
+
+
+class ApplicationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The applicant's own applications: only ever theirs; anyone else's is 404."""
+
+    serializer_class = ApplicationSerializer
+    lookup_value_regex = r"[0-9]+"
+    detail_serializer_class = ApplicationDetailSerializer
+    queryset = Application.objects.none()
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = None
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method in ("POST", "PATCH"):
+            throttles.append(FilingRateLimit())
+        return throttles
+
+    def get_queryset(self):
+        return applications_of(self.request.user).select_related("item")
+
+    def own_application(self, permission: str = VIEW_APPLICATION) -> Application:
+        """Like the pages' `own_application`: the caller's own, or 404."""
+        queryset = (
+            Application.objects.select_related("item", "item_version")
+            .prefetch_related("events__department", "attachments")
+            .order_by()
+        )
+        return get_object_or_404(
+            applications_of(self.request.user, permission, queryset), pk=self.kwargs["pk"]
+        )
+
+    def detail_response(self, application: Application, code=status.HTTP_200_OK) -> Response:
+        fresh = get_object_or_404(
+            Application.objects.select_related("item", "item_version").prefetch_related(
+                "events__department", "attachments"
+            ),
+            pk=application.pk,
+        )
+        serializer = self.detail_serializer_class(fresh, context=self.get_serializer_context())
+        return Response(serializer.data, status=code)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="My applications",
+        description="The caller's applications, newest first (an empty list for staff).",
+        examples=[OpenApiExample("One", value=APPLICATION_EXAMPLE, response_only=True)],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="One of my applications",
+        description="Status, answers, current materials, what still stops submission, and the "
+        "timeline.",
+        examples=[OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True)],
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return self.detail_response(self.own_application())
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Start a draft",
+        description="Starts a draft of a published service item, if it is open to the "
+        "caller's kind (citizen or enterprise); 403 otherwise.",
+        request=StartApplicationSerializer,
+        responses={201: ApplicationDetailSerializer},
+        examples=[
+            OpenApiExample("Start", value={"item": "food-business-licence"}, request_only=True),
+            OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = StartApplicationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = get_object_or_404(
+            ServiceItem, code=serializer.validated_data["item"], is_published=True
+        )
+        application = filing.start_draft(item, request.user)
+        return self.detail_response(application, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Save answers",
+        description="Saves answers of a draft (or of an application waiting for supplements), "
+        "checked as the form checks them; gaps are allowed until submission.",
+        request=AnswersSerializer,
+        responses={200: ApplicationDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Answers",
+                value={"answers": {"business_name": "张三便利店", "postcode": "230001"}},
+                request_only=True,
+            ),
+            OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True),
+        ],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        application = self.own_application(CHANGE_APPLICATION)
+        serializer = AnswersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        answers = answers_from_json(application.definition, serializer.validated_data["answers"])
+        filing.save_draft(application, answers, {}, request.user)
+        return self.detail_response(application)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Attach a material",
+        description="Uploads a file (multipart/form-data) for one of the item's materials; it "
+        "replaces the material's current file. PDF, JPEG or PNG only, read from the bytes.",
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: ApplicationDetailSerializer},
+        examples=[OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["post"], url_path="attachments")
+    def attach(self, request, pk=None):
+        application = self.own_application(CHANGE_APPLICATION)
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        code = serializer.validated_data["material"]
+        if code not in {m["code"] for m in application.definition["materials"]}:
+            raise serializers.ValidationError(
+                {"material": [_("This service asks for no such material.")]}
+            )
+        try:
+            # The page's own field: size, emptiness, type sniffed from the bytes, virus scan.
+            upload = MaterialField(required=True).clean(serializer.validated_data["file"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from None
+        filing.save_draft(application, {}, {code: upload}, request.user)
+        return self.detail_response(application, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Download a material",
+        description="One of the application's files, as it was uploaded.",
+        responses=MATERIAL_FILE,
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    def attachment(self, request, pk=None, attachment_id=None):
+        application = self.own_application()
+        attachment = get_object_or_404(application.attachments, pk=attachment_id)
+        return attachment_response(attachment)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Remove a material",
+        description="Takes a file off a draft or a supplement (the file is kept on record, no "
+        "longer current).",
+        request=None,
+        responses={200: ApplicationDetailSerializer},
+        examples=[OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True)],
+    )
+    @attachment.mapping.delete
+    def remove_attachment(self, request, pk=None, attachment_id=None):
+        application = self.own_application(CHANGE_APPLICATION)
+        filing.remove_attachment(application, int(attachment_id), request.user)
+        return self.detail_response(application)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Submit",
+        description="Submits a complete draft: returns the tracking number at once; routing to "
+        "the departments follows. 400 lists everything missing.",
+        request=None,
+        responses={200: ApplicationDetailSerializer},
+        examples=[
+            OpenApiExample("Submitted", value=APPLICATION_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Incomplete",
+                value={"errors": ["Attach “身份证明”."], "fields": {}},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        application = self.own_application(CHANGE_APPLICATION)
+        application = filing.submit(application, request.user)
+        return self.detail_response(application)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Send the supplement",
+        description="After a department asked for supplements and the answers and files were "
+        "corrected: the same review tasks continue, their clocks run again.",
+        request=None,
+        responses={200: ApplicationDetailSerializer},
+        examples=[OpenApiExample("Back in review", value=APPLICATION_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def supplement(self, request, pk=None):
+        application = self.own_application(CHANGE_APPLICATION)
+        with transaction.atomic():
+            application = filing.provide_supplement(application, request.user)
+        return self.detail_response(application)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Withdraw",
+        description="Ends the application; 409 once it is decided or withdrawn.",
+        request=WithdrawSerializer,
+        responses={200: ApplicationDetailSerializer},
+        examples=[
+            OpenApiExample("Reason", value={"reason": "不再需要"}, request_only=True),
+            OpenApiExample(
+                "Withdrawn",
+                value={**APPLICATION_EXAMPLE, "status": "withdrawn", "status_display": "Withdrawn"},
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        application = self.own_application(CHANGE_APPLICATION)
+        serializer = WithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        filing.withdraw(application, request.user, reason=serializer.validated_data["reason"])
+        return self.detail_response(application)
+
+
+def register(router) -> None:
+    router.register("services", ServiceItemViewSet, basename="service")
