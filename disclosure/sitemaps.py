@@ -11,7 +11,12 @@ class PublicationSitemap(Sitemap):
     limit = 10000
 
     def items(self):
-        return public_publications().only("number", "updated_at").order_by("-published_at", "-id")
+        return (
+            public_publications()
+            .select_related(None)
+            .only("number", "updated_at")
+            .order_by("-published_at", "-id")
+        )
 
     def lastmod(self, item):
         return item.updated_at
