@@ -187,6 +187,7 @@ def highlight(text: str, query: ParsedQuery, *, length: int = SNIPPET_CHARACTERS
 
 # --- the search ----------------------------------------------------------------------------------
 
+MAX_RANKED = 1000
 GUIDE_KIND = "guide"  # the kind filter's value for "service guides only"
 CATALOGUE_HITS_SHOWN = 5
 
@@ -213,6 +214,11 @@ class SearchResults:
     def total(self) -> int:
         return self.page.paginator.count if self.page else 0
 
+    @property
+    def total_is_capped(self) -> bool:
+        """True when more publications match than are ranked (the most recent MAX_RANKED)."""
+        return self.total >= MAX_RANKED
+
 
 def search(
     text: str,
@@ -225,6 +231,7 @@ def search(
     per_page: int = 20,
 ) -> SearchResults:
     """Public publications and service guides matching `text`, best first."""
+    from .models import Publication
     from .selectors import public_publications, searchable_guides
 
     query = parse_query(text)
@@ -242,9 +249,22 @@ def search(
             publications = publications.filter(published_at__date__gte=date_from)
         if date_to:
             publications = publications.filter(published_at__date__lte=date_to)
-        ranked = matching(publications, query, table="disclosure_publication").order_by(
-            "-rank", "-published_at", "-id"
+        # Relevance is ranked among the MAX_RANKED most recent matches, so that a query's cost
+        # does not grow with the archive: for a common term PostgreSQL walks the published_at
+        # index backwards and stops after MAX_RANKED matches; for a rare one it reads the GIN
+        # index (few matches). Ranking every match of a common word in a million publications
+        # would cost a second; narrowing the search (a second word, a department, dates)
+        # reaches older publications.
+        newest = list(
+            matching(publications, query, table="disclosure_publication")
+            .order_by("-published_at")
+            .values_list("pk", flat=True)[:MAX_RANKED]
         )
+        ranked = matching(
+            Publication.objects.filter(pk__in=newest).select_related("department"),
+            query,
+            table="disclosure_publication",
+        ).order_by("-rank", "-published_at", "-id")
         results.page = Paginator(ranked, per_page).get_page(page_number)
         results.hits = [
             SearchHit(
