@@ -154,3 +154,19 @@ def test_saving_a_publication_updates_its_index(department):
     publication.save()
 
     assert titles(search("执照")) == [publication.get_absolute_url()]
+
+
+def test_a_common_term_is_ranked_among_the_most_recent_matches(monkeypatch, department):
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_RANKED", 3)
+    older = published(department, "营业执照办理指南", "营业执照")  # best rank, but oldest
+    newer = [published(department, f"第{n}号通知", "关于营业执照的说明") for n in range(3)]
+
+    results = search("营业执照")
+
+    assert results.total == 3
+    assert results.total_is_capped
+    assert older.get_absolute_url() not in titles(results)
+    assert set(titles(results)) == {p.get_absolute_url() for p in newer}
+    assert search("营业执照 指南").total == 1  # narrowing the search reaches older ones
