@@ -187,7 +187,7 @@ def highlight(text: str, query: ParsedQuery, *, length: int = SNIPPET_CHARACTERS
 
 # --- the search ----------------------------------------------------------------------------------
 
-MAX_RANKED = 1000
+MAX_RANKED = 500
 GUIDE_KIND = "guide"  # the kind filter's value for "service guides only"
 CATALOGUE_HITS_SHOWN = 5
 
