@@ -1,10 +1,20 @@
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from approvals.signals import application_decided
+from services.models import ServiceItem
 
 from .publishing import publish_decision
+from .search import index_service_item
 
 
 @receiver(application_decided)
 def publish_in_register(sender, application, **kwargs):
     publish_decision(application)
+
+
+@receiver(post_save, sender=ServiceItem)
+def keep_catalogue_searchable(sender, instance, raw=False, **kwargs):
+    """The guide's search entry follows every save of the item, published or not."""
+    if not raw:
+        index_service_item(instance)

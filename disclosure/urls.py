@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "disclosure"
 urlpatterns = [
@@ -8,8 +8,29 @@ urlpatterns = [
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/<str:tracking_number>/", views.decision, name="decision"),
     path("publications/", views.publications, name="publications"),
-    path("publications/new/", views.new_publication, name="new_publication"),
-    path("publications/<int:pk>/", views.publication, name="publication"),
+    # Permalinks: /disclosure/publications/2026-000042/ stays valid for good (withdrawn: 410).
+    path("publications/<str:number>/", views.publication, name="publication"),
+    path(
+        "publications/<str:number>/files/<int:attachment_id>/",
+        views.publication_attachment,
+        name="publication_attachment",
+    ),
+    path("search/", views.search, name="search"),
+    path("feeds/latest.atom", feeds.LatestPublicationsFeed(), name="feed"),
+    path("feeds/kind/<str:kind>.atom", feeds.KindFeed(), name="feed_kind"),
+    path("feeds/department/<str:code>.atom", feeds.DepartmentFeed(), name="feed_department"),
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/<str:table>.csv", views.statistics_csv, name="statistics_csv"),
+    path("annual-report/<int:year>/", views.annual_report, name="annual_report"),
+    path("annual-report/<int:year>.csv", views.annual_report_csv, name="annual_report_csv"),
+    path("staff/publications/", views.staff_publications, name="staff_publications"),
+    path("staff/publications/new/", views.new_publication, name="new_publication"),
+    path("staff/publications/<int:pk>/", views.draft, name="draft"),
+    path("staff/publications/<int:pk>/approve/", views.approve, name="approve"),
+    path("staff/publications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("staff/requests/", views.disclosure_requests, name="requests"),
+    path("staff/requests/<int:pk>/publish/", views.publish_answer, name="publish_answer"),
+    path("staff/statistics/<str:code>/", views.department_statistics, name="department_statistics"),
     path("certificates/verify/", views.verify_certificate, name="verify_certificate"),
     path("certificates/keys/", views.certificate_keys, name="certificate_keys"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),

@@ -1,22 +1,46 @@
 """The public disclosure section: no login needed to read, a civil servant to publish."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import departments_of
+from accounts.models import Department
 from approvals import certificates
 from approvals.models import Certificate
 from approvals.views import staff_required
 from portal.ratelimits import by_ip, rate_limited
 
-from .forms import CertificateLookupForm, PublicationForm
+from . import statistics
+from .forms import (
+    CertificateLookupForm,
+    PublicationForm,
+    SearchForm,
+    WithdrawalForm,
+    YearForm,
+)
 from .masking import public_holder_name
-from .models import DecisionRecord, Publication
+from .models import Publication
+from .permissions import (
+    can_approve,
+    can_withdraw,
+    drafting_departments,
+    statistics_departments,
+    visible_publications,
+)
+from .publishing import approve_publication, draft_publication, withdraw_publication
+from .requests import answered_requests, draft_answer_publication
+from .search import search as search_publications_and_guides
+from .selectors import (
+    public_decisions,
+    public_publication,
+    public_publications,
+    withdrawn_publication,
+)
 
 
 def index(request):
@@ -24,17 +48,16 @@ def index(request):
         request,
         "disclosure/index.html",
         {
-            "decisions": DecisionRecord.objects.all()[:10],
-            "notices": Publication.objects.filter(is_published=True).select_related("department")[
-                :10
-            ],
+            "decisions": public_decisions()[:10],
+            "notices": public_publications()[:10],
+            "kinds": Publication.Kind.choices,
         },
     )
 
 
 def decisions(request):
     query = request.GET.get("q", "").strip()[:100]
-    records = DecisionRecord.objects.all()
+    records = public_decisions()
     if query:
         records = records.filter(
             Q(tracking_number=query)
@@ -46,41 +69,273 @@ def decisions(request):
 
 
 def decision(request, tracking_number: str):
-    record = get_object_or_404(DecisionRecord, tracking_number=tracking_number)
+    record = get_object_or_404(public_decisions(), tracking_number=tracking_number)
     return render(request, "disclosure/decision.html", {"record": record})
 
 
 def publications(request):
-    items = Publication.objects.filter(is_published=True).select_related("department")
+    items = public_publications()
     kind = request.GET.get("kind", "")
     if kind in Publication.Kind.values:
         items = items.filter(kind=kind)
+    else:
+        kind = ""
+    department = Department.objects.filter(code=request.GET.get("department", "")).first()
+    if department:
+        items = items.filter(department=department)
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "disclosure/publications.html",
-        {"page": page, "kind": kind, "kinds": Publication.Kind.choices},
+        {"page": page, "kind": kind, "kinds": Publication.Kind.choices, "department": department},
     )
 
 
-def publication(request, pk: int):
-    item = get_object_or_404(
-        Publication.objects.select_related("department"), pk=pk, is_published=True
-    )
+def publication(request, number: str):
+    item = public_publication(number)
+    if item is None:
+        withdrawn = withdrawn_publication(number)
+        if withdrawn is None:
+            raise Http404(_("No such publication."))
+        # 410 Gone: search engines drop the page, readers learn when and why.
+        return render(
+            request, "disclosure/publication_withdrawn.html", {"publication": withdrawn}, status=410
+        )
     return render(request, "disclosure/publication.html", {"publication": item})
+
+
+def publication_attachment(request, number: str, attachment_id: int):
+    item = public_publication(number)
+    if item is None:
+        raise Http404(_("No such publication."))
+    attachment = get_object_or_404(item.attachments, pk=attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
+        data = form.cleaned_data
+        results = search_publications_and_guides(
+            data["q"],
+            department_id=data["department"].pk if data["department"] else None,
+            kind=data["kind"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            page_number=request.GET.get("page"),
+        )
+    return render(request, "disclosure/search.html", {"form": form, "results": results})
+
+
+# --- staff: drafting, approval, withdrawal -------------------------------------------------------
+
+
+@staff_required
+def staff_publications(request):
+    items = visible_publications(request.user).select_related("department", "author")
+    return render(
+        request,
+        "disclosure/staff_publications.html",
+        {
+            "drafts": [p for p in items if p.state == Publication.State.DRAFT],
+            "others": [p for p in items if p.state != Publication.State.DRAFT][:100],
+        },
+    )
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def new_publication(request):
-    form = PublicationForm(request.POST or None, departments=departments_of(request.user))
+    form = PublicationForm(
+        request.POST or None, request.FILES or None, departments=drafting_departments(request.user)
+    )
     if request.method == "POST" and form.is_valid():
-        item = form.save(commit=False)
-        item.author = request.user
-        item.save()
-        messages.success(request, _("Published."))
-        return redirect(item)
+        data = form.cleaned_data
+        item = draft_publication(
+            request.user,
+            department=data["department"],
+            kind=data["kind"],
+            classification=data["classification"],
+            title=data["title"],
+            body=data["body"],
+            attachments=[data["attachment"]] if data.get("attachment") else [],
+        )
+        messages.success(request, _("Draft saved. A second person must approve it."))
+        return redirect("disclosure:draft", item.pk)
     return render(request, "disclosure/new_publication.html", {"form": form})
+
+
+def _visible_or_404(user, pk: int) -> Publication:
+    return get_object_or_404(
+        visible_publications(user).select_related("department", "author"), pk=pk
+    )
+
+
+@staff_required
+def draft(request, pk: int):
+    item = _visible_or_404(request.user, pk)
+    return render(
+        request,
+        "disclosure/draft.html",
+        {
+            "publication": item,
+            "can_approve": item.state == Publication.State.DRAFT
+            and can_approve(request.user, item),
+            "can_withdraw": item.state == Publication.State.PUBLISHED
+            and can_withdraw(request.user, item),
+            "withdrawal_form": WithdrawalForm(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def approve(request, pk: int):
+    item = _visible_or_404(request.user, pk)
+    try:
+        item = approve_publication(item.pk, request.user)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("disclosure:draft", item.pk)
+    messages.success(request, _("Published as %(number)s.") % {"number": item.number})
+    return redirect(item)
+
+
+@staff_required
+@require_POST
+def withdraw(request, pk: int):
+    item = _visible_or_404(request.user, pk)
+    form = WithdrawalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the publication is withdrawn."))
+        return redirect("disclosure:draft", item.pk)
+    try:
+        withdraw_publication(item.pk, request.user, form.cleaned_data["reason"])
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("disclosure:draft", item.pk)
+    messages.success(request, _("Withdrawn. The permalink now shows the reason."))
+    return redirect("disclosure:draft", item.pk)
+
+
+@staff_required
+def disclosure_requests(request):
+    answered = answered_requests(request.user)[:100]
+    return render(request, "disclosure/requests.html", {"requests": answered})
+
+
+@staff_required
+@require_POST
+def publish_answer(request, pk: int):
+    if not answered_requests(request.user).filter(pk=pk).exists():
+        raise Http404(_("No such answered request."))
+    item = draft_answer_publication(pk, request.user)
+    messages.success(request, _("The answer is a draft now; a second person must approve it."))
+    return redirect("disclosure:draft", item.pk)
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+def _period(request) -> statistics.Period:
+    form = YearForm(request.GET or None)
+    year = form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
+    return statistics.Period(year)
+
+
+def statistics_page(request):
+    period = _period(request)
+    departments = statistics.statistics_by_department(period)
+    items = statistics.statistics_by_item(period)
+    charts = [
+        statistics.bar_chart(
+            departments,
+            "average_days",
+            "days",
+            _("Average working days to decision, by department"),
+            _("One bar per department; the number beside each bar is the average."),
+        ),
+        statistics.bar_chart(
+            departments,
+            "on_time_rate",
+            "rate",
+            _("Share decided on time, by department"),
+            _("One bar per department; the percentage beside each bar is its on-time rate."),
+        ),
+    ]
+    return render(
+        request,
+        "disclosure/statistics.html",
+        {
+            "period": period,
+            "years": statistics.years_with_data(),
+            "columns": statistics.COLUMNS,
+            "departments": statistics.table(departments),
+            "items": statistics.table(items),
+            "charts": charts,
+        },
+    )
+
+
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    # A byte-order mark, so that spreadsheet programs read the Chinese names as UTF-8.
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def statistics_csv(request, table: str):
+    period = _period(request)
+    if table == "departments":
+        rows, header = statistics.statistics_by_department(period), _("Department")
+    elif table == "items":
+        rows, header = statistics.statistics_by_item(period), _("Service item")
+    else:
+        raise Http404(_("No such table."))
+    suffix = period.year or "all"
+    return _csv_response(statistics.as_csv(rows, header), f"statistics-{table}-{suffix}.csv")
+
+
+@staff_required
+def department_statistics(request, code: str):
+    department = get_object_or_404(statistics_departments(request.user), code=code)
+    period = _period(request)
+    rows = statistics.statistics_by_department(period, department_ids=[department.pk])
+    return render(
+        request,
+        "disclosure/department_statistics.html",
+        {
+            "department": department,
+            "period": period,
+            "columns": statistics.COLUMNS,
+            "rows": statistics.table(rows),
+            "open_work": statistics.open_work_of(department.pk),
+        },
+    )
+
+
+def annual_report(request, year: int):
+    if not 2000 <= year <= statistics.today().year:
+        raise Http404(_("No report for this year."))
+    return render(
+        request,
+        "disclosure/annual_report.html",
+        {"year": year, "sections": statistics.annual_report(year)},
+    )
+
+
+def annual_report_csv(request, year: int):
+    if not 2000 <= year <= statistics.today().year:
+        raise Http404(_("No report for this year."))
+    return _csv_response(statistics.annual_report_csv(year), f"annual-report-{year}.csv")
 
 
 # --- e-certificate verification ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from base64 import b32encode
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.identity import credit_code_check_character, resident_id_check_character
@@ -397,30 +398,52 @@ def load_demo() -> list[tuple[str, str, str]]:
     )
     accounts.append((enterprise.username, DEMO_PASSWORD, "enterprise 合肥示范科技有限公司"))
 
-    Publication.objects.get_or_create(
+    _demo_publication(
         title="关于推行企业开办“一网通办”的通告",
-        defaults={
-            "kind": Publication.Kind.NOTICE,
-            "department": departments["market"],
-            "author": head,
-            "body": "自即日起，企业开办实行一次申请、并联审批，设立登记、发票申领、公章刻制和社保登记"
-            "在3个工作日内办结。申请人可通过本门户在线提交，无需往返各部门。",
-        },
+        kind=Publication.Kind.NOTICE,
+        department=departments["market"],
+        author=User.objects.get(username="reviewer-market"),
+        approver=head,
+        body="自即日起，企业开办实行一次申请、并联审批，设立登记、发票申领、公章刻制和社保登记"
+        "在3个工作日内办结。申请人可通过本门户在线提交，无需往返各部门。",
     )
-    Publication.objects.get_or_create(
+    _demo_publication(
         title="政府信息公开指南",
-        defaults={
-            "kind": Publication.Kind.DOCUMENT,
-            "department": departments["general-office"],
-            "author": admin,
-            "body": "依据《中华人民共和国政府信息公开条例》，本机关主动公开政府信息，并受理依申请公开。"
-            "申请人可通过“政府信息公开申请”事项在线提交申请，本机关在20个工作日内予以答复。",
-        },
+        kind=Publication.Kind.DOCUMENT,
+        department=departments["general-office"],
+        author=User.objects.get(username="reviewer-general-office"),
+        approver=admin,
+        body="依据《中华人民共和国政府信息公开条例》，本机关主动公开政府信息，并受理依申请公开。"
+        "申请人可通过“政府信息公开申请”事项在线提交申请，本机关在20个工作日内予以答复。"
+        " Guide to government information disclosure: requests are answered within 20 working"
+        " days, extendable once by 20 working days.",
     )
     for user in User.objects.filter(username__in=[username for username, *_ in accounts]):
         if requires_two_factor(user):
             _demo_totp_device(user)
     return accounts
+
+
+def _demo_publication(*, title, kind, department, author, approver, body) -> Publication:
+    """A published demo publication, drafted by one civil servant and approved by another."""
+    publication = Publication.objects.filter(title=title).first()
+    if publication is None:
+        publication = Publication(
+            title=title,
+            kind=kind,
+            department=department,
+            author=author,
+            body=body,
+            classification=Publication.Classification.PUBLIC,
+        )
+        publication.save()
+    if publication.state == Publication.State.DRAFT:
+        publication.state = Publication.State.PUBLISHED
+        publication.approved_by = approver
+        publication.published_at = timezone.now()
+        publication.number = f"{publication.published_at:%Y}-{publication.pk:06d}"
+        publication.save()
+    return publication
 
 
 def _demo_totp_device(user: User) -> TOTPDevice:

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # search vectors and GIN indexes of the disclosure search
+    "django.contrib.sitemaps",
     "nested_admin",
     "rest_framework",
     "knox",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from approvals.views import (
@@ -7,6 +8,7 @@ from approvals.views import (
     application_certificate_json,
     application_status,
 )
+from disclosure.sitemaps import SITEMAPS
 
 from . import views
 from .api import api_urlpatterns
@@ -20,6 +22,7 @@ admin.site.login = rate_limited("login")(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health, name="health"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("services.urls")),
     path("applications/<int:pk>/", application_status, name="application_status"),
     path(

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
-from disclosure.models import DecisionRecord, Publication
+from disclosure.models import DecisionRecord
+from disclosure.selectors import public_publications
 from services.catalogue import published_items
 from services.models import Theme
 
@@ -13,6 +14,6 @@ def home(request):
             "themes": Theme.objects.all(),
             "popular_items": published_items()[:6],
             "latest_decisions": DecisionRecord.objects.all()[:5],
-            "latest_notices": Publication.objects.filter(is_published=True)[:5],
+            "latest_notices": public_publications()[:5],
         },
     )

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import Membership
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
+from disclosure.publishing import approve_publication, draft_publication
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
@@ -151,8 +153,40 @@ EXPECTED: dict[str, Row] = {
     "disclosure:decisions": Row(everyone(OK)),
     "disclosure:decision": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
     "disclosure:publications": Row(everyone(OK)),
-    "disclosure:publication": Row(everyone(OK), lambda w: [w.publication.pk]),
+    "disclosure:publication": Row(everyone(OK), lambda w: [w.publication.number]),
+    "disclosure:publication_attachment": Row(
+        everyone(OK), lambda w: [w.publication.number, w.publication.attachments.get().pk]
+    ),
+    "disclosure:search": Row(everyone(OK)),
+    "disclosure:feed": Row(everyone(OK)),
+    "disclosure:feed_kind": Row(everyone(OK), lambda w: ["notice"]),
+    "disclosure:feed_department": Row(everyone(OK), lambda w: [w.department_x.code]),
+    "disclosure:statistics": Row(everyone(OK)),
+    "disclosure:statistics_csv": Row(everyone(OK), lambda w: ["departments"]),
+    "disclosure:annual_report": Row(everyone(OK), lambda w: [w.this_year]),
+    "disclosure:annual_report_csv": Row(everyone(OK), lambda w: [w.this_year]),
+    "sitemap": Row(everyone(OK)),
+    "disclosure:staff_publications": Row(staff_only()),
     "disclosure:new_publication": Row(staff_only()),
+    # Drafts are the department's: other staff (administrators too) do not learn they exist.
+    "disclosure:draft": Row(department_x_only(), lambda w: [w.draft_publication.pk]),
+    # The author (reviewer X) is sent back with an error, the head publishes: both redirect.
+    "disclosure:approve": Row(
+        department_x_only(REDIRECT), lambda w: [w.draft_publication.pk], method="post"
+    ),
+    # An empty reason is refused with a message (redirect); nothing is withdrawn.
+    "disclosure:withdraw": Row(
+        department_x_only(REDIRECT), lambda w: [w.publication.pk], method="post"
+    ),
+    "disclosure:requests": Row(staff_only()),
+    # Not a disclosure request this department answered: no staff member may publish it.
+    "disclosure:publish_answer": Row(
+        staff_only(NOT_FOUND), lambda w: [w.decided.pk], method="post"
+    ),
+    # Only the department's heads see its internal statistics.
+    "disclosure:department_statistics": Row(
+        {**department_x_only(), "reviewer_x": NOT_FOUND}, lambda w: [w.department_x.code]
+    ),
     # E-certificates: the holder's copy is the applicant's alone; verification is public.
     "application_certificate": Row(owner_only(), lambda w: [w.decided.pk]),
     "application_certificate_json": Row(owner_only(), lambda w: [w.decided.pk]),
@@ -298,12 +332,25 @@ class World:
         self.decided = routed_application(self.item, owner)
         decided_task = self.decided.review_tasks.get(department=self.department_x)
         decide(decided_task.pk, self.people["reviewer_x"], Outcome.APPROVE, "同意")
-        self.publication = Publication.objects.create(
+        drafted = draft_publication(
+            self.people["reviewer_x"],
+            department=self.department_x,
+            kind=Publication.Kind.NOTICE,
+            classification=Publication.Classification.PUBLIC,
             title="关于开展营商环境评估的通知",
             body="正文",
-            department=self.department_x,
-            author=self.people["head_x"],
+            attachments=[pdf_upload("评估方案.pdf")],
         )
+        self.publication = approve_publication(drafted.pk, self.people["head_x"])
+        self.draft_publication = draft_publication(
+            self.people["reviewer_x"],
+            department=self.department_x,
+            kind=Publication.Kind.DOCUMENT,
+            classification=Publication.Classification.PUBLIC,
+            title="营商环境评估办法（草稿）",
+            body="草稿正文",
+        )
+        self.this_year = timezone.localdate().year
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
 
 

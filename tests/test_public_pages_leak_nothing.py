@@ -1,0 +1,174 @@
+"""Every public page (and, later, every public API response) over the demo data, scanned for
+personal data of natural persons: no resident ID number, mobile number or e-mail address.
+
+To cover a new public page or an API endpoint, add its path to `public_paths()`; the scan is
+the same for HTML, Atom, XML, CSV and JSON.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Department, User
+from approvals.decisions import Outcome, decide
+from approvals.models import Certificate, ReviewTask
+from disclosure.masking import EMAIL_PATTERN, MOBILE_PATTERN, RESIDENT_ID_PATTERN
+from disclosure.models import DecisionRecord, Publication
+from disclosure.publishing import approve_publication
+from disclosure.requests import draft_answer_publication
+from portal.demo import demo_resident_id, load_demo
+from services.models import ServiceItem
+from tests.factories import CitizenFactory, head_of, reviewer_of, routed_application
+
+pytestmark = pytest.mark.django_db
+
+# Searches that could surface stored personal data. (A page echoes the reader's own query, so a
+# query that is itself an identifier would "find" it in the search box: none is used here.)
+SEARCHES = ["许可", "张三", "欧阳娜娜", "居住证", "小餐饮", "licence", "zhangsan", "example"]
+
+
+def decided(item_code: str, applicant: User, answers: dict, outcome: str, opinion: str):
+    item = ServiceItem.objects.get(code=item_code)
+    application = routed_application(item, applicant, answers=answers)
+    for task in ReviewTask.objects.filter(application=application, stage_order=1):
+        decide(task.pk, reviewer_of(task.department), outcome, opinion)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def demo_world():
+    load_demo()
+    zhangsan = User.objects.get(username="zhangsan")
+    ouyang = CitizenFactory(
+        real_name="欧阳娜娜",
+        resident_id=demo_resident_id("34010219880512456"),
+        mobile="13812345678",
+        email="ouyang.nana@example.cn",
+        address="安徽省合肥市包河区徽州大道1号",
+    )
+    decided(
+        "residence-permit",
+        zhangsan,
+        {
+            "current_address": "安徽省合肥市蜀山区长江西路100号",
+            "moved_in_on": "2026-01-05",
+            "basis": "合法稳定住所",
+            "employer": "",
+        },
+        Outcome.APPROVE,
+        "材料齐全，准予办理。",
+    )
+    decided(
+        "residence-permit",
+        ouyang,
+        {
+            "current_address": "安徽省合肥市包河区徽州大道1号",
+            "moved_in_on": "2026-02-01",
+            "basis": "合法稳定就业",
+            "employer": "合肥示范科技有限公司",
+        },
+        Outcome.REJECT,
+        "居住时间不足半年。",
+    )
+    request = decided(
+        "information-disclosure-request",
+        ouyang,
+        {
+            "information": "请公开2025年小餐饮许可名单。联系人欧阳娜娜，手机13812345678，"
+            f"身份证{ouyang.resident_id}，邮箱ouyang.nana@example.cn",
+            "delivery": "电子邮件",
+        },
+        Outcome.APPROVE,
+        "经审查，所申请信息予以公开：2025年共发放小餐饮许可312件。如有疑问请致电13812345678。",
+    )
+    office = Department.objects.get(code="general-office")
+    author = reviewer_of(office)
+    draft = draft_answer_publication(request.pk, author)
+    approve_publication(draft.pk, head_of(office))
+    return [zhangsan, ouyang]
+
+
+def public_paths() -> list[str]:
+    """Every public page over the current data, and (later) every public API response."""
+    year = timezone.localdate().year
+    paths = [
+        reverse("home"),
+        reverse("services:catalogue"),
+        reverse("disclosure:index"),
+        reverse("disclosure:decisions"),
+        reverse("disclosure:publications"),
+        reverse("disclosure:feed"),
+        reverse("sitemap"),
+        reverse("disclosure:statistics"),
+        reverse("disclosure:statistics") + f"?year={year}",
+        reverse("disclosure:statistics_csv", args=["departments"]),
+        reverse("disclosure:statistics_csv", args=["items"]),
+        reverse("disclosure:annual_report", args=[year]),
+        reverse("disclosure:annual_report_csv", args=[year]),
+        reverse("disclosure:verify_certificate"),
+        reverse("disclosure:certificate_keys"),
+    ]
+    paths += [
+        reverse("services:guide", args=[code])
+        for code in ServiceItem.objects.values_list("code", flat=True)
+    ]
+    paths += [r.get_absolute_url() for r in DecisionRecord.objects.all()]
+    paths += [reverse("disclosure:decisions") + f"?q={q}" for q in SEARCHES]
+    paths += [p.get_absolute_url() for p in Publication.objects.exclude(number=None)]
+    paths += [reverse("disclosure:search") + f"?q={q}" for q in SEARCHES]
+    paths += [reverse("disclosure:feed_kind", args=[kind]) for kind in Publication.Kind.values]
+    paths += [
+        reverse("disclosure:feed_department", args=[code])
+        for code in Department.objects.values_list("code", flat=True)
+    ]
+    paths += [c.get_absolute_url() for c in Certificate.objects.all()]
+    return paths
+
+
+def leaks(text: str, people: list[User]) -> list[str]:
+    """Personal identifiers found in `text`: the people's own, and anything shaped like one."""
+    found = [
+        value
+        for person in people
+        for value in [person.resident_id, person.mobile, person.email]
+        if value and value in text
+    ]
+    found += RESIDENT_ID_PATTERN.findall(text)
+    found += MOBILE_PATTERN.findall(text)
+    natural_emails = {p.email for p in people if p.email}
+    found += [e for e in EMAIL_PATTERN.findall(text) if e in natural_emails]
+    return found
+
+
+def test_the_scanner_finds_a_planted_identifier(demo_world):
+    zhangsan = demo_world[0]
+    assert leaks(f"<p>{zhangsan.resident_id}</p>", demo_world)
+    assert leaks("电话 13812345678", demo_world)
+    assert leaks("ouyang.nana@example.cn", demo_world)
+    assert not leaks("139****5678 340104********1234", demo_world)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_no_public_page_shows_personal_data_of_a_natural_person(demo_world, language):
+    people = demo_world + list(User.objects.filter(kind__in=["citizen", "enterprise"]))
+    client = Client(headers={"accept-language": language})
+    paths = public_paths()
+    assert len(paths) > 40
+    problems = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = b"".join(response) if response.streaming else response.content
+        found = leaks(body.decode("utf-8-sig"), people)
+        if found:
+            problems[path] = found
+    assert problems == {}
+
+
+def test_the_published_answer_is_found_and_masked(demo_world):
+    answer = Publication.objects.public().get(kind=Publication.Kind.REQUEST_ANSWER)
+    assert "欧阳**" in answer.body
+    assert "欧阳娜娜" not in answer.body
+    assert "312" in answer.body
