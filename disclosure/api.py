@@ -1,7 +1,8 @@
 """The public disclosure section in the REST API: publications, the decision register and
 e-certificate verification. Anyone may read; nothing that is not public is ever reached.
 
-Statistics are not here yet: they are wired when disclosure/statistics.py lands.
+Publications are read through disclosure.selectors, the one door that lets only what is graded
+public and published through; statistics come from disclosure.statistics, as on the page.
 """
 
 from django.http import Http404
@@ -21,6 +22,7 @@ from .filters import DecisionRecordFilter, PublicationFilter
 from .forms import CertificateLookupForm
 from .masking import public_holder_name
 from .models import DecisionRecord, Publication
+from .selectors import public_decisions, public_publications
 from .serializers import (
     CertificateVerificationSerializer,
     DecisionRecordSerializer,
@@ -28,15 +30,9 @@ from .serializers import (
     PublicationSerializer,
 )
 
-
-def public_publications():
-    """The one door of the API to publications: what the public may read today (published,
-    not withdrawn). Point it at the disclosure section's own selector when it has one."""
-    return Publication.objects.filter(is_published=True).select_related("department")
-
-
 PUBLICATION_EXAMPLE = {
     "id": 5,
+    "number": "2026-000005",
     "kind": "notice",
     "kind_display": "Notice or announcement",
     "title": "关于开展营商环境评估的通知",
@@ -105,9 +101,12 @@ class DecisionRecordViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     filterset_class = DecisionRecordFilter
     serializer_class = DecisionRecordSerializer
-    queryset = DecisionRecord.objects.all()
+    queryset = DecisionRecord.objects.none()
     lookup_field = "tracking_number"
     lookup_value_regex = r"[0-9A-Za-z-]+"
+
+    def get_queryset(self):
+        return public_decisions()
 
     @extend_schema(
         summary="The decision register",

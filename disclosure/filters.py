@@ -6,6 +6,7 @@ from django.db.models import Q
 from portal.api_access import MomentFilter
 
 from .models import DecisionRecord, Publication
+from .search import matching, parse_query
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -14,7 +15,9 @@ class PublicationFilter(django_filters.FilterSet):
         field_name="department__code", help_text="A department's code."
     )
     text = django_filters.CharFilter(
-        method="search", max_length=100, help_text="Words of the title or the text."
+        method="search",
+        max_length=100,
+        help_text="Words of the title or the text, in Chinese or English (full-text search).",
     )
     published_after = MomentFilter(field_name="published_at", lookup_expr="gte")
     published_before = MomentFilter(field_name="published_at", lookup_expr="lt")
@@ -24,10 +27,11 @@ class PublicationFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        # The same full-text matching as the search page (Chinese bigrams, English stems).
+        query = parse_query(value)
+        if query.is_empty:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+        return matching(queryset, query, table=Publication._meta.db_table)
 
 
 class DecisionRecordFilter(django_filters.FilterSet):

@@ -11,7 +11,7 @@ class PublicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Publication
-        fields = ["id", "kind", "kind_display", "title", "department", "published_at"]
+        fields = ["id", "number", "kind", "kind_display", "title", "department", "published_at"]
 
     def get_department(self, publication) -> dict[str, str]:
         d = publication.department
