@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from approvals.views import (
     application_certificate,
     application_certificate_json,
@@ -33,7 +34,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembering the choice for the person's notifications.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.notifications import notify
+
 from .catalogue import freeze_definition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
@@ -99,8 +101,25 @@ def submit(application: Application, actor) -> Application:
         item_version=version,
         tracking_number=tracking_number_for(application),
     )
+    acknowledge_receipt(application)
     application_submitted.send(sender=Application, application=application)
     return application
+
+
+def acknowledge_receipt(application: Application) -> None:
+    """The applicant's receipt: the tracking number, in their inbox and by e-mail."""
+    item = application.item_version.definition["item"]
+    notify(
+        [application.applicant],
+        "application_received",
+        f"receipt:{application.pk}",
+        {
+            "tracking_number": application.tracking_number,
+            "item_name": item["name"],
+            "item_name_en": item.get("name_en", ""),
+        },
+        url=application.get_absolute_url(),
+    )
 
 
 @transaction.atomic
