@@ -7,12 +7,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimits import by_user_or_ip, rate_limited
 
-from . import filing
+from . import filing, ratings
 from .catalogue import item_with_guide, published_items
 from .forms import ApplicationForm
 from .lifecycle import TransitionNotAllowed
@@ -171,3 +172,19 @@ def withdraw_application(request, pk: int):
     except TransitionNotAllowed as error:
         messages.error(request, str(error))
     return redirect(application)
+
+
+@login_required
+@require_POST
+def rate_application(request, pk: int):
+    application = own_application(request, pk)
+    try:
+        ratings.rate(
+            application, request.user, request.POST.get("score"), request.POST.get("comment", "")
+        )
+        messages.success(request, _("Thank you for your rating."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    return redirect(reverse("application_status", args=[application.pk]) + "#rating-heading")

@@ -12,7 +12,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Membership
+from accounts.models import Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
@@ -106,6 +106,10 @@ EXPECTED: dict[str, Row] = {
     "accounts:otp_enrol": Row(logged_in(REDIRECT)),
     # Everyone logged in ends up on the login page: that is what the button is for.
     "accounts:log_out_everywhere": Row(everyone(LOGIN), method="post"),
+    # The inbox is each person's own; another's notification is not found.
+    "accounts:inbox": Row(logged_in(OK)),
+    "accounts:notification": Row(owner_only(), lambda w: [w.notification.pk]),
+    "accounts:mark_read": Row(logged_in(REDIRECT), method="post"),
     "services:catalogue": Row(everyone(OK)),
     "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
     "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
@@ -116,6 +120,7 @@ EXPECTED: dict[str, Row] = {
     "services:withdraw": Row(owner_only(REDIRECT), lambda w: [w.in_review.pk], method="post"),
     "services:attachment": Row(owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]),
     "application_status": Row(owner_only(), lambda w: [w.in_review.pk]),
+    "services:rate": Row(owner_only(REDIRECT), lambda w: [w.decided.pk], method="post"),
     "approvals:queue": Row(staff_only()),
     "approvals:head": Row(staff_only()),
     "approvals:task": Row(department_x_only(), lambda w: [w.task_x.pk]),
@@ -227,6 +232,7 @@ class World:
         self.decided = routed_application(self.item, owner)
         decided_task = self.decided.review_tasks.get(department=self.department_x)
         decide(decided_task.pk, self.people["reviewer_x"], Outcome.APPROVE, "同意")
+        self.notification = Notification.objects.filter(recipient=owner).first()
         self.publication = Publication.objects.create(
             title="关于开展营商环境评估的通知",
             body="正文",
