@@ -5,9 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -85,7 +86,8 @@ def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> App
 
 @login_required
 def my_applications(request):
-    applications = applications_of(request.user).select_related("item")
+    # One query for the page, whatever its rows: the item and the rating come with each case.
+    applications = applications_of(request.user).select_related("item", "rating")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 
@@ -108,7 +110,17 @@ def edit_application(request, pk: int):
         require_complete=submitting,
         present_materials=set(current),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not submitting and not form.is_valid():
+        # Saving a draft never loses work: what passed its checks is kept, the rest is shown
+        # with its error for the applicant to correct.
+        kept = form.valid_answers()
+        filing.save_draft(application, kept, form.valid_uploads(), request.user)
+        messages.warning(
+            request,
+            _("Draft saved, except the answers marked below: please correct them."),
+        )
+        current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
+    elif request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 filing.save_draft(application, form.answers(), form.uploads(), request.user)
@@ -188,3 +200,34 @@ def rate_application(request, pk: int):
     except PermissionDenied as error:
         messages.error(request, str(error))
     return redirect(reverse("application_status", args=[application.pk]) + "#rating-heading")
+
+
+@login_required
+@require_POST
+@rate_limited("autosave", key=by_user_or_ip)
+def autosave_application(request, pk: int):
+    """The form's background save (static/js/autosave.js): answers only, the valid ones kept.
+
+    Files are sent with "Save draft" or "Submit"; the page works without this script.
+    """
+    application = own_application(request, pk, CHANGE_APPLICATION)
+    if not application.is_editable_by_applicant:
+        return JsonResponse(
+            {"saved": False, "message": _("This application can no longer be changed.")},
+            status=409,
+        )
+    form = ApplicationForm(application.definition, request.POST, answers=application.answers)
+    form.is_valid()
+    filing.save_draft(application, form.valid_answers(), {}, request.user)
+    errors = {
+        name: [str(message) for message in messages_]
+        for name, messages_ in form.errors.items()
+        if not name.startswith("material__")
+    }
+    return JsonResponse(
+        {
+            "saved": True,
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            "errors": errors,
+        }
+    )

@@ -117,6 +117,7 @@ EXPECTED: dict[str, Row] = {
     "services:start": Row(logged_in(REDIRECT), lambda w: [w.item.code], method="post"),
     "services:mine": Row(logged_in(OK)),
     "services:edit": Row(owner_only(), lambda w: [w.draft.pk]),
+    "services:autosave": Row(owner_only(), lambda w: [w.draft.pk], method="post"),
     "services:withdraw": Row(owner_only(REDIRECT), lambda w: [w.in_review.pk], method="post"),
     "services:attachment": Row(owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]),
     "application_status": Row(owner_only(), lambda w: [w.in_review.pk]),
