@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimits import by_user_or_ip, rate_limited
 
-from . import filing, ratings
+from . import filing, once_only, ratings
 from .catalogue import item_with_guide, published_items
-from .forms import ApplicationForm
+from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import Application, Audience, Material, ServiceItem, Theme
@@ -100,6 +100,9 @@ def edit_application(request, pk: int):
     if not application.is_editable_by_applicant:
         return redirect(application)
     definition = application.definition
+    offers = once_only.reusable_materials(application)
+    if request.method == "POST":
+        reuse_chosen_materials(request, application, offers)
     current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     submitting = request.method == "POST" and "submit" in request.POST
     form = ApplicationForm(
@@ -155,8 +158,17 @@ def edit_application(request, pk: int):
             "form": form,
             "current_attachments": current,
             "materials": [
-                (field, current.get(field.name.removeprefix("material__")))
+                (
+                    field,
+                    current.get(code),
+                    None
+                    if current.get(code) and current[code].reused_from_id == offers[code].pk
+                    else offers[code],
+                )
+                if code in offers
+                else (field, current.get(code), None)
                 for field in form.material_fields
+                for code in [field.name.removeprefix(MATERIAL_PREFIX)]
             ],
             "supplement_requests": application.events.filter(
                 kind="supplement_requested"
@@ -165,6 +177,15 @@ def edit_application(request, pk: int):
             else [],
         },
     )
+
+
+def reuse_chosen_materials(request, application: Application, offers: dict) -> None:
+    """The form's "use the file you gave before" boxes; a new file chosen for the same
+    material wins over the box."""
+    for code in offers:
+        chosen = request.POST.get(f"reuse__{code}", "")
+        if chosen.isdigit() and not request.FILES.get(MATERIAL_PREFIX + code):
+            once_only.reuse_material(application, code, int(chosen), request.user)
 
 
 @login_required
