@@ -1,5 +1,6 @@
 """What every page's header needs to know about the person."""
 
+from .counter import is_service_centre_staff
 from .notifications import unread_count
 
 
@@ -8,4 +9,7 @@ def notifications(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     # A callable: the template asks once, and pages that do not show the header never query.
-    return {"unread_notifications": lambda: unread_count(user)}
+    return {
+        "unread_notifications": lambda: unread_count(user),
+        "is_counter_staff": lambda: is_service_centre_staff(user),
+    }

@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "register/enterprise/", views.register, {"kind": "enterprise"}, name="register_enterprise"
     ),
+    path("claim/", views.claim_account, name="claim"),
     path("verify/", views.otp_verify, name="otp_verify"),
     path("two-factor/", views.otp_enrol, name="otp_enrol"),
     path("confirm/", views.reauthenticate, name="reauthenticate"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -14,9 +15,9 @@ from django.views.i18n import set_language as django_set_language
 
 from portal.ratelimits import rate_limited
 
-from . import notifications, two_factor
+from . import counter, notifications, two_factor
 from .authentication_forms import ConfirmIdentityForm, OneTimeCodeForm
-from .forms import CitizenRegistrationForm, EnterpriseRegistrationForm
+from .forms import CitizenRegistrationForm, ClaimAccountForm, EnterpriseRegistrationForm
 from .reauth import mark_authenticated, safe_next_url
 
 
@@ -211,3 +212,34 @@ def set_language(request):
     if request.user.is_authenticated and translation.check_for_language(language):
         notifications.remember_language(request.user, language)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("registration")
+def claim_account(request):
+    """A citizen takes over the account the service centre opened when they filed in person."""
+    form = ClaimAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = counter.claim_account(
+                data["resident_id"],
+                data["claim_code"],
+                username=data["username"],
+                password=data["password1"],
+                email=data["email"],
+            )
+        except ValidationError as error:
+            for field, field_errors in error.update_error_dict({}).items():
+                for message in field_errors:
+                    form.add_error(None if field == NON_FIELD_ERRORS else field, message)
+        else:
+            notifications.remember_language(user, translation.get_language())
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Your applications filed at the service centre are below.")
+                % {"name": user.applicant_name},
+            )
+            return redirect("services:mine")
+    return render(request, "accounts/claim.html", {"form": form})

@@ -32,6 +32,7 @@ urlpatterns = [
         name="application_certificate_json",
     ),
     path("accounts/", include("accounts.urls")),
+    path("staff/counter/", include("services.counter_urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),
     # Django's language switch, remembering the choice for the person's notifications.

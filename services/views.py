@@ -99,6 +99,18 @@ def edit_application(request, pk: int):
     application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:
         return redirect(application)
+    return application_form_page(
+        request,
+        application,
+        edit_url=reverse("services:edit", args=[application.pk]),
+        submitted_url=application.get_absolute_url(),
+    )
+
+
+def application_form_page(
+    request, application: Application, *, edit_url: str, submitted_url: str, at_counter=False
+):
+    """The application form, for the applicant online or a clerk at the counter."""
     definition = application.definition
     offers = once_only.reusable_materials(application)
     if request.method == "POST":
@@ -147,15 +159,14 @@ def edit_application(request, pk: int):
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            return (
-                redirect(application) if submitting else redirect("services:edit", application.pk)
-            )
+            return redirect(submitted_url if submitting else edit_url)
     return render(
         request,
         "services/edit_application.html",
         {
             "application": application,
             "form": form,
+            "at_counter": at_counter,
             "current_attachments": current,
             "materials": [
                 (

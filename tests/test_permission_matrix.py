@@ -110,6 +110,11 @@ EXPECTED: dict[str, Row] = {
     "accounts:inbox": Row(logged_in(OK)),
     "accounts:notification": Row(owner_only(), lambda w: [w.notification.pk]),
     "accounts:mark_read": Row(logged_in(REDIRECT), method="post"),
+    # Anyone may try to claim a counter-opened account: the receipt's code is the key.
+    "accounts:claim": Row(everyone(OK)),
+    # Only service-centre staff (none among these roles: see tests/test_counter_filing.py).
+    "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}),
+    "counter:application": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, lambda w: [w.draft.pk]),
     "services:catalogue": Row(everyone(OK)),
     "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
     "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
