@@ -51,22 +51,15 @@ def notify(
     people = {person.pk: person for person in recipients if person is not None and person.is_active}
     if not people:
         return []
-    now = timezone.now()
+    new_ids = []
     with transaction.atomic():
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient_id=pk, kind=kind, key=key, context=context, url=url, created_at=now
-                )
-                for pk in people
-            ],
-            ignore_conflicts=True,
-        )
-        new_ids = list(
-            Notification.objects.filter(
-                recipient_id__in=people, key=key, created_at=now, emailed_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
+        for pk in people:
+            # get_or_create survives a concurrent insert of the same key (unique constraint).
+            notification, created = Notification.objects.get_or_create(
+                recipient_id=pk, key=key, defaults={"kind": kind, "context": context, "url": url}
+            )
+            if created:
+                new_ids.append(notification.pk)
         transaction.on_commit(lambda: enqueue_emails(new_ids))
     return new_ids
 

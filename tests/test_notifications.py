@@ -251,3 +251,29 @@ def test_a_task_run_twice_sends_once(celery_worker, item):
     # The second run finds it sent; give it the time to (wrongly) send again.
     wait_until(lambda: len(mail.outbox) > 1, timeout=2)
     assert len([m for m in mail.outbox if m.to == ["twice@example.cn"]]) == 1
+
+
+def test_emails_whose_task_was_lost_are_sent_by_the_reconciler(item, settings):
+    from datetime import timedelta
+
+    from accounts.tasks import email_unsent_notifications
+
+    settings.NOTIFICATION_GRACE = timedelta(0)
+    applicant = CitizenFactory(email="lost@example.cn")
+    submitted_application(item, applicant)  # in a `db` test the on-commit task never runs
+
+    assert email_unsent_notifications() >= 1
+    assert email_unsent_notifications() == 0
+    assert len([m for m in mail.outbox if m.to == ["lost@example.cn"]]) == 1
+
+
+def test_a_person_without_an_email_address_still_gets_the_inbox_line(item):
+    applicant = CitizenFactory(email="")
+    submitted_application(item, applicant)
+    notification = Notification.objects.get(recipient=applicant)
+
+    assert email_notification(notification.pk) is False  # nothing sent: no address
+
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None  # and not tried again
+    assert mail.outbox == []
