@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .fields import EncryptedTextField
 from .identity import is_valid_resident_id
-from .models import AuditEntry, Department, Membership, User
+from .models import AuditEntry, Department, Membership, Notification, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -124,4 +124,30 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: what the portal told whom and whether the e-mail left (for support)."""
+
+    list_display = ["created_at", "recipient", "kind", "key", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "recipient__username"]
+    list_select_related = ["recipient"]
+    readonly_fields = [
+        "recipient",
+        "kind",
+        "key",
+        "context",
+        "url",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from .identity import (
@@ -28,7 +30,16 @@ class CitizenRegistrationForm(UserCreationForm):
     def clean_resident_id(self):
         value = normalize_identifier(self.cleaned_data["resident_id"])
         validate_resident_id(value)
-        if User.objects.with_resident_id(value).exists():
+        existing = User.objects.with_resident_id(value).first()
+        if existing is not None and existing.claim_code and not existing.has_usable_password():
+            raise forms.ValidationError(
+                _(
+                    "The service centre opened an account for you when you filed there. "
+                    "Claim it with the code on your receipt (“Claim your account”)."
+                ),
+                code="claim",
+            )
+        if existing is not None:
             raise forms.ValidationError(
                 _("An account with this resident ID number already exists.")
             )
@@ -76,3 +87,34 @@ class EnterpriseRegistrationForm(UserCreationForm):
         if commit:
             user.save()
         return user
+
+
+class ClaimAccountForm(forms.Form):
+    """Take over the account the service centre opened: ID number, receipt code, new login."""
+
+    resident_id = forms.CharField(label=_("Resident ID number"), max_length=18)
+    claim_code = forms.CharField(
+        label=_("Claim code"),
+        max_length=20,
+        help_text=_("Printed on the receipt the service centre gave you."),
+    )
+    username = forms.CharField(
+        label=_("User name"), max_length=150, validators=[UnicodeUsernameValidator()]
+    )
+    email = forms.EmailField(label=_("E-mail"))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(
+        label=_("Password confirmation"), widget=forms.PasswordInput, strip=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two password fields didn’t match."))
+        elif first:
+            try:
+                password_validation.validate_password(first)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

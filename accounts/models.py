@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import UTC
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -96,6 +97,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    # Notifications (e-mail and inbox) are written in this language, whatever the sender's
+    # is: set when the person registers and whenever they switch the portal's language.
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=16, choices=settings.LANGUAGES, blank=True
+    )
+    # An account opened at the service-centre counter has no password; the citizen claims it
+    # online with their ID number and the one-time code printed on their receipt. Hashed like
+    # a password (only its holder knows it); emptied once the account is claimed.
+    claim_code = models.CharField(_("claim code (hashed)"), max_length=128, blank=True)
 
     # Part of every session's auth hash: renewing it logs the user out everywhere at once.
     session_salt = models.CharField(max_length=32, default=new_session_salt, editable=False)
@@ -321,3 +332,57 @@ class AuditEntry(models.Model):
             self.chained_content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256((self.previous_hash + canonical).encode()).hexdigest()
+
+
+class Notification(models.Model):
+    """One message to one person: shown in their inbox, and e-mailed once by a Celery task.
+
+    `key` names the event (e.g. "receipt:42"); with the recipient it is unique, so announcing
+    the same event twice (a task retried, a sweep run twice) writes and sends it once. Subject
+    and body are rendered from templates/notifications/<kind>.* in the recipient's language,
+    from `context`, which holds plain data only (numbers, names, notes, paths).
+    """
+
+    recipient = models.ForeignKey(
+        User,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=48)
+    key = models.CharField(_("event key"), max_length=128)
+    context = models.JSONField(_("content"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="one_notification_per_event_and_recipient"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_inbox",
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            # The reconciler re-sends e-mails whose task was lost (broker down at commit).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_not_emailed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.key}"

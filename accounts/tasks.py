@@ -1,8 +1,16 @@
 """What the accounts app does by itself."""
 
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import notifications
 from .audit import purge_expired_entries
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -13,3 +21,26 @@ def purge_expired_audit_entries() -> int:
     chain is evidence, kept until someone has looked at it.
     """
     return purge_expired_entries()
+
+
+@shared_task(
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def email_notification(notification_id: int) -> bool:
+    """E-mail one notification in its recipient's language; sends nothing the second time."""
+    return notifications.email_notification(notification_id)
+
+
+@shared_task
+def email_unsent_notifications() -> int:
+    """Reconciler: e-mail notifications whose task was lost (broker down at commit)."""
+    ids = notifications.unsent_notification_ids(timezone.now() - settings.NOTIFICATION_GRACE)
+    for notification_id in ids:
+        try:
+            notifications.email_notification(notification_id)
+        except OSError:
+            logger.exception("Could not e-mail notification %s", notification_id)
+            break  # the mail server is down: the next run tries again
+    return len(ids)

@@ -17,10 +17,14 @@ urlpatterns = [
     path(
         "register/enterprise/", views.register, {"kind": "enterprise"}, name="register_enterprise"
     ),
+    path("claim/", views.claim_account, name="claim"),
     path("verify/", views.otp_verify, name="otp_verify"),
     path("two-factor/", views.otp_enrol, name="otp_enrol"),
     path("confirm/", views.reauthenticate, name="reauthenticate"),
     path("", views.account, name="account"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.notification_detail, name="notification"),
+    path("inbox/read/", views.mark_notifications_read, name="mark_read"),
     path("log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
     path(
         "password/",

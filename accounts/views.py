@@ -4,17 +4,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from portal.ratelimits import rate_limited
 
-from . import two_factor
+from . import counter, notifications, two_factor
 from .authentication_forms import ConfirmIdentityForm, OneTimeCodeForm
-from .forms import CitizenRegistrationForm, EnterpriseRegistrationForm
+from .forms import CitizenRegistrationForm, ClaimAccountForm, EnterpriseRegistrationForm
 from .reauth import mark_authenticated, safe_next_url
 
 
@@ -25,6 +29,7 @@ def register(request, kind: str):
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        notifications.remember_language(user, translation.get_language())
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.applicant_name}
@@ -170,3 +175,81 @@ def locked_out(request, original_response=None, credentials=None):
         },
         status=429,
     )
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    """The person's own notifications, newest first, rendered in the language they read now."""
+    page = Paginator(notifications.inbox_of(request.user), 20).get_page(request.GET.get("page"))
+    language = translation.get_language()
+    for notification in page.object_list:
+        notification.rendered = notifications.render_notification(notification, language)
+    return render(request, "accounts/inbox.html", {"page": page})
+
+
+@login_required
+def notification_detail(request, pk: int):
+    notification = get_object_or_404(
+        notifications.inbox_of(request.user).select_related("recipient"), pk=pk
+    )
+    notifications.mark_read(request.user, [notification.pk])
+    rendered = notifications.render_notification(notification, translation.get_language())
+    return render(
+        request,
+        "accounts/notification.html",
+        {"notification": notification, "rendered": rendered},
+    )
+
+
+@login_required
+@require_POST
+def mark_notifications_read(request):
+    """Mark one notification (`notification` in the form) or all of them as read."""
+    raw = request.POST.get("notification", "")
+    ids = [int(raw)] if raw.isdigit() else None
+    notifications.mark_read(request.user, ids)
+    return redirect("accounts:inbox")
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice for the person's notifications."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and translation.check_for_language(language):
+        notifications.remember_language(request.user, language)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("registration")
+def claim_account(request):
+    """A citizen takes over the account the service centre opened when they filed in person."""
+    form = ClaimAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = counter.claim_account(
+                data["resident_id"],
+                data["claim_code"],
+                username=data["username"],
+                password=data["password1"],
+                email=data["email"],
+            )
+        except ValidationError as error:
+            for field, field_errors in error.update_error_dict({}).items():
+                for message in field_errors:
+                    form.add_error(None if field == NON_FIELD_ERRORS else field, message)
+        else:
+            notifications.remember_language(user, translation.get_language())
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Your applications filed at the service centre are below.")
+                % {"name": user.applicant_name},
+            )
+            return redirect("services:mine")
+    return render(request, "accounts/claim.html", {"form": form})

@@ -19,6 +19,7 @@ from .calendar import add_working_days, working_days_between
 from .deadlines import deadline_after, reminder_time, resumed_deadline
 from .locking import lock_task
 from .models import ClockStop, Extension, ReviewTask
+from .notifications import tell_applicant_time_limit_extended
 from .permissions import can_decide_extension, can_review, grant_extension
 
 Event = ApplicationEvent.Kind
@@ -191,4 +192,5 @@ def decide_extension(extension_id: int, head, approve: bool, note: str = "") -> 
                 "%(days)s working day: %(reason)s", "%(days)s working days: %(reason)s", days
             ) % {"days": days, "reason": extension.reason}
         record_event(application, Event.EXTENDED, actor=head, department=task.department, note=text)
+        tell_applicant_time_limit_extended(extension)
     return extension

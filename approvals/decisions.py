@@ -20,6 +20,7 @@ from .claims import claimed_by_someone_else
 from .clocks import end_clock_stop, start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
+from .notifications import tell_applicant_decided, tell_applicant_supplement_requested
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
@@ -138,6 +139,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             department=task.department,
             note=opinion,
         )
+    tell_applicant_supplement_requested(application, task, opinion)
 
 
 def resume_after_supplement(application: Application) -> list[ReviewTask]:
@@ -223,6 +225,6 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         decision_reason=reasons,
         clock_stopped_at=None,
     )
-    if status == Status.APPROVED:
-        issue_certificate(application)
+    certificate = issue_certificate(application) if status == Status.APPROVED else None
+    tell_applicant_decided(application, certificate)
     application_decided.send(sender=Application, application=application)

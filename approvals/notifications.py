@@ -1,69 +1,138 @@
-"""E-mails the virtual government sends to civil servants about their deadlines."""
+"""What the virtual government tells applicants and civil servants, through accounts' notifications.
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
+Each function is called inside the transaction of the event it announces; the inbox line
+commits with it and the e-mail goes out after commit (accounts/notifications.py). Keys name
+the event, so a retried task or a second sweep announces nothing twice.
+"""
+
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import Membership
+from accounts.notifications import department_staff, notify
+from services.models import Application
 
-from .models import ReviewTask
-
-
-def _emails(department_id: int, roles) -> list[str]:
-    return list(
-        Membership.objects.filter(department_id=department_id, role__in=roles, user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+from .models import Extension, ReviewTask
 
 
-def _line(task: ReviewTask) -> str:
-    return _("%(number)s · %(item)s · deadline %(deadline)s") % {
-        "number": task.application.tracking_number,
-        "item": task.application.item.name,
-        "deadline": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+def _moment(value) -> str:
+    # Dates in e-mails are the same in both languages: Asia/Shanghai, ISO order.
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _case(application: Application) -> dict:
+    item = application.definition["item"]
+    return {
+        "tracking_number": application.tracking_number,
+        "item_name": item["name"],
+        "item_name_en": item.get("name_en", ""),
     }
 
 
-def _tasks(ids):
-    return ReviewTask.objects.filter(pk__in=ids).select_related("application__item")
+def _task(task: ReviewTask) -> dict:
+    return {
+        **_case(task.application),
+        "department_name": task.department.name,
+        "department_name_en": task.department.name_en,
+        "stage_name": task.stage_name,
+        "due": _moment(task.due_at),
+    }
 
 
-def email_reminders(task_ids: list[int]) -> int:
-    """Tell each department's staff which of its tasks entered the reminder period (amber)."""
-    messages = []
-    for task in _tasks(task_ids):
-        recipients = _emails(
-            task.department_id,
-            [Membership.Role.REVIEWER, Membership.Role.HEAD, Membership.Role.CLERK],
+# --- to the applicant ------------------------------------------------------------------------------
+
+
+def tell_applicant_supplement_requested(application: Application, task: ReviewTask, note: str):
+    notify(
+        [application.applicant],
+        "supplement_requested",
+        f"supplement:{task.pk}:{task.clock_stops.count()}",
+        {
+            **_task(task),
+            "note": note,
+            "edit_path": reverse("services:edit", args=[application.pk]),
+        },
+        url=application.get_absolute_url(),
+    )
+
+
+def tell_applicant_time_limit_extended(extension: Extension):
+    task = extension.task
+    notify(
+        [task.application.applicant],
+        "time_limit_extended",
+        f"extension:{extension.pk}",
+        {**_task(task), "working_days": extension.working_days, "reason": extension.reason},
+        url=task.application.get_absolute_url(),
+    )
+
+
+def tell_applicant_decided(application: Application, certificate=None):
+    notify(
+        [application.applicant],
+        "application_decided",
+        f"decision:{application.pk}",
+        {
+            **_case(application),
+            "approved": application.status == Application.Status.APPROVED,
+            "reasons": application.decision_reason,
+            "certificate_path": reverse("application_certificate", args=[application.pk])
+            if certificate
+            else "",
+        },
+        url=application.get_absolute_url(),
+    )
+
+
+# --- to civil servants -----------------------------------------------------------------------------
+
+
+def tell_department_new_tasks(tasks: list[ReviewTask]):
+    """Every member of the department learns that a case is waiting for it."""
+    for task in tasks:
+        notify(
+            department_staff(task.department_id),
+            "task_assigned",
+            f"task:{task.pk}:assigned",
+            _task(task),
+            url=reverse("approvals:task", args=[task.pk]),
         )
-        if recipients:
-            messages.append(
-                (
-                    _("Deadline approaching: %(number)s")
-                    % {"number": task.application.tracking_number},
-                    _line(task),
-                    settings.DEFAULT_FROM_EMAIL,
-                    recipients,
-                )
-            )
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
 
 
-def email_escalations(task_ids: list[int]) -> int:
-    """Tell the heads which of their department's tasks went past the deadline."""
-    messages = []
+def _tasks(ids):
+    return ReviewTask.objects.filter(pk__in=ids).select_related(
+        "application__item_version", "department"
+    )
+
+
+def tell_reminders(task_ids: list[int]) -> int:
+    """The department's staff: these tasks entered their reminder period (amber)."""
+    sent = 0
     for task in _tasks(task_ids):
-        recipients = _emails(task.department_id, [Membership.Role.HEAD])
-        if recipients:
-            messages.append(
-                (
-                    _("Overdue and escalated to you: %(number)s")
-                    % {"number": task.application.tracking_number},
-                    _line(task),
-                    settings.DEFAULT_FROM_EMAIL,
-                    recipients,
-                )
+        # Keyed by the deadline: after an extension the new deadline earns a new reminder.
+        sent += len(
+            notify(
+                department_staff(task.department_id),
+                "task_reminder",
+                f"task:{task.pk}:reminder:{task.due_at.isoformat()}",
+                _task(task),
+                url=reverse("approvals:task", args=[task.pk]),
             )
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
+        )
+    return sent
+
+
+def tell_escalations(task_ids: list[int]) -> int:
+    """The heads: these tasks of their department went past the deadline (red)."""
+    sent = 0
+    for task in _tasks(task_ids):
+        sent += len(
+            notify(
+                department_staff(task.department_id, roles=[Membership.Role.HEAD]),
+                "task_overdue",
+                f"task:{task.pk}:overdue:{task.due_at.isoformat()}",
+                _task(task),
+                url=reverse("approvals:task", args=[task.pk]),
+            )
+        )
+    return sent

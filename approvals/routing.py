@@ -14,6 +14,7 @@ from services.models import Application, ApplicationEvent
 
 from .deadlines import deadline_after, overall_limit_days, reminder_time
 from .models import ACCEPTANCE_STAGE, ReviewTask
+from .notifications import tell_department_new_tasks
 from .permissions import grant_task
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     )
     for task in stage_tasks:
         grant_task(task)  # idempotent, like the tasks themselves
+    tell_department_new_tasks(stage_tasks)  # keyed by task: told once, however often opened
     return stage_tasks
 
 

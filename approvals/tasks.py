@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal.celery import TRANSIENT_ERRORS
 
 from .calendar import seed_china_calendar
-from .notifications import email_escalations, email_reminders
+from .notifications import tell_escalations, tell_reminders
 from .routing import route_application, unrouted_application_ids
 from .timeouts import claim_due_reminders, sweep_overdue_tasks
 
@@ -45,12 +45,9 @@ def sweep_deadlines() -> dict:
     """Every minute: deemed approvals and escalations past their deadline, then reminders."""
     result = sweep_overdue_tasks()
     reminded = claim_due_reminders()
-    try:
-        email_escalations(result.escalated)
-        email_reminders(reminded)
-    except OSError:
-        # The sweep itself is committed; the queue still shows amber and red without the mail.
-        logger.exception("Could not send deadline e-mails")
+    # Inbox lines now, e-mails by their own tasks (accounts.tasks.email_notification).
+    tell_escalations(result.escalated)
+    tell_reminders(reminded)
     return {
         "deemed_approved": len(result.deemed_approved),
         "escalated": len(result.escalated),

@@ -49,6 +49,18 @@ DEPARTMENTS = [
 
 ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
 
+# Once-only: the same document asked by several items shares a type (Material.kind), so a
+# file given for one item is offered again on another; and the account's data fills in the
+# fields that ask for it (FormField.prefill_from).
+DOCUMENT_TYPES = {
+    "id-card": "id-card",
+    "legal-rep-id": "id-card",
+    "photo": "id-photo",
+    "residence-proof": "residence-proof",
+    "premises": "premises-proof",
+}
+PREFILL = {"current_address": "address"}
+
 # code, name, name_en, theme, audience, summary, basis, conditions, process, fee, statutory, promised,
 # max extension, fields, materials, stages[(name, name_en, [(department, days)])]
 ITEMS = [
@@ -301,6 +313,7 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
                 "kind": kind,
                 "is_required": required,
                 "order": order,
+                "prefill_from": PREFILL.get(name, ""),
                 **rules,
             },
         )
@@ -313,6 +326,7 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
                 "description": description,
                 "is_required": required,
                 "order": order,
+                "kind": DOCUMENT_TYPES.get(code, ""),
             },
         )
         if has_sample and not material.sample:

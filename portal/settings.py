@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -224,6 +225,8 @@ RATE_LIMITS = {
     "registration": os.environ.get("RATE_LIMIT_REGISTRATION", "20/h"),
     "filing": os.environ.get("RATE_LIMIT_FILING", "60/10m"),
     "verification": os.environ.get("RATE_LIMIT_VERIFICATION", "60/m"),
+    # The application form saves itself in the background while the applicant types.
+    "autosave": os.environ.get("RATE_LIMIT_AUTOSAVE", "300/10m"),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
@@ -298,6 +301,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(days=1),
         "options": {"expires": 60 * 60},
     },
+    "email-unsent-notifications": {
+        "task": "accounts.tasks.email_unsent_notifications",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-expired-audit-entries": {
         "task": "accounts.tasks.purge_expired_audit_entries",
         "schedule": timedelta(days=1),
@@ -309,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60},
     },
 }
+# Notifications not e-mailed after this long are sent by the reconciler (its task was lost).
+NOTIFICATION_GRACE = timedelta(seconds=int(os.environ.get("NOTIFICATION_GRACE_SECONDS", 120)))
+# The portal's public address, for links in e-mails (which have no request to build them from).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 # Submitted applications not routed after this long are re-dispatched by the reconciler.
 ROUTING_GRACE = timedelta(seconds=int(os.environ.get("ROUTING_GRACE_SECONDS", 30)))
 # A file in the attachment store that no row references is deleted once it is this old; the

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from accounts import views as account_views
 from approvals.views import (
     application_certificate,
     application_certificate_json,
@@ -36,9 +37,11 @@ urlpatterns = [
         name="application_certificate_json",
     ),
     path("accounts/", include("accounts.urls")),
+    path("staff/counter/", include("services.counter_urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembering the choice for the person's notifications.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     # The REST API and its documentation (docs/api.md).
     path("api/", include((api_urlpatterns(), "api"))),

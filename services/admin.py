@@ -12,6 +12,7 @@ from .models import (
     Attachment,
     FormField,
     Material,
+    Rating,
     ReviewStage,
     ServiceItem,
     ServiceItemVersion,
@@ -45,6 +46,7 @@ class FormFieldAdminForm(forms.ModelForm):
             "pattern_message",
             "choices",
             "help_text",
+            "prefill_from",
         ]
 
     def clean_pattern(self):
@@ -68,6 +70,7 @@ class FormFieldInline(nested_admin.NestedStackedInline):
         ("pattern", "pattern_message"),
         "choices",
         "help_text",
+        "prefill_from",
     ]
 
 
@@ -174,7 +177,15 @@ class ReadOnlyInline(admin.TabularInline):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["material_code", "original_name", "content_type", "size", "uploaded_at", "is_current"]
+    fields = [
+        "material_code",
+        "original_name",
+        "content_type",
+        "size",
+        "uploaded_at",
+        "is_current",
+        "reused_from",
+    ]
 
 
 class EventInline(ReadOnlyInline):
@@ -199,4 +210,21 @@ class ApplicationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Read-only: a rating is the applicant's word, not something staff may edit."""
+
+    list_display = ["application", "score", "created_at"]
+    list_filter = ["score"]
+    search_fields = ["application__tracking_number"]
+    list_select_related = ["application"]
+    readonly_fields = ["application", "score", "comment", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -120,6 +120,7 @@ def item_definition(item: ServiceItem) -> dict:
                 "pattern": f.pattern,
                 "pattern_message": f.pattern_message,
                 "choices": [c.strip() for c in f.choices.splitlines() if c.strip()],
+                "prefill_from": f.prefill_from,
             }
             for f in fields
         ],
@@ -129,6 +130,8 @@ def item_definition(item: ServiceItem) -> dict:
                 "name": m.name,
                 "description": m.description,
                 "is_required": m.is_required,
+                "kind": m.kind,
+                "validity_days": m.validity_days,
             }
             for m in materials
         ],

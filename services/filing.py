@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
+from accounts.notifications import notify
 
-from .catalogue import freeze_definition
+from .catalogue import freeze_definition, item_definition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, ServiceItem
+from .once_only import identity_answers
 from .permissions import grant_applicant
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
@@ -31,9 +33,17 @@ def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
             _("This service is for %(audience)s.") % {"audience": item.get_audience_display()}
         )
     with transaction.atomic():
-        application = Application.objects.create(item=item, applicant=applicant, filed_by=filed_by)
+        application = Application.objects.create(
+            item=item,
+            applicant=applicant,
+            filed_by=filed_by,
+            # Once-only: what the account already holds is filled in; the applicant may correct it.
+            answers=identity_answers(item_definition(item), applicant),
+        )
         grant_applicant(application)
         record_event(application, Event.CREATED, actor=filed_by or applicant)
+        if filed_by is not None:
+            record_event(application, Event.ASSISTED_FILING, actor=filed_by)
     return application
 
 
@@ -47,8 +57,16 @@ def save_draft(application: Application, answers: dict, uploads: dict, actor) ->
     merged = {**application.answers, **answers}
     application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
     application.save(update_fields=["answers", "updated_at"])
+    kinds = {m["code"]: m.get("kind", "") for m in application.definition["materials"]}
     for material_code, upload in uploads.items():
-        store_attachment(application, material_code, upload, upload.sniffed_type, actor)
+        store_attachment(
+            application,
+            material_code,
+            upload,
+            upload.sniffed_type,
+            actor,
+            material_kind=kinds.get(material_code, ""),
+        )
     return application
 
 
@@ -128,8 +146,25 @@ def submit(application: Application, actor) -> Application:
         item_version=version,
         tracking_number=tracking_number_for(application),
     )
+    acknowledge_receipt(application)
     application_submitted.send(sender=Application, application=application)
     return application
+
+
+def acknowledge_receipt(application: Application) -> None:
+    """The applicant's receipt: the tracking number, in their inbox and by e-mail."""
+    item = application.item_version.definition["item"]
+    notify(
+        [application.applicant],
+        "application_received",
+        f"receipt:{application.pk}",
+        {
+            "tracking_number": application.tracking_number,
+            "item_name": item["name"],
+            "item_name_en": item.get("name_en", ""),
+        },
+        url=application.get_absolute_url(),
+    )
 
 
 @transaction.atomic

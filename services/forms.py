@@ -145,3 +145,22 @@ class ApplicationForm(forms.Form):
             for name, upload in self.cleaned_data.items()
             if name.startswith(MATERIAL_PREFIX) and upload
         }
+
+    def valid_answers(self) -> dict:
+        """The answers that passed their checks, when others did not: a draft keeps them.
+
+        A field with an error is left out (not emptied), so what was saved before stays.
+        Call after is_valid().
+        """
+        return {
+            spec["name"]: answer_to_json(self.cleaned_data.get(spec["name"]))
+            for spec in self.definition["fields"]
+            if spec["name"] not in self.errors
+        }
+
+    def valid_uploads(self) -> dict:
+        return {
+            code: upload
+            for code, upload in self.uploads().items()
+            if MATERIAL_PREFIX + code not in self.errors
+        }

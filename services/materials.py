@@ -79,7 +79,13 @@ def sniff_material(upload: UploadedFile) -> str:
 
 
 def store_attachment(
-    application, material_code: str, upload: UploadedFile, content_type: str, actor
+    application,
+    material_code: str,
+    upload: UploadedFile,
+    content_type: str,
+    actor,
+    *,
+    material_kind: str = "",
 ) -> Attachment:
     """Save a new current file for a material; an earlier one is kept, marked superseded."""
     digest = hashlib.sha256()
@@ -92,6 +98,7 @@ def store_attachment(
     attachment = Attachment(
         application=application,
         material_code=material_code,
+        material_kind=material_kind,
         storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[content_type]}",
         original_name=upload.name[:255],
         content_type=content_type,

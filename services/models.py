@@ -6,7 +6,7 @@ case already in flight (the snapshot is what routing, review and the applicant's
 """
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -167,6 +167,27 @@ class Material(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_required = models.BooleanField(_("required"), default=True)
     sample = models.FileField(_("sample or template"), upload_to="samples/", blank=True)
+    # Once-only (一次提交、多次使用): the same document asked by several items carries the same
+    # kind, so a file the applicant gave for one item can be offered again for another.
+    kind = models.SlugField(
+        _("document type"),
+        max_length=48,
+        blank=True,
+        help_text=_(
+            "The same code on every item that asks for this document (e.g. id-card, "
+            "business-licence): a file given in an earlier application can then be reused. "
+            "Empty: always uploaded anew."
+        ),
+    )
+    validity_days = models.PositiveIntegerField(
+        _("reusable for (days)"),
+        null=True,
+        blank=True,
+        default=365,
+        help_text=_(
+            "How long after it was given a file of this type may be reused. Empty: always."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -179,6 +200,19 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Prefill(models.TextChoices):
+    """Identity data the portal already holds, prefilled on the form (once-only)."""
+
+    NONE = "", _("Nothing: the applicant types it")
+    REAL_NAME = "real_name", _("Real name")
+    RESIDENT_ID = "resident_id", _("Resident ID number")
+    ENTERPRISE_NAME = "enterprise_name", _("Enterprise name")
+    CREDIT_CODE = "credit_code", _("Unified social credit code")
+    MOBILE = "mobile", _("Mobile")
+    EMAIL = "email", _("E-mail")
+    ADDRESS = "address", _("Address")
 
 
 class FormField(models.Model):
@@ -209,6 +243,13 @@ class FormField(models.Model):
     )
     choices = models.TextField(
         _("choices"), blank=True, help_text=_("One per line, for choice fields.")
+    )
+    prefill_from = models.CharField(
+        _("prefill from the account"),
+        max_length=24,
+        choices=Prefill.choices,
+        blank=True,
+        help_text=_("The applicant's data the portal already holds; they may still correct it."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -444,6 +485,17 @@ class Attachment(models.Model):
         Application, on_delete=models.PROTECT, related_name="attachments"
     )
     material_code = models.SlugField(_("material"), max_length=48)
+    # The document type of the material when the file was given, so a later application of
+    # another item asking for the same type can reuse it.
+    material_kind = models.SlugField(_("document type"), max_length=48, blank=True)
+    reused_from = models.ForeignKey(
+        "self",
+        verbose_name=_("reused from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     storage_name = models.CharField(max_length=64)
     original_name = models.CharField(_("file name"), max_length=255)
@@ -478,6 +530,8 @@ class ApplicationEvent(models.Model):
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Draft started")
+        ASSISTED_FILING = "assisted_filing", _("Assisted filing at the service centre")
+        MATERIAL_REUSED = "material_reused", _("Material reused from an earlier application")
         SUBMITTED = "submitted", _("Application submitted")
         ROUTED = "routed", _("Received for acceptance")
         ACCEPTED = "accepted", _("Accepted")
@@ -527,6 +581,8 @@ class ApplicationEvent(models.Model):
                 condition=models.Q(
                     kind__in=[
                         "created",
+                        "assisted_filing",
+                        "material_reused",
                         "submitted",
                         "routed",
                         "accepted",
@@ -556,3 +612,35 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_kind_display()}"
+
+
+class Rating(models.Model):
+    """The applicant's rating of a finished case (好差评): one per case, 1 (poor) to 5 (very good).
+
+    Public statistics read these, so the name and shape are a contract with disclosure.
+    """
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="rating",
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.score}/5"

@@ -5,16 +5,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.ratelimits import by_user_or_ip, rate_limited
 
-from . import filing
+from . import filing, once_only, ratings
 from .catalogue import item_with_guide, published_items
-from .forms import ApplicationForm
+from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import Application, Audience, Material, ServiceItem, Theme
@@ -84,7 +86,8 @@ def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> App
 
 @login_required
 def my_applications(request):
-    applications = applications_of(request.user).select_related("item")
+    # One query for the page, whatever its rows: the item and the rating come with each case.
+    applications = applications_of(request.user).select_related("item", "rating")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 
@@ -96,7 +99,22 @@ def edit_application(request, pk: int):
     application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:
         return redirect(application)
+    return application_form_page(
+        request,
+        application,
+        edit_url=reverse("services:edit", args=[application.pk]),
+        submitted_url=application.get_absolute_url(),
+    )
+
+
+def application_form_page(
+    request, application: Application, *, edit_url: str, submitted_url: str, at_counter=False
+):
+    """The application form, for the applicant online or a clerk at the counter."""
     definition = application.definition
+    offers = once_only.reusable_materials(application)
+    if request.method == "POST":
+        reuse_chosen_materials(request, application, offers)
     current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     submitting = request.method == "POST" and "submit" in request.POST
     form = ApplicationForm(
@@ -107,7 +125,17 @@ def edit_application(request, pk: int):
         require_complete=submitting,
         present_materials=set(current),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not submitting and not form.is_valid():
+        # Saving a draft never loses work: what passed its checks is kept, the rest is shown
+        # with its error for the applicant to correct.
+        kept = form.valid_answers()
+        filing.save_draft(application, kept, form.valid_uploads(), request.user)
+        messages.warning(
+            request,
+            _("Draft saved, except the answers marked below: please correct them."),
+        )
+        current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
+    elif request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 filing.save_draft(application, form.answers(), form.uploads(), request.user)
@@ -131,19 +159,27 @@ def edit_application(request, pk: int):
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            return (
-                redirect(application) if submitting else redirect("services:edit", application.pk)
-            )
+            return redirect(submitted_url if submitting else edit_url)
     return render(
         request,
         "services/edit_application.html",
         {
             "application": application,
             "form": form,
+            "at_counter": at_counter,
             "current_attachments": current,
             "materials": [
-                (field, current.get(field.name.removeprefix("material__")))
+                (
+                    field,
+                    current.get(code),
+                    None
+                    if current.get(code) and current[code].reused_from_id == offers[code].pk
+                    else offers[code],
+                )
+                if code in offers
+                else (field, current.get(code), None)
                 for field in form.material_fields
+                for code in [field.name.removeprefix(MATERIAL_PREFIX)]
             ],
             "supplement_requests": application.events.filter(
                 kind="supplement_requested"
@@ -152,6 +188,15 @@ def edit_application(request, pk: int):
             else [],
         },
     )
+
+
+def reuse_chosen_materials(request, application: Application, offers: dict) -> None:
+    """The form's "use the file you gave before" boxes; a new file chosen for the same
+    material wins over the box."""
+    for code in offers:
+        chosen = request.POST.get(f"reuse__{code}", "")
+        if chosen.isdigit() and not request.FILES.get(MATERIAL_PREFIX + code):
+            once_only.reuse_material(application, code, int(chosen), request.user)
 
 
 @login_required
@@ -171,3 +216,50 @@ def withdraw_application(request, pk: int):
     except TransitionNotAllowed as error:
         messages.error(request, str(error))
     return redirect(application)
+
+
+@login_required
+@require_POST
+def rate_application(request, pk: int):
+    application = own_application(request, pk)
+    try:
+        ratings.rate(
+            application, request.user, request.POST.get("score"), request.POST.get("comment", "")
+        )
+        messages.success(request, _("Thank you for your rating."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    return redirect(reverse("application_status", args=[application.pk]) + "#rating-heading")
+
+
+@login_required
+@require_POST
+@rate_limited("autosave", key=by_user_or_ip)
+def autosave_application(request, pk: int):
+    """The form's background save (static/js/autosave.js): answers only, the valid ones kept.
+
+    Files are sent with "Save draft" or "Submit"; the page works without this script.
+    """
+    application = own_application(request, pk, CHANGE_APPLICATION)
+    if not application.is_editable_by_applicant:
+        return JsonResponse(
+            {"saved": False, "message": _("This application can no longer be changed.")},
+            status=409,
+        )
+    form = ApplicationForm(application.definition, request.POST, answers=application.answers)
+    form.is_valid()
+    filing.save_draft(application, form.valid_answers(), {}, request.user)
+    errors = {
+        name: [str(message) for message in messages_]
+        for name, messages_ in form.errors.items()
+        if not name.startswith("material__")
+    }
+    return JsonResponse(
+        {
+            "saved": True,
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            "errors": errors,
+        }
+    )

@@ -429,3 +429,15 @@ def apply_through_the_portal(client, item: ServiceItem, answers: dict | None = N
     )
     assert submitted.status_code == 302, submitted.context and submitted.context["form"].errors
     return Application.objects.get(pk=application_id)
+
+
+def email_pending_notifications(kind: str | None = None) -> int:
+    """Do what the Celery worker does after commit: e-mail every notification not yet sent
+    (of one kind if given). For `db` tests, whose transaction never commits."""
+    from accounts.models import Notification
+    from accounts.notifications import email_notification
+
+    pending = Notification.objects.filter(emailed_at__isnull=True)
+    if kind:
+        pending = pending.filter(kind=kind)
+    return sum(email_notification(pk) for pk in pending.values_list("pk", flat=True))

@@ -23,6 +23,7 @@ from services.models import Application, ApplicationEvent
 from tests.factories import (
     DepartmentFactory,
     acceptance_task,
+    email_pending_notifications,
     head_of,
     item_with_stages,
     reviewer_of,
@@ -194,6 +195,8 @@ def test_overdue_task_of_an_escalating_step_goes_to_the_head_and_stays_open(
     mailoutbox.clear()
 
     swept = sweep_deadlines()
+    email_pending_notifications("task_overdue")
+    email_pending_notifications("task_reminder")
 
     assert swept["escalated"] == 1 and swept["deemed_approved"] == 0
     task = task_of(escalating_case, department)
@@ -211,10 +214,12 @@ def test_escalated_task_is_escalated_once(escalating_case, four_departments, clo
     head_of(four_departments[0], email="head@market.gov.cn")
     clock.move_to(JUST_AFTER_THE_DEADLINE)
     sweep_deadlines()
+    email_pending_notifications()
     sent = len(mailoutbox)
 
     clock.move_to(shanghai("2026-12-01 09:00"))
     again = sweep_deadlines()
+    email_pending_notifications()
 
     assert again == {"deemed_approved": 0, "escalated": 0, "reminded": 0}
     assert len(mailoutbox) == sent
@@ -277,6 +282,7 @@ def test_reminder_email_goes_to_the_departments_staff(clock, four_departments, m
     clock.move_to(shanghai("2026-11-26 09:00"))
 
     swept = sweep_deadlines()
+    email_pending_notifications("task_reminder")
 
     assert swept["reminded"] == 1
     reminders = [m for m in mailoutbox if application.tracking_number in m.subject]

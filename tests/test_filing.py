@@ -233,7 +233,8 @@ def test_answer_not_matching_the_pattern_gets_the_items_own_message(applicant_cl
     assert response.status_code == 200
     assert "A postcode has exactly six digits." in response.content.decode()
     draft.refresh_from_db()
-    assert draft.answers == {}
+    # The wrong answer is not stored; the draft keeps the right one (tests/test_drafts.py).
+    assert draft.answers == {"business_name": "张记"}
 
 
 def test_pattern_must_match_the_whole_answer(applicant_client, draft):
@@ -303,7 +304,7 @@ def test_empty_file_is_refused(applicant_client, draft):
     assert not Attachment.objects.filter(application=draft).exists()
 
 
-def test_bad_file_keeps_the_answers_of_the_same_post_unsaved(applicant_client, draft):
+def test_bad_file_is_not_stored_but_the_answers_of_the_same_post_are(applicant_client, draft):
     applicant_client.post(
         edit_url(draft),
         application_form_data(
@@ -312,7 +313,9 @@ def test_bad_file_keeps_the_answers_of_the_same_post_unsaved(applicant_client, d
     )
 
     draft.refresh_from_db()
-    assert draft.answers == {}
+    # A draft never loses what was typed: the answers are kept, the bad file is refused.
+    assert draft.answers == {"business_name": "庐阳区张记面馆"}
+    assert not Attachment.objects.filter(application=draft).exists()
 
 
 def test_submitted_application_is_no_longer_editable(applicant_client, item, citizen):

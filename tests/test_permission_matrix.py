@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
@@ -127,6 +127,15 @@ EXPECTED: dict[str, Row] = {
     "accounts:otp_enrol": Row(logged_in(REDIRECT)),
     # Everyone logged in ends up on the login page: that is what the button is for.
     "accounts:log_out_everywhere": Row(everyone(LOGIN), method="post"),
+    # The inbox is each person's own; another's notification is not found.
+    "accounts:inbox": Row(logged_in(OK)),
+    "accounts:notification": Row(owner_only(), lambda w: [w.notification.pk]),
+    "accounts:mark_read": Row(logged_in(REDIRECT), method="post"),
+    # Anyone may try to claim a counter-opened account: the receipt's code is the key.
+    "accounts:claim": Row(everyone(OK)),
+    # Only service-centre staff (none among these roles: see tests/test_counter_filing.py).
+    "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}),
+    "counter:application": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, lambda w: [w.draft.pk]),
     "services:catalogue": Row(everyone(OK)),
     "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
     "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
@@ -134,9 +143,11 @@ EXPECTED: dict[str, Row] = {
     "services:start": Row(logged_in(REDIRECT), lambda w: [w.item.code], method="post"),
     "services:mine": Row(logged_in(OK)),
     "services:edit": Row(owner_only(), lambda w: [w.draft.pk]),
+    "services:autosave": Row(owner_only(), lambda w: [w.draft.pk], method="post"),
     "services:withdraw": Row(owner_only(REDIRECT), lambda w: [w.in_review.pk], method="post"),
     "services:attachment": Row(owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]),
     "application_status": Row(owner_only(), lambda w: [w.in_review.pk]),
+    "services:rate": Row(owner_only(REDIRECT), lambda w: [w.decided.pk], method="post"),
     "approvals:queue": Row(staff_only()),
     "approvals:head": Row(staff_only()),
     "approvals:task": Row(department_x_only(), lambda w: [w.task_x.pk]),
@@ -332,6 +343,7 @@ class World:
         self.decided = routed_application(self.item, owner)
         decided_task = self.decided.review_tasks.get(department=self.department_x)
         decide(decided_task.pk, self.people["reviewer_x"], Outcome.APPROVE, "同意")
+        self.notification = Notification.objects.filter(recipient=owner).first()
         drafted = draft_publication(
             self.people["reviewer_x"],
             department=self.department_x,

@@ -1,0 +1,116 @@
+"""Once-only (一次提交、多次使用): what the portal already knows is not asked for again.
+
+Identity data comes from the account (fields whose `prefill_from` names it). A material whose
+document type (`Material.kind`) the applicant already gave in an earlier application, within
+the type's validity, can be reused: the stored file is copied into the new case, so the new
+case's reviewers see it through their own case, and the earlier case keeps its own copy.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .lifecycle import official_language, record_event
+from .models import Application, ApplicationEvent, Attachment, Prefill
+
+PREFILL_SOURCES = {choice.value for choice in Prefill if choice.value}
+
+
+def identity_answers(definition: dict, applicant) -> dict:
+    """Answers the account already holds, for the fields of the form that ask for them."""
+    answers = {}
+    for spec in definition["fields"]:
+        source = spec.get("prefill_from", "")
+        if source in PREFILL_SOURCES:
+            value = getattr(applicant, source, "") or ""
+            if value:
+                answers[spec["name"]] = value
+    return answers
+
+
+def material_spec(application: Application, material_code: str) -> dict | None:
+    return next(
+        (m for m in application.definition["materials"] if m["code"] == material_code), None
+    )
+
+
+def _still_valid(attachment: Attachment, validity_days: int | None, now) -> bool:
+    return validity_days is None or attachment.uploaded_at >= now - timedelta(days=validity_days)
+
+
+def reusable_materials(application: Application) -> dict[str, Attachment]:
+    """For each material of the form, the applicant's latest still-valid file of its type
+    given in another submitted application (one query, whatever the number of materials)."""
+    specs = {m["code"]: m for m in application.definition["materials"] if m.get("kind")}
+    if not specs:
+        return {}
+    now = timezone.now()
+    candidates = (
+        Attachment.objects.filter(
+            application__applicant_id=application.applicant_id,
+            application__submitted_at__isnull=False,
+            material_kind__in={spec["kind"] for spec in specs.values()},
+            is_current=True,
+        )
+        .exclude(application_id=application.pk)
+        .select_related("application")
+        .order_by("-uploaded_at")
+    )
+    latest_of_kind: dict[str, Attachment] = {}
+    for attachment in candidates:
+        latest_of_kind.setdefault(attachment.material_kind, attachment)
+    return {
+        code: latest_of_kind[spec["kind"]]
+        for code, spec in specs.items()
+        if spec["kind"] in latest_of_kind
+        and _still_valid(latest_of_kind[spec["kind"]], spec.get("validity_days"), now)
+    }
+
+
+@transaction.atomic
+def reuse_material(
+    application: Application, material_code: str, source_id: int, actor
+) -> Attachment:
+    """Attach a copy of a file the applicant gave before, and say so on the timeline."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable_by_applicant:
+        raise ValidationError(_("This application can no longer be changed."))
+    spec = material_spec(application, material_code)
+    offered = reusable_materials(application).get(material_code)
+    # Only what the form offered: the applicant's own, submitted, of this type, still valid.
+    if spec is None or offered is None or offered.pk != int(source_id):
+        raise PermissionDenied(_("This file cannot be reused here."))
+    source = offered
+    with source.file.open("rb") as stored:
+        content = stored.read()
+    Attachment.objects.filter(
+        application=application, material_code=material_code, is_current=True
+    ).update(is_current=False)
+    extension = source.storage_name.rsplit(".", 1)[-1]
+    copy = Attachment(
+        application=application,
+        material_code=material_code,
+        material_kind=source.material_kind,
+        reused_from=source,
+        storage_name=f"{secrets.token_hex(16)}.{extension}",
+        original_name=source.original_name,
+        content_type=source.content_type,
+        size=source.size,
+        sha256=source.sha256,
+        uploaded_by=actor,
+    )
+    copy.file.save(copy.storage_name, ContentFile(content), save=False)
+    copy.save()
+    with official_language():
+        note = _("%(material)s: the file given on %(date)s for %(number)s") % {
+            "material": spec["name"],
+            "date": timezone.localtime(source.uploaded_at).strftime("%Y-%m-%d"),
+            "number": source.application.tracking_number,
+        }
+    record_event(application, ApplicationEvent.Kind.MATERIAL_REUSED, actor=actor, note=note)
+    return copy

@@ -1,0 +1,154 @@
+"""Drafts saved as you go, and "my applications" with what happens next."""
+
+import pytest
+from django.urls import reverse
+
+from services.models import Application
+from tests.factories import (
+    CitizenFactory,
+    DepartmentFactory,
+    draft_application,
+    item_with_stages,
+    pdf_upload,
+    routed_application,
+    submitted_application,
+)
+
+
+@pytest.fixture
+def item(db):
+    return item_with_stages([[DepartmentFactory()]])
+
+
+@pytest.fixture
+def draft(item):
+    return draft_application(item)
+
+
+def test_saving_a_draft_keeps_the_valid_answers_and_files_when_one_answer_is_wrong(
+    draft, client_for
+):
+    client = client_for(draft.applicant)
+    response = client.post(
+        reverse("services:edit", args=[draft.pk]),
+        {
+            "business_name": "张三便利店",
+            "postcode": "12",
+            "material__id_card": pdf_upload(),
+            "save": "",
+        },
+    )
+
+    draft.refresh_from_db()
+    assert draft.answers == {"business_name": "张三便利店"}
+    assert draft.attachments.filter(material_code="id_card", is_current=True).exists()
+    page = response.content.decode()
+    assert "A postcode has exactly six digits." in page
+    assert 'value="12"' in page  # what was typed is still there to correct
+
+
+def test_a_wrong_answer_never_erases_the_one_saved_before(draft, client_for):
+    client = client_for(draft.applicant)
+    url = reverse("services:edit", args=[draft.pk])
+    client.post(url, {"business_name": "张三便利店", "postcode": "230001", "save": ""})
+
+    client.post(url, {"business_name": "张", "postcode": "230001", "save": ""})
+
+    draft.refresh_from_db()
+    assert draft.answers == {"business_name": "张三便利店", "postcode": "230001"}
+
+
+def test_the_form_loads_the_autosave_script_from_a_static_file(draft, client_for):
+    page = client_for(draft.applicant).get(reverse("services:edit", args=[draft.pk]))
+    html = page.content.decode()
+
+    assert f'data-autosave-url="{reverse("services:autosave", args=[draft.pk])}"' in html
+    assert '<script src="/static/js/autosave.js" defer></script>' in html
+    assert "<script>" not in html  # nothing inline: the CSP would block it
+    assert 'name="save"' in html  # and without the script, saving works as before
+
+
+def test_autosave_keeps_the_answers_typed_so_far(draft, client_for):
+    response = client_for(draft.applicant).post(
+        reverse("services:autosave", args=[draft.pk]), {"business_name": "李四小吃", "postcode": ""}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["saved"] is True and body["errors"] == {}
+    draft.refresh_from_db()
+    assert draft.answers == {"business_name": "李四小吃"}
+
+
+def test_autosave_reports_wrong_answers_and_keeps_the_rest(draft, client_for):
+    response = client_for(draft.applicant).post(
+        reverse("services:autosave", args=[draft.pk]),
+        {"business_name": "李四小吃", "postcode": "abc"},
+    )
+
+    assert response.json()["errors"] == {"postcode": ["A postcode has exactly six digits."]}
+    draft.refresh_from_db()
+    assert draft.answers == {"business_name": "李四小吃"}
+
+
+def test_autosave_of_someone_elses_draft_is_not_found(draft, client_for):
+    response = client_for(CitizenFactory()).post(
+        reverse("services:autosave", args=[draft.pk]), {"business_name": "冒名"}
+    )
+
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.answers == {}
+
+
+def test_autosave_cannot_change_a_submitted_application(item, client_for):
+    application = submitted_application(item)
+    before = dict(application.answers)
+
+    response = client_for(application.applicant).post(
+        reverse("services:autosave", args=[application.pk]), {"business_name": "改名"}
+    )
+
+    assert response.status_code == 409
+    application.refresh_from_db()
+    assert application.answers == before
+
+
+def test_my_applications_lists_drafts_and_cases_with_their_next_step(item, client_for):
+    applicant = CitizenFactory()
+    draft_application(item, applicant)
+    in_review = routed_application(item, applicant)
+
+    page = client_for(applicant).get(reverse("services:mine")).content.decode()
+
+    assert "Continue the draft" in page
+    assert "Finish and submit your application." in page
+    assert in_review.tracking_number in page
+    assert "The departments are reviewing it." in page
+    assert "working days left" in page
+
+
+def test_my_applications_shows_only_my_own(item, client_for):
+    mine, theirs = CitizenFactory(), CitizenFactory()
+    other = routed_application(item, theirs)
+
+    page = client_for(mine).get(reverse("services:mine")).content.decode()
+
+    assert other.tracking_number not in page
+
+
+def test_my_applications_does_not_query_per_row(item, client_for, django_assert_max_num_queries):
+    applicant = CitizenFactory()
+    for _ in range(3):
+        submitted_application(item, applicant)
+    client = client_for(applicant)
+    client.get(reverse("services:mine"))  # warm caches (calendar, session)
+
+    with django_assert_max_num_queries(20) as captured:
+        client.get(reverse("services:mine"))
+    few = len(captured)
+    for _ in range(3):
+        submitted_application(item, applicant)
+    with django_assert_max_num_queries(few) as captured:
+        client.get(reverse("services:mine"))
+    assert Application.objects.filter(applicant=applicant).count() == 6
