@@ -116,6 +116,8 @@ def stage_progress(rows: list[dict]) -> str:
         return Progress.DONE
     if all(s in (Progress.DONE, Progress.DEEMED_APPROVED, Progress.CLOSED) for s in states):
         return Progress.CLOSED
+    if Progress.IN_PROGRESS not in states and Progress.CLOCK_STOPPED in states:
+        return Progress.CLOCK_STOPPED  # nothing runs: every department still open is paused
     return Progress.IN_PROGRESS
 
 
