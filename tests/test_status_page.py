@@ -127,7 +127,7 @@ def test_a_clock_stop_shows_its_reason_and_freezes_the_days_left(client_for, mar
 
     assert "Market Regulation Under review" in page
     assert "1. 第1环节 In progress, clock stopped" in page
-    assert "clock stopped: the days left do not run down" in page
+    assert "Time left paused while the clock is stopped" in page
     clock_section = page[page.index("Clock stops Time spent") :]
     assert "On-site inspection" in clock_section and "12月1日现场核查" in clock_section
     assert "still stopped" in clock_section
