@@ -513,3 +513,23 @@ def test_workload_table_is_on_the_heads_desk(client_for, item, market):
     html = client_for(head_of(market)).get(reverse("approvals:head")).content.decode()
 
     assert "Workload" in html and "王芳" in html and "Average working days to decide" in html
+
+
+def test_the_queue_page_costs_the_same_queries_for_one_task_or_many(client_for, item, market):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reviewer = reviewer_of(market)
+    client = client_for(reviewer)
+    claim_task(task_for(routed_application(item), market).pk, reviewer)
+    client.get(reverse("approvals:queue"))  # warm the session and the calendar
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("approvals:queue"))
+    for _ in range(4):
+        claim_task(task_for(routed_application(item), market).pk, reviewer_of(market))
+
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(reverse("approvals:queue"))
+
+    assert len(queue_numbers(response)) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
