@@ -224,6 +224,10 @@ class CommonOpinionAdmin(admin.ModelAdmin):
             return queryset.filter(department__in=self._headed(request))
         return queryset
 
+    def get_list_filter(self, request):
+        # A head sees only their departments' opinions; a filter by every department is noise.
+        return ["outcome"] if self._is_heads_page(request) else self.list_filter
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "department" and self._is_heads_page(request):
             kwargs["queryset"] = self._headed(request)
