@@ -12,7 +12,8 @@ from services.admin import ReadOnlyInline
 
 from .certificates import REVOKE_PERMISSION, AlreadyRevoked, revoke, verify_certificate
 from .forms import RevocationForm, add_validation_error
-from .models import CalendarDay, Certificate, ClockStop, Extension, ReviewTask
+from .models import CalendarDay, Certificate, ClockStop, CommonOpinion, Extension, ReviewTask
+from .queues import headed_departments
 
 
 class ClockStopInline(ReadOnlyInline):
@@ -170,3 +171,64 @@ class CertificateAdmin(admin.ModelAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/approvals/certificate/revoke.html", context)
+
+
+@admin.register(CommonOpinion)
+class CommonOpinionAdmin(admin.ModelAdmin):
+    """A department's stock opinions, kept by its heads (and by administrators).
+
+    A head who has staff status reaches this page and sees, adds and edits only the opinions
+    of the departments they head, without any model permission to grant; everyone else needs
+    the usual admin permissions on common opinions."""
+
+    list_display = ["title", "department", "outcome", "order"]
+    list_filter = ["outcome", "department"]
+    search_fields = ["title", "text"]
+    list_select_related = ["department"]
+    fields = ["department", "outcome", "title", "text", "order"]
+
+    def _headed(self, request):
+        return headed_departments(request.user)
+
+    def _is_heads_page(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and not request.user.has_perm("approvals.change_commonopinion")
+            and self._headed(request).exists()
+        )
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self._is_heads_page(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self._heads_own(request, obj)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or self._is_heads_page(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or self._heads_own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) or self._heads_own(request, obj)
+
+    def _heads_own(self, request, obj) -> bool:
+        if not self._is_heads_page(request):
+            return False
+        return obj is None or self._headed(request).filter(pk=obj.department_id).exists()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._is_heads_page(request):
+            return queryset.filter(department__in=self._headed(request))
+        return queryset
+
+    def get_list_filter(self, request):
+        # A head sees only their departments' opinions; a filter by every department is noise.
+        return ["outcome"] if self._is_heads_page(request) else self.list_filter
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department" and self._is_heads_page(request):
+            kwargs["queryset"] = self._headed(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

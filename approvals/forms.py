@@ -2,7 +2,64 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .decisions import Outcome
-from .models import ClockStop
+from .models import ClockStop, CommonOpinion, ReviewTask
+
+
+class CommonOpinionSelect(forms.Select):
+    """Each option carries its full text, so static/js/common-opinions.js can fill the opinion
+    box when one is picked; without JavaScript the server uses the pick (DecisionForm.clean)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-opinion"] = instance.text
+            option["attrs"]["data-outcome"] = instance.outcome
+        return option
+
+
+class CommonOpinionChoiceField(forms.ModelChoiceField):
+    widget = CommonOpinionSelect
+
+    def label_from_instance(self, opinion: CommonOpinion) -> str:
+        return f"{opinion.get_outcome_display()}: {opinion.title}"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string; a bad value is an error, not ignored."""
+
+    STATE_CHOICES = [("open", _("Open")), *ReviewTask.State.choices]
+    CLAIMED_CHOICES = [
+        ("", _("Everyone's")),
+        ("mine", _("Claimed by me")),
+        ("unclaimed", _("Not claimed yet")),
+    ]
+
+    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES, required=False)
+    item = forms.ChoiceField(label=_("Service"), required=False)
+    due_by = forms.DateField(
+        label=_("Deadline on or before"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Overdue tasks are included."),
+    )
+    claimed = forms.ChoiceField(label=_("Claimed"), choices=CLAIMED_CHOICES, required=False)
+
+    def __init__(self, data, *, items: list[tuple[str, str]]):
+        super().__init__(data)
+        self.fields["item"].choices = [("", _("All services")), *items]
+
+    def filters(self) -> dict:
+        """The keyword arguments of approvals.queues.queue_for; the defaults while invalid."""
+        if not self.is_valid():
+            return {"state": "open"}
+        data = self.cleaned_data
+        return {
+            "state": data["state"] or "open",
+            "item_code": data["item"],
+            "due_by": data["due_by"],
+            "claimed": data["claimed"],
+        }
 
 
 class DecisionForm(forms.Form):
@@ -22,6 +79,39 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Required when rejecting or requesting supplements; the applicant reads it."),
     )
+    common_opinion = CommonOpinionChoiceField(
+        label=_("Common opinions of your department"),
+        queryset=CommonOpinion.objects.none(),
+        required=False,
+        empty_label=_("— write your own —"),
+        widget=CommonOpinionSelect(attrs={"data-fills": "id_opinion"}),
+        help_text=_("Used when the opinion below is left empty; picking one fills it in to edit."),
+    )
+
+    field_order = ["outcome", "common_opinion", "opinion"]
+
+    def __init__(self, *args, common_opinions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if common_opinions is None:
+            del self.fields["common_opinion"]
+        else:
+            # Only the task's own department's opinions are valid choices (a posted id of
+            # another department's opinion is refused like any other invalid choice).
+            self.fields["common_opinion"].queryset = common_opinions
+
+    def clean(self):
+        data = super().clean()
+        picked = data.get("common_opinion")
+        if picked and not data.get("opinion", "").strip():
+            if data.get("outcome") and picked.outcome != data["outcome"]:
+                self.add_error(
+                    "common_opinion",
+                    _("This common opinion is for “%(outcome)s”; choose one for your decision.")
+                    % {"outcome": picked.get_outcome_display()},
+                )
+            else:
+                data["opinion"] = picked.text
+        return data
 
 
 class ClockStopForm(forms.Form):

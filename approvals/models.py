@@ -366,3 +366,48 @@ class Certificate(models.Model):
         if (get_language() or "").startswith("en") and self.item_name_en:
             return self.item_name_en
         return self.item_name
+
+
+class CommonOpinion(models.Model):
+    """A department's stock wording for an outcome (常用意见), offered on the decision form.
+
+    Reviewers write the same few opinions again and again ("材料齐全，符合法定条件，同意。");
+    picking one keeps the department's wording consistent and saves typing. The department's
+    heads keep the list in the Django admin; the reviewer may still edit the text before deciding.
+    """
+
+    class Outcome(models.TextChoices):
+        # The values of approvals.decisions.Outcome, repeated: models cannot import decisions.
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        REQUEST_SUPPLEMENT = "request_supplement", _("Request supplements")
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="common_opinions",
+    )
+    outcome = models.CharField(_("decision"), max_length=24, choices=Outcome.choices)
+    title = models.CharField(
+        _("short name"), max_length=80, help_text=_("What the reviewer picks from the list.")
+    )
+    text = models.TextField(_("opinion"), max_length=4000)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("common opinion")
+        verbose_name_plural = _("common opinions")
+        ordering = ["department", "outcome", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["approve", "reject", "request_supplement"]),
+                name="common_opinion_outcome_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "outcome", "title"], name="one_common_opinion_per_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.get_outcome_display()} · {self.title}"

@@ -4,25 +4,45 @@ Each function fetches its related rows in one place, so a page's query count doe
 with the number of rows it shows.
 """
 
-from django.db.models import F, Prefetch, QuerySet
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Department, Membership, User
 from accounts.permissions import is_civil_servant
 from services.models import Application, ApplicationEvent
 from services.permissions import applications_of
 
-from .models import ACCEPTANCE_STAGE, Certificate, Extension, ReviewTask
+from .calendar import working_days_between
+from .deadlines import remaining_working_days
+from .models import ACCEPTANCE_STAGE, Certificate, CommonOpinion, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
+
+WORKLOAD_PERIOD_DAYS = 30
+
+
+def end_of_day(day: date) -> datetime:
+    """The first moment after `day` on the portal's clock (Asia/Shanghai)."""
+    return timezone.make_aware(
+        datetime.combine(day + timedelta(days=1), time.min), timezone.get_default_timezone()
+    )
 
 
 def queue_for(
-    user, *, state: str = "open", item_code: str = "", claimed: str = ""
+    user,
+    *,
+    state: str = "open",
+    item_code: str = "",
+    claimed: str = "",
+    due_by: date | None = None,
 ) -> QuerySet[ReviewTask]:
     """The tasks of the reviewer's departments, most urgent first.
 
-    `claimed` narrows to "mine" (claimed by the user) or "unclaimed" (nobody's yet).
+    `claimed` narrows to "mine" (claimed by the user) or "unclaimed" (nobody's yet); `due_by`
+    to the tasks whose deadline falls on or before that day (overdue ones included).
 
     Listed by department rather than through the object permissions: routing grants every
     task to its department's staff group (permissions.grant_task) and membership keeps that
@@ -48,6 +68,8 @@ def queue_for(
         tasks = tasks.filter(state=state)
     if item_code:
         tasks = tasks.filter(application__item__code=item_code)
+    if due_by:
+        tasks = tasks.filter(due_at__lt=end_of_day(due_by))
     # Tasks whose clock runs come first: a stopped one waits on someone else, not on us.
     return tasks.order_by(F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
 
@@ -61,13 +83,61 @@ def task_for_reviewer(user, task_id: int) -> ReviewTask:
             "application__applicant",
             "department",
             "decided_by",
+            "claimed_by",
         ),
         pk=task_id,
     )
 
 
-def application_progress(application: Application) -> list[dict]:
-    """The stages of a case as the applicant sees them: each department's state and opinion."""
+class Progress:
+    """Where one department, or one stage, stands in the progress picture of a case.
+
+    The applicant reads these words (and an icon), never a colour alone."""
+
+    DONE = "done"
+    DEEMED_APPROVED = "deemed_approved"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in_progress"
+    CLOCK_STOPPED = "clock_stopped"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+def task_progress(task: ReviewTask | None) -> str:
+    if task is None:
+        return Progress.WAITING
+    if task.state == ReviewTask.State.APPROVED:
+        return Progress.DONE
+    if task.state == ReviewTask.State.DEEMED_APPROVED:
+        return Progress.DEEMED_APPROVED
+    if task.state == ReviewTask.State.REJECTED:
+        return Progress.REJECTED
+    if task.state == ReviewTask.State.CANCELLED:
+        return Progress.CLOSED
+    return Progress.CLOCK_STOPPED if task.clock_stopped_at else Progress.IN_PROGRESS
+
+
+def stage_progress(rows: list[dict]) -> str:
+    """A stage is done when every department has approved (or is deemed to), waiting until it
+    opens, rejected when a department refused, and in progress otherwise."""
+    states = [row["progress"] for row in rows]
+    if not states or all(s == Progress.WAITING for s in states):
+        return Progress.WAITING
+    if Progress.REJECTED in states:
+        return Progress.REJECTED
+    if all(s in (Progress.DONE, Progress.DEEMED_APPROVED) for s in states):
+        return Progress.DONE
+    if all(s in (Progress.DONE, Progress.DEEMED_APPROVED, Progress.CLOSED) for s in states):
+        return Progress.CLOSED
+    if Progress.IN_PROGRESS not in states and Progress.CLOCK_STOPPED in states:
+        return Progress.CLOCK_STOPPED  # nothing runs: every department still open is paused
+    return Progress.IN_PROGRESS
+
+
+def application_progress(application: Application, now: datetime | None = None) -> list[dict]:
+    """The stages of a case as the applicant sees them: each department's state and opinion,
+    where it stands in words (`progress`), and the working days left to an open task."""
+    now = now or timezone.now()
     tasks = {
         (t.stage_order, t.department_id): t
         for t in ReviewTask.objects.filter(application=application)
@@ -83,19 +153,58 @@ def application_progress(application: Application) -> list[dict]:
     }
     stages = []
     for stage in [acceptance, *definition["stages"]]:
-        rows = [
-            {"department": d, "task": tasks.get((stage["order"], d["id"]))}
-            for d in stage["departments"]
-        ]
+        rows = []
+        for department in stage["departments"]:
+            task = tasks.get((stage["order"], department["id"]))
+            progress = task_progress(task)
+            rows.append(
+                {
+                    "department": department,
+                    "task": task,
+                    "progress": progress,
+                    # A stopped clock does not run down; its days left are frozen, not shown.
+                    "days_left": remaining_working_days(task.due_at, now)
+                    if progress == Progress.IN_PROGRESS
+                    else None,
+                }
+            )
+        if application.status == Application.Status.WITHDRAWN:
+            rows = [
+                {**row, "progress": Progress.CLOSED}
+                if row["progress"] in (Progress.IN_PROGRESS, Progress.CLOCK_STOPPED)
+                else row
+                for row in rows
+            ]
         stages.append(
             {
                 "order": stage["order"],
                 "name": stage["name"],
                 "name_en": stage.get("name_en", ""),
                 "departments": rows,
+                "progress": stage_progress(rows),
+                "done_count": sum(
+                    r["progress"] in (Progress.DONE, Progress.DEEMED_APPROVED) for r in rows
+                ),
             }
         )
     return stages
+
+
+def clock_stops_of(stages: list[dict]) -> list[dict]:
+    """Every clock stop of a case with its department, oldest first, read from its progress
+    (already fetched): a stop is shown running only while its task is open."""
+    stops = [
+        {
+            "department": row["department"],
+            "stop": stop,
+            "running": stop.ended_at is None and row["task"].is_open,
+        }
+        for stage in stages
+        for row in stage["departments"]
+        if row["task"] is not None
+        for stop in row["task"].clock_stops.all()
+    ]
+    return sorted(stops, key=lambda entry: entry["stop"].started_at)
 
 
 def application_for_status_page(applicant, pk: int) -> Application:
@@ -125,7 +234,7 @@ def overdue_tasks_for_head(user) -> QuerySet[ReviewTask]:
             clock_stopped_at__isnull=True,
             due_at__lt=timezone.now(),
         )
-        .select_related("application__item", "department")
+        .select_related("application__item", "department", "claimed_by")
         .order_by("due_at")
     )
 
@@ -137,3 +246,104 @@ def extension_requests_for_head(user) -> QuerySet[Extension]:
         .select_related("task__application__item", "task__department", "requested_by")
         .order_by("requested_at")
     )
+
+
+def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
+    """The stock opinions of the task's own department: a reviewer never sees another's."""
+    return CommonOpinion.objects.filter(department_id=task.department_id)
+
+
+def items_in_queue(user) -> list[tuple[str, str]]:
+    """(code, name) of the service items that have tasks in the reviewer's departments."""
+    rows = (
+        visible_tasks(user)
+        .values_list("application__item__code", "application__item__name")
+        .distinct()
+        .order_by("application__item__code")
+    )
+    return list(rows)
+
+
+def claim_rights(user) -> dict[str, set[int]]:
+    """The departments whose tasks the user may claim (any they belong to: the domain checks
+    the task's own rule) and those whose claims they may release (the ones they head)."""
+    rows = Membership.objects.filter(user=user).values_list("department_id", "role")
+    return {
+        "reviewing_department_ids": {department for department, _ in rows},
+        "headed_department_ids": {d for d, role in rows if role == Membership.Role.HEAD},
+    }
+
+
+def headed_departments(user) -> QuerySet[Department]:
+    return Department.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.HEAD
+    ).distinct()
+
+
+def workload_for_head(user, now: datetime | None = None) -> list[dict]:
+    """Per reviewer of the departments the user heads: open tasks they claimed, tasks they
+    decided in the last 30 days, the average working days those took, and their overdue tasks.
+
+    Two queries over the departments' tasks, whatever their number: one grouped by claimant
+    for the open work, one for the last 30 days' decisions (with the working days their clocks
+    stood still summed in), whose durations are counted on the working-day calendar here,
+    because the calendar is not in SQL. Clock stops do not count against the reviewer either.
+    """
+    now = now or timezone.now()
+    departments = list(headed_departments(user).values_list("pk", flat=True))
+    if not departments:
+        return []
+    tasks = ReviewTask.objects.filter(department_id__in=departments)
+    open_by_claimant = {
+        row["claimed_by"]: row
+        for row in tasks.filter(state__in=ReviewTask.OPEN_STATES)
+        .values("claimed_by")
+        .annotate(
+            open_claimed=Count("pk"),
+            overdue=Count("pk", filter=Q(clock_stopped_at__isnull=True, due_at__lt=now)),
+        )
+        .order_by()
+    }
+    decided = (
+        tasks.filter(
+            decided_by__isnull=False,
+            decided_at__gte=now - timedelta(days=WORKLOAD_PERIOD_DAYS),
+            state__in=[ReviewTask.State.APPROVED, ReviewTask.State.REJECTED],
+        )
+        .annotate(stopped=Coalesce(Sum("clock_stops__stopped_working_days"), 0))
+        .values_list("decided_by", "created_at", "decided_at", "stopped")
+    )
+    durations: dict[int, list[int]] = {}
+    for reviewer_id, opened_at, decided_at, stopped in decided:
+        days = max(working_days_between(opened_at, decided_at) - stopped, 0)
+        durations.setdefault(reviewer_id, []).append(days)
+    reviewers = (
+        # Clerks included: they decide the acceptance tasks of the service centre.
+        User.objects.filter(memberships__department_id__in=departments)
+        .distinct()
+        .order_by("real_name", "username")
+    )
+    figures = []
+    for reviewer in reviewers:
+        open_row = open_by_claimant.get(reviewer.pk, {})
+        days = durations.get(reviewer.pk, [])
+        figures.append(
+            {
+                "reviewer": reviewer,
+                "open_claimed": open_row.get("open_claimed", 0),
+                "decided": len(days),
+                "average_days": round(sum(days) / len(days), 1) if days else None,
+                "overdue": open_row.get("overdue", 0),
+            }
+        )
+    unclaimed = open_by_claimant.get(None, {})
+    figures.append(
+        {
+            "reviewer": None,
+            "open_claimed": unclaimed.get("open_claimed", 0),
+            "decided": None,
+            "average_days": None,
+            "overdue": unclaimed.get("overdue", 0),
+        }
+    )
+    return figures

@@ -7,44 +7,59 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import departments_of, is_civil_servant
 from accounts.reauth import require_recent_authentication
-from services.materials import attachment_response
+from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
-from . import clocks, decisions
+from . import claims, clocks, decisions
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
 from .forms import (
     ClockStopForm,
     DecisionForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
+    QueueFilterForm,
     add_validation_error,
 )
 from .models import Certificate, ClockStop, Extension, ReviewTask
 from .queues import (
+    Progress,
     application_for_status_page,
     application_progress,
     certificate_for_applicant,
+    claim_rights,
+    clock_stops_of,
+    common_opinions_for,
     extension_requests_for_head,
+    items_in_queue,
     overdue_tasks_for_head,
     queue_for,
     task_for_reviewer,
+    workload_for_head,
 )
 
 
 @login_required
 def application_status(request, pk: int):
     application = application_for_status_page(request.user, pk)
+    stages = application_progress(application)
+    rows = [row for stage in stages for row in stage["departments"]]
     return render(
         request,
         "approvals/application_status.html",
         {
             "application": application,
-            "stages": application_progress(application),
+            "stages": stages,
+            "clock_stops": clock_stops_of(stages),
+            "departments_done": sum(
+                row["progress"] in (Progress.DONE, Progress.DEEMED_APPROVED) for row in rows
+            ),
+            "departments_total": len(rows),
             "certificate": Certificate.objects.filter(application=application).first(),
         },
     )
@@ -99,24 +114,26 @@ def staff_required(view):
     return wrapper
 
 
-STATE_FILTERS = ["open", *ReviewTask.State.values]
-
-
 @staff_required
 def queue(request):
-    state = request.GET.get("state", "open")
-    if state not in STATE_FILTERS:
-        state = "open"
-    tasks = queue_for(request.user, state=state, item_code=request.GET.get("item", ""))
+    """The department queue, filtered by state, service, deadline and claimant."""
+    filter_form = QueueFilterForm(request.GET or None, items=items_in_queue(request.user))
+    filters = filter_form.filters() if request.GET else {"state": "open"}
+    tasks = queue_for(request.user, **filters)
+    rights = claim_rights(request.user)
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "approvals/queue.html",
         {
             "page": page,
-            "state": state,
-            "states": [("open", _("Open"))] + list(ReviewTask.State.choices),
+            "state": filters["state"],
+            "filter_form": filter_form,
+            "filtered": any(filters.get(key) for key in ("item_code", "due_by", "claimed")),
+            "states": QueueFilterForm.STATE_CHOICES,
             "departments": departments_of(request.user),
+            **rights,
+            "is_head": bool(rights["headed_department_ids"]),
         },
     )
 
@@ -125,7 +142,7 @@ def queue(request):
 @require_http_methods(["GET", "POST"])
 def task_detail(request, task_id: int):
     task = task_for_reviewer(request.user, task_id)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, common_opinions=common_opinions_for(task))
     if request.method == "POST" and form.is_valid():
         try:
             decisions.decide(
@@ -146,6 +163,53 @@ def task_detail(request, task_id: int):
     return render_task(request, task, decision_form=form)
 
 
+def back_to(request, task: ReviewTask) -> str:
+    """Where a claim button returns to: the page it was pressed on (queue or case), if ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("approvals:task", args=[task.pk])
+
+
+@staff_required
+@require_POST
+def claim(request, task_id: int):
+    """ "I am working on this one": colleagues see the claim and pick another task."""
+    task = task_for_reviewer(request.user, task_id)
+    try:
+        claims.claim_task(task.pk, request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request,
+            _("You have claimed %(number)s.") % {"number": task.application.tracking_number},
+        )
+    return redirect(back_to(request, task))
+
+
+@staff_required
+@require_POST
+def release(request, task_id: int):
+    """Give the task back to the department's queue (the claimant, or the head)."""
+    task = task_for_reviewer(request.user, task_id)
+    try:
+        claims.release_task(task.pk, request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request,
+            _("%(number)s is back in the queue.") % {"number": task.application.tracking_number},
+        )
+    return redirect(back_to(request, task))
+
+
+PREVIEWABLE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
 def render_task(request, task, **forms):
     application = task.application
     return render(
@@ -154,7 +218,9 @@ def render_task(request, task, **forms):
         {
             "task": task,
             "application": application,
-            "form": forms.get("decision_form") or DecisionForm(),
+            "form": forms.get("decision_form")
+            or DecisionForm(common_opinions=common_opinions_for(task)),
+            **claim_rights(request.user),
             "clock_form": forms.get("clock_form") or ClockStopForm(),
             "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
             "clock_stops": task.clock_stops.all(),
@@ -178,6 +244,13 @@ def attachments_with_material_names(application) -> list:
     attachments = list(application.attachments.filter(is_current=True))
     for attachment in attachments:
         attachment.material_name = names.get(attachment.material_code, attachment.material_code)
+        attachment.preview = (
+            "pdf"
+            if attachment.content_type == "application/pdf"
+            else "image"
+            if attachment.content_type in PREVIEWABLE_TYPES
+            else ""
+        )
     return attachments
 
 
@@ -227,6 +300,8 @@ def head_overview(request):
         {
             "overdue": overdue_tasks_for_head(request.user),
             "extension_requests": extension_requests_for_head(request.user),
+            "workload": workload_for_head(request.user),
+            **claim_rights(request.user),
             "decision_form": ExtensionDecisionForm(),
         },
     )
@@ -255,3 +330,22 @@ def task_attachment(request, task_id: int, attachment_id: int):
     task = task_for_reviewer(request.user, task_id)
     attachment = get_object_or_404(task.application.attachments, pk=attachment_id)
     return attachment_response(attachment, inline=request.GET.get("inline") == "1")
+
+
+# The preview is framed by the case page of this same site, and by nothing else: the one
+# response of the portal that may be framed, and only by its own origin. It stays sandboxed
+# (no script, no same-origin rights) like the new-tab preview of services.materials.
+FRAMED_PREVIEW_POLICY = f"{INLINE_PREVIEW_POLICY}; frame-ancestors 'self'"
+
+
+@staff_required
+def task_attachment_preview(request, task_id: int, attachment_id: int):
+    """A PDF or image material shown inside the case page, to the task's department only."""
+    task = task_for_reviewer(request.user, task_id)
+    attachment = get_object_or_404(
+        task.application.attachments, pk=attachment_id, content_type__in=PREVIEWABLE_TYPES
+    )
+    response = attachment_response(attachment, inline=True)
+    response["Content-Security-Policy"] = FRAMED_PREVIEW_POLICY
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.identity import credit_code_check_character, resident_id_check_character
 from accounts.models import Department, Membership, User
 from accounts.two_factor import requires_two_factor
+from approvals.models import CommonOpinion
 from disclosure.models import Publication
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
@@ -344,6 +345,25 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
     return item
 
 
+# department, decision, short name, text: the stock opinions reviewers pick on the decision form.
+COMMON_OPINIONS = [
+    ("market", "approve", "准予设立登记", "名称、住所、经营范围符合登记要求，准予设立登记。"),
+    (
+        "market",
+        "reject",
+        "名称不符合规定",
+        "申报的企业名称不符合《企业名称登记管理规定》，不予登记。",
+    ),
+    ("market", "request_supplement", "补正章程", "请补正全体股东签署的公司章程。"),
+    ("tax", "approve", "同意发票申领", "税务登记信息无误，同意申领发票。"),
+    ("police", "approve", "同意刻制公章", "公章刻制备案信息完整，同意刻制。"),
+    ("police", "request_supplement", "补正身份证明", "请补正法定代表人身份证正反面清晰扫描件。"),
+    ("police", "reject", "住所核查不符", "经现场核查，住所与申报不符，不予办理。"),
+    ("hrss", "approve", "同意社保登记", "单位社会保险登记信息完整，准予登记。"),
+    ("service-centre", "approve", "予以受理", "材料齐全，符合法定形式，予以受理。"),
+]
+
+
 @transaction.atomic
 def load_demo() -> list[tuple[str, str, str]]:
     """Create or refresh the demo catalogue and accounts; returns (username, password, role) rows."""
@@ -386,7 +406,8 @@ def load_demo() -> list[tuple[str, str, str]]:
         accounts.append(
             (reviewer.username, DEMO_PASSWORD, f"reviewer, {departments[code].name_en}")
         )
-    head = _user("head-market", kind=User.Kind.STAFF, real_name="李局长")
+    # Staff status lets the head keep the department's common opinions in the admin (only those).
+    head = _user("head-market", kind=User.Kind.STAFF, real_name="李局长", is_staff=True)
     Membership.objects.update_or_create(
         user=head, department=departments["market"], defaults={"role": Membership.Role.HEAD}
     )
@@ -432,6 +453,10 @@ def load_demo() -> list[tuple[str, str, str]]:
         " Guide to government information disclosure: requests are answered within 20 working"
         " days, extendable once by 20 working days.",
     )
+    for code, outcome, title, text in COMMON_OPINIONS:
+        CommonOpinion.objects.get_or_create(
+            department=departments[code], outcome=outcome, title=title, defaults={"text": text}
+        )
     for user in User.objects.filter(username__in=[username for username, *_ in accounts]):
         if requires_two_factor(user):
             _demo_totp_device(user)

@@ -155,6 +155,13 @@ EXPECTED: dict[str, Row] = {
     "approvals:clock": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:extension": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:attachment": Row(department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]),
+    # The framed preview: the same door as the download, for the task's department only.
+    "approvals:attachment_preview": Row(
+        department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]
+    ),
+    # Claiming and releasing answer with a redirect and a message, whatever the outcome.
+    "approvals:claim": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
+    "approvals:release": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
     "approvals:decide_extension": Row(
         {**department_x_only(NOT_FOUND), "head_x": REDIRECT},
         lambda w: [w.extension.pk],
