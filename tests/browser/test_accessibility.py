@@ -17,7 +17,7 @@ from portal.demo import DEMO_PASSWORD, ITEMS, load_demo
 from services.models import Application
 from tests.authentication import current_code
 from tests.browser.conftest import PHONE, check_page
-from tests.factories import PDF_BYTES
+from tests.factories import PDF_BYTES, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -201,6 +201,11 @@ def test_filing_works_without_javascript_and_errors_lead_to_each_field(demo, new
     page.fill("#id_company_name", "合肥示范科技有限公司")
     page.locator("button[name=submit]").click()
 
+    # Focus starts on the summary (autofocus, no script): the list of problems comes first.
+    page.wait_for_load_state()
+    assert wait_until(
+        lambda: page.evaluate("() => document.activeElement.id") == "error-summary", timeout=3
+    )
     links = page.locator("#error-summary a")
     targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
     # Five answers and three materials are missing; the one given is not listed.

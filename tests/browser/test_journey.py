@@ -132,6 +132,8 @@ def test_enterprise_files_business_startup_and_every_department_approves(
     applicant.locator("main form.form button[type=submit]").click()
     summary = applicant.locator("#error-summary")
     assert summary.get_attribute("role") == "alert"
+    # The summary takes the focus (autofocus): the reader starts from the list of problems.
+    assert applicant.evaluate("() => document.activeElement.id") == "error-summary"
     first_error = summary.locator("a").first
     target = first_error.get_attribute("href")
     assert target == "#id_username"
