@@ -10,6 +10,7 @@ so that an ordinary run (and CI) never changes the tree.
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ SCREENSHOT_MAX_HEIGHT = 1600
 
 # axe-core's impact levels we refuse; "moderate" and "minor" findings are reported, not fatal.
 BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def chinese_font_installed() -> bool:
+    """Whether fontconfig knows a font for Chinese; without one the pages show empty boxes."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True)
+    except FileNotFoundError:
+        return False
+    return bool(found.stdout.strip())
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +58,9 @@ def browser():
         )
     if not AXE_SCRIPT.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does it).")
+
+    if UPDATE_SCREENSHOTS and not chinese_font_installed():
+        pytest.fail("Screenshots of Chinese pages need a CJK font: apt-get install fonts-noto-cjk")
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

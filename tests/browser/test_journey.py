@@ -17,6 +17,7 @@ import re
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from approvals.models import Certificate, ReviewTask
 from portal.demo import DEMO_PASSWORD, ITEMS, load_demo
 from services.models import Application
@@ -94,6 +95,30 @@ def decide(page, outcome: str, opinion: str, *, check: bool = False) -> None:
     page.fill("textarea[name=opinion]", opinion)
     page.locator("form:has(input[name=outcome]) button[type=submit]").click()
     page.wait_for_url(at(r"/staff/"))
+
+
+def a_citizens_residence_permit_decided_meanwhile() -> str:
+    """Another case, of the demo citizen 张三, approved through the domain functions while the
+    journey runs: the register then holds a natural person, whom it must mask. Its tracking
+    number."""
+    from approvals.decisions import Outcome
+    from approvals.decisions import decide as record_decision
+    from services.models import ServiceItem
+    from tests.factories import routed_application
+
+    application = routed_application(
+        ServiceItem.objects.get(code="residence-permit"),
+        User.objects.get(username="zhangsan"),
+        answers={
+            "current_address": "安徽省合肥市蜀山区长江西路100号",
+            "moved_in_on": "2025-03-01",
+            "basis": "合法稳定住所",
+            "employer": "",
+        },
+    )
+    task = ReviewTask.objects.get(application=application, department__code="police")
+    record_decision(task.pk, User.objects.get(username="reviewer-police"), Outcome.APPROVE, "")
+    return application.tracking_number
 
 
 def progress_text(page) -> str:
@@ -248,6 +273,7 @@ def test_enterprise_files_business_startup_and_every_department_approves(
     assert certificate["payload"]["holder_name"] == "合肥庐州新创科技有限公司"
     assert certificate["signature"] == issued.signature
 
+    citizens_case = a_citizens_residence_permit_decided_meanwhile()
     public = new_context(locale=BROWSER_LOCALE[language]).new_page()
     public.goto("/")
     public.locator("nav.site-nav a[href='/disclosure/']").click()
@@ -256,6 +282,9 @@ def test_enterprise_files_business_startup_and_every_department_approves(
     public.locator("main a[href='/disclosure/decisions/']").first.click()
     public.wait_for_url(at(r"/disclosure/decisions/"))
     check_page(public, "decision register", shot=shot("disclosure"))
+    register = public.locator("main").inner_text()
+    assert tracking_number in register and citizens_case in register
+    assert "张*" in register and "张三" not in register  # a person is masked, surname only
     public.get_by_role("link", name=tracking_number).first.click()
     public.wait_for_url(at(rf"/disclosure/decisions/{tracking_number}/"))
     check_page(public, "published decision")
