@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test faults bench lint format messages clean
+.PHONY: venv run test faults bench lint format messages clean browser-deps
 
 # The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,8 +20,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	$(PY) -m portal.launcher run
 
+# The browser tests (tests/browser/, docs/accessibility.md) drive Debian's Chromium, installed
+# from apt when missing (Playwright's own browser download cannot run here), and inject
+# axe-core from npm (package-lock.json).
+CHROMIUM := /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+
+$(CHROMIUM):
+	$(APT_INSTALL) chromium || { apt-get update -q && $(APT_INSTALL) chromium; }
+
+$(AXE): package.json package-lock.json
+	command -v npm >/dev/null || $(APT_INSTALL) npm || { apt-get update -q && $(APT_INSTALL) npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+browser-deps: $(CHROMIUM) $(AXE)
+
 # Extra pytest arguments: make test ARGS="-k routing -x"
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m portal.launcher test $(ARGS)
