@@ -9,7 +9,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,8 +18,9 @@ from approvals.certificates import CertificateStatus, verify_certificate
 from approvals.models import Certificate
 from portal.api import AccountThrottle, AnonymousThrottle, VerificationRateLimit
 
+from . import statistics
 from .filters import DecisionRecordFilter, PublicationFilter
-from .forms import CertificateLookupForm
+from .forms import CertificateLookupForm, YearForm
 from .masking import public_holder_name
 from .models import DecisionRecord, Publication
 from .selectors import public_decisions, public_publications
@@ -186,6 +187,89 @@ class CertificateVerificationView(APIView):
         return Response(CertificateVerificationSerializer(data).data)
 
 
+class StatisticsRowSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The department's or the service item's code.")
+    name = serializers.CharField()
+    name_en = serializers.CharField(allow_blank=True)
+    received = serializers.IntegerField()
+    decided = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    average_days = serializers.FloatField(
+        allow_null=True, help_text="Average working days from receipt to decision."
+    )
+    p90_days = serializers.FloatField(allow_null=True, help_text="90th percentile, working days.")
+    on_time_rate = serializers.FloatField(
+        allow_null=True, help_text="Share of decisions within the time limit, 0 to 1."
+    )
+    deemed_approvals = serializers.IntegerField()
+    extensions = serializers.IntegerField()
+    average_rating = serializers.FloatField(allow_null=True, help_text="Applicants' ratings, 1-5.")
+    ratings = serializers.IntegerField()
+
+
+class StatisticsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(allow_null=True, help_text="Null: every year.")
+    departments = StatisticsRowSerializer(many=True)
+    items = StatisticsRowSerializer(many=True)
+
+
+STATISTICS_ROW_EXAMPLE = {
+    "code": "market",
+    "name": "市场监督管理局",
+    "name_en": "Market Regulation",
+    "received": 120,
+    "decided": 110,
+    "approved": 101,
+    "rejected": 9,
+    "average_days": 3.5,
+    "p90_days": 7.0,
+    "on_time_rate": 0.98,
+    "deemed_approvals": 2,
+    "extensions": 3,
+    "average_rating": 4.6,
+    "ratings": 57,
+}
+
+
+class StatisticsView(APIView):
+    """The public statistics page's figures (disclosure/statistics.py), by department and item."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["disclosure"],
+        summary="Public statistics",
+        description="Per department and per service item: received, decided, approved, "
+        "rejected, average and 90th-percentile working days to decision, on-time rate, deemed "
+        "approvals, extensions and the applicants' ratings; for one calendar year or all.",
+        parameters=[OpenApiParameter("year", int, required=False)],
+        responses={200: StatisticsSerializer},
+        examples=[
+            OpenApiExample(
+                "2026",
+                value={
+                    "year": 2026,
+                    "departments": [STATISTICS_ROW_EXAMPLE],
+                    "items": [{**STATISTICS_ROW_EXAMPLE, "code": "business-start-up"}],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        form = YearForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        period = statistics.Period(form.cleaned_data.get("year"))
+        data = {
+            "year": period.year,
+            "departments": statistics.statistics_by_department(period),
+            "items": statistics.statistics_by_item(period),
+        }
+        return Response(StatisticsSerializer(data).data)
+
+
 def register(router) -> None:
     router.register("publications", PublicationViewSet, basename="publication")
     router.register("decisions", DecisionRecordViewSet, basename="decision")
@@ -193,4 +277,5 @@ def register(router) -> None:
 
 urlpatterns = [
     path("certificates/<str:number>/", CertificateVerificationView.as_view(), name="certificate"),
+    path("statistics/", StatisticsView.as_view(), name="statistics"),
 ]

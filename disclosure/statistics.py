@@ -5,9 +5,10 @@ Computed in SQL: working days are counted against the working-day calendar
 the portal's time zone, the first day not counted), the 90th percentile with percentile_cont.
 A row is a dict; `COLUMNS` says which keys a page, the CSV and the charts show, in order.
 
-Adding a column (the ratings 好差评, say) is two steps: an `Annotator` that adds its keys to
-each row (one query per table, keyed by department or item id), appended to `ANNOTATORS`, and
-a `Column` in `COLUMNS`. Nothing else changes: pages, CSV and charts read the lists.
+Adding a column is two steps: an `Annotator` that adds its keys to each row (one query per
+table, keyed by department or item id), appended to `ANNOTATORS`, and a `Column` in `COLUMNS`.
+Nothing else changes: pages, CSV and charts read the lists. The applicants' ratings (好差评) are
+added that way.
 """
 
 import csv
@@ -62,6 +63,8 @@ COLUMNS: list[Column] = [
     Column("on_time_rate", _("Decided on time"), "rate"),
     Column("deemed_approvals", _("Deemed approvals (silence means consent)")),
     Column("extensions", _("Extensions granted")),
+    Column("average_rating", _("Average rating (1–5)"), "days"),
+    Column("ratings", _("Ratings given")),
 ]
 
 # SQL: the working days from the day after `start` to the day of `end` (both timestamptz), on the
@@ -148,7 +151,36 @@ def _rows(sql: str, period: Period, department_ids: list[int] | None = None) -> 
 Annotator = Callable[[list[dict], Period, str], None]
 """Adds keys to the rows in place; the str says what the rows are: "department" or "item"."""
 
-ANNOTATORS: list[Annotator] = []
+# The ratings of the cases received in the period: by item, and by every department that
+# reviewed the case (a department shares the case's rating with the others it worked with).
+RATINGS_BY_ITEM_SQL = """
+SELECT a.item_id AS id, round(avg(r.score)::numeric, 1)::float AS average_rating,
+       count(*) AS ratings
+  FROM services_rating r JOIN services_application a ON a.id = r.application_id
+ WHERE a.submitted_at >= %(start)s AND a.submitted_at < %(end)s
+ GROUP BY a.item_id
+"""
+RATINGS_BY_DEPARTMENT_SQL = """
+SELECT t.department_id AS id, round(avg(r.score)::numeric, 1)::float AS average_rating,
+       count(*) AS ratings
+  FROM services_rating r JOIN services_application a ON a.id = r.application_id
+  JOIN (SELECT DISTINCT application_id, department_id FROM approvals_reviewtask
+         WHERE stage_order > 0) t ON t.application_id = a.id
+ WHERE a.submitted_at >= %(start)s AND a.submitted_at < %(end)s
+ GROUP BY t.department_id
+"""
+
+
+def add_ratings(rows: list[dict], period: "Period", of: str) -> None:
+    sql = RATINGS_BY_DEPARTMENT_SQL if of == "department" else RATINGS_BY_ITEM_SQL
+    found = {row["id"]: row for row in _rows(sql, period)}
+    for row in rows:
+        rated = found.get(row["id"], {})
+        row["average_rating"] = rated.get("average_rating")
+        row["ratings"] = rated.get("ratings", 0)
+
+
+ANNOTATORS: list[Annotator] = [add_ratings]
 
 
 def statistics_by_department(period: Period, department_ids: list[int] | None = None) -> list[dict]:

@@ -263,6 +263,7 @@ EXPECTED: dict[str, Row] = {
     "api:decision-list": Row(everyone(OK)),
     "api:decision-detail": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
     "api:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
+    "api:statistics": Row(everyone(OK)),
 }
 
 

@@ -11,6 +11,7 @@ from approvals.calendar import working_days_between
 from approvals.decisions import Outcome, decide
 from approvals.models import CalendarDay
 from disclosure import statistics
+from services.models import Rating
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
@@ -150,19 +151,36 @@ def test_a_head_sees_open_and_overdue_work_of_their_department(client_for, item,
     }
 
 
-def test_a_ratings_column_is_an_annotator_and_a_column(monkeypatch, item, department):
-    decided_after(item, department, "2026-09-14 09:00", "2026-09-15 10:00")
+def test_applicants_ratings_are_averaged_by_item_and_by_department(item, department):
+    other = DepartmentFactory(code="tax", name="市税务局")
+    two_departments = item_with_stages([[department, other]], code="tax-and-market")
+    for score, case_item in ((5, item), (4, item), (2, two_departments)):
+        application = decided_after(case_item, department, "2026-09-14 09:00", "2026-09-15 10:00")
+        Rating.objects.create(application=application, score=score)
+    decided_after(item, department, "2026-09-14 09:00", "2026-09-15 10:00")  # not rated
 
-    def ratings(rows, period, of):
-        for row in rows:
-            row["average_rating"] = 4.5
+    period = statistics.Period(2026)
+    by_item = {row["code"]: row for row in statistics.statistics_by_item(period)}
+    by_department = {row["code"]: row for row in statistics.statistics_by_department(period)}
 
-    monkeypatch.setattr(statistics, "ANNOTATORS", [ratings])
-    monkeypatch.setattr(
-        statistics,
-        "COLUMNS",
-        [*statistics.COLUMNS, statistics.Column("average_rating", "Rating", "days")],
+    assert (by_item["food-licence"]["average_rating"], by_item["food-licence"]["ratings"]) == (
+        4.5,
+        2,
     )
+    assert (by_department["market"]["average_rating"], by_department["market"]["ratings"]) == (
+        3.7,
+        3,
+    )
+    assert (by_department["tax"]["average_rating"], by_department["tax"]["ratings"]) == (2.0, 1)
 
-    [row] = statistics.table(statistics.statistics_by_item(statistics.Period(2026)))
-    assert row["cells"][-1] == "4.5"
+
+def test_the_ratings_column_is_on_the_page_and_in_the_csv(client, item, department):
+    application = decided_after(item, department, "2026-09-14 09:00", "2026-09-15 10:00")
+    Rating.objects.create(application=application, score=4, comment="办得快")
+
+    page = client.get(reverse("disclosure:statistics"), {"year": 2026}).content.decode()
+    csv = client.get(reverse("disclosure:statistics_csv", args=["items"]), {"year": 2026})
+
+    assert "Average rating (1–5)" in page
+    assert "4.0" in page
+    assert "Average rating (1–5)" in csv.content.decode("utf-8-sig")
