@@ -101,7 +101,10 @@ class User(AbstractUser):
     # Notifications (e-mail and inbox) are written in this language, whatever the sender's
     # is: set when the person registers and whenever they switch the portal's language.
     preferred_language = models.CharField(
-        _("preferred language"), max_length=16, choices=settings.LANGUAGES, blank=True
+        _("preferred language"),
+        max_length=16,
+        choices=[("", _("Not chosen yet")), *settings.LANGUAGES],
+        blank=True,
     )
     # An account opened at the service-centre counter has no password; the citizen claims it
     # online with their ID number and the one-time code printed on their receipt. Hashed like
@@ -117,6 +120,11 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # "" and the values of settings.LANGUAGES (tests/test_integrity.py keeps them equal).
+            models.CheckConstraint(
+                condition=models.Q(preferred_language__in=["", "zh-hans", "en"]),
+                name="user_preferred_language_valid",
+            ),
             # On the blind index: tokens of the same ID number differ, their HMACs do not.
             models.UniqueConstraint(
                 fields=["resident_id_index"],

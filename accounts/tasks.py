@@ -4,8 +4,9 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
+
+from portal.celery import TRANSIENT_ERRORS
 
 from . import notifications
 from .audit import purge_expired_entries
@@ -23,11 +24,8 @@ def purge_expired_audit_entries() -> int:
     return purge_expired_entries()
 
 
-@shared_task(
-    autoretry_for=(OSError, OperationalError),
-    retry_backoff=True,
-    max_retries=5,
-)
+# Besides the portal's transient errors, a mail server that does not answer (OSError).
+@shared_task(autoretry_for=(*TRANSIENT_ERRORS, OSError))
 def email_notification(notification_id: int) -> bool:
     """E-mail one notification in its recipient's language; sends nothing the second time."""
     return notifications.email_notification(notification_id)

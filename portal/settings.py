@@ -304,6 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "email-unsent-notifications": {
         "task": "accounts.tasks.email_unsent_notifications",
         "schedule": timedelta(minutes=5),
+        "options": {"expires": 5 * 60},
     },
     "purge-expired-audit-entries": {
         "task": "accounts.tasks.purge_expired_audit_entries",

@@ -266,6 +266,21 @@ class FormField(models.Model):
                 ),
                 name="form_field_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    prefill_from__in=[
+                        "",
+                        "real_name",
+                        "resident_id",
+                        "enterprise_name",
+                        "credit_code",
+                        "mobile",
+                        "email",
+                        "address",
+                    ]
+                ),
+                name="form_field_prefill_from_valid",
+            ),
         ]
 
     def __str__(self) -> str:

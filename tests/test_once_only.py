@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from approvals.models import ReviewTask
 from services import once_only
@@ -80,7 +81,9 @@ def test_a_file_given_before_is_offered_with_its_date_and_tracking_number(
     given = earlier.attachments.get()
     assert f'name="reuse__applicant_id" value="{given.pk}"' in page
     assert earlier.tracking_number in page
-    assert f"Use the one you gave on {timezone.localdate(given.uploaded_at):%Y-%m-%d}" in page
+    with translation.override("en"):  # the page's language (the client sends en)
+        given_on = date_format(timezone.localdate(given.uploaded_at), "DATE_FORMAT")
+    assert f"Use the one you gave on {given_on}" in page
 
 
 def test_reusing_copies_the_file_into_the_new_case_and_records_it(

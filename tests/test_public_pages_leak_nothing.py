@@ -91,7 +91,7 @@ def demo_world():
 
 
 def public_paths() -> list[str]:
-    """Every public page over the current data, and (later) every public API response."""
+    """Every public page over the current data, and every public API response."""
     year = timezone.localdate().year
     paths = [
         reverse("home"),
@@ -124,7 +124,40 @@ def public_paths() -> list[str]:
         for code in Department.objects.values_list("code", flat=True)
     ]
     paths += [c.get_absolute_url() for c in Certificate.objects.all()]
+    return paths + public_api_paths()
+
+
+def public_api_paths() -> list[str]:
+    """Every public response of the REST API (docs/api.md) over the same data."""
+    paths = [
+        reverse("api:service-list"),
+        reverse("api:publication-list"),
+        reverse("api:decision-list"),
+        reverse("api:statistics"),
+        reverse("api:schema"),
+    ]
+    paths += [
+        reverse("api:service-detail", args=[code])
+        for code in ServiceItem.objects.values_list("code", flat=True)
+    ]
+    paths += [reverse("api:publication-list") + f"?text={q}" for q in SEARCHES]
+    paths += [reverse("api:decision-list") + f"?text={q}" for q in SEARCHES]
+    paths += [reverse("api:publication-detail", args=[pk]) for pk in public_publication_ids()]
+    paths += [
+        reverse("api:decision-detail", args=[number])
+        for number in DecisionRecord.objects.values_list("tracking_number", flat=True)
+    ]
+    paths += [
+        reverse("api:certificate", args=[number])
+        for number in Certificate.objects.values_list("number", flat=True)
+    ]
     return paths
+
+
+def public_publication_ids() -> list[int]:
+    from disclosure.selectors import public_publications
+
+    return list(public_publications().values_list("pk", flat=True))
 
 
 def leaks(text: str, people: list[User]) -> list[str]:

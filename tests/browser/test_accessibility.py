@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from disclosure.models import Publication
+from disclosure.selectors import public_publications
 from portal.demo import DEMO_PASSWORD, ITEMS, load_demo
 from services.models import Application
 from tests.authentication import current_code
@@ -61,12 +61,14 @@ def tab_to(page, selector: str, *, limit: int = 60) -> None:
 def test_every_other_page_passes_axe_and_fits_a_phone(language, demo, new_context):
     """Pages the journey does not visit: the rest of the catalogue and disclosure, account
     pages, the staff's head desk and publishing form, and the error page."""
-    notice = Publication.objects.filter(is_published=True).first()
+    notice = public_publications().first()
     public_paths = [
         *(f"/services/{spec['code']}/" for spec in ITEMS),
         "/services/?q=%E8%AE%B8%E5%8F%AF",  # a search: 许可
         "/disclosure/publications/",
-        f"/disclosure/publications/{notice.pk}/",
+        notice.get_absolute_url(),
+        "/disclosure/search/?q=%E8%AE%B8%E5%8F%AF",  # full-text search: 许可
+        "/disclosure/statistics/",
         "/disclosure/certificates/verify/",
         "/disclosure/certificates/verify/?number=ZZ000000000000",  # not found
         "/accounts/login/",
