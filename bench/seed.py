@@ -128,19 +128,15 @@ def seed_national_scale(
     return report
 
 
-def seed_publications_hook(count: int, *, quick: bool = False) -> dict | None:
+def seed_publications_hook(count: int, *, quick: bool = False) -> dict:
     """Publications are the disclosure search's data; bench/search.py (issue 6) seeds them.
 
     Its run_search_benchmark() seeds 10,000 then `count` publications and times the search
     function at both sizes, which is the search ratio of issue 6 at this scale; the pages
-    measured afterwards then search a million publications. Without that module (not merged
-    yet) nothing is seeded: the disclosure page is measured on the demo's few publications
-    and the report shows 2 publications.
+    measured afterwards then search a million publications.
     """
-    try:
-        from bench.search import run_search_benchmark
-    except ImportError:
-        return None
+    from bench.search import run_search_benchmark
+
     return run_search_benchmark(sizes=(10_000, count), quick=quick)
 
 
