@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, User
 from accounts.permissions import is_civil_servant
-from services.models import Application, ApplicationEvent
+from services.models import Application, ApplicationEvent, ServiceItem
 from services.permissions import applications_of
 
 from .calendar import working_days_between
@@ -254,14 +254,19 @@ def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
 
 
 def items_in_queue(user) -> list[tuple[str, str]]:
-    """(code, name) of the service items that have tasks in the reviewer's departments."""
-    rows = (
-        visible_tasks(user)
-        .values_list("application__item__code", "application__item__name")
-        .distinct()
-        .order_by("application__item__code")
-    )
-    return list(rows)
+    """(code, name) of the service items whose tasks reach the reviewer's departments.
+
+    Read from the catalogue (its size), not from the tasks (a province's millions): the items
+    with a review stage in one of the user's departments, or every item for the service
+    centre, which accepts them all. The queue's item filter itself works on any code.
+    """
+    if not is_civil_servant(user):
+        return []
+    departments = Membership.objects.filter(user=user).values("department")
+    items = ServiceItem.objects.all()
+    if not Department.objects.filter(pk__in=departments, is_service_centre=True).exists():
+        items = items.filter(stages__departments__department__in=departments)
+    return list(items.values_list("code", "name").distinct().order_by("code"))
 
 
 def claim_rights(user) -> dict[str, set[int]]:
