@@ -154,12 +154,9 @@ def table_sizes() -> dict[str, int]:
 
 
 def pages_to_measure(people: dict) -> list[dict]:
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
-    try:
-        search = reverse("disclosure:search") + f"?q={SEARCH_TERM}"
-    except NoReverseMatch:  # the full-text search (issue 6) is not merged: the plain list
-        search = reverse("disclosure:publications")
+    search = reverse("disclosure:search") + f"?q={SEARCH_TERM}"
     return [
         {"name": "ceiling", "path": "/bench/ceiling/", "who": "anonymous"},
         {"name": "catalogue", "path": reverse("services:catalogue"), "who": "anonymous"},
