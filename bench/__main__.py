@@ -1,6 +1,6 @@
 """`python -m bench [--quick]` (`make bench`): every benchmark in one run, so ratios compare.
 
-1. A scratch database beside yours (portal_benchmark), migrated, with the demo catalogue.
+1. A scratch database beside yours (`<your database>_benchmark`), migrated, with the demo catalogue.
 2. The sweep timed among 10,000 open tasks (bench/sweep.py).
 3. A province's worth of cases (bench/seed.py): 1,000,000 applications by default.
 4. The sweep timed again, now among millions of open tasks.
@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MARKDOWN = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -61,8 +62,10 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     from bench.database import use_scratch_database
 
-    # A smoke run has its own database: it must not throw away a full run's million cases.
-    database = "portal_benchmark_quick" if args.quick else "portal_benchmark"
+    # Named after your own database, so two people's runs on one server do not collide; a
+    # smoke run has its own, so that it does not throw away a full run's million cases.
+    own = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") or "portal"
+    database = f"{own}_benchmark_quick" if args.quick else f"{own}_benchmark"
     use_scratch_database(database, fresh=not args.reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
     import django
