@@ -158,9 +158,12 @@ def item_definition(item: ServiceItem) -> dict:
     }
 
 
-def freeze_definition(item: ServiceItem) -> ServiceItemVersion:
-    """The version matching the item as it is now, created only when the item changed."""
-    definition = item_definition(item)
+def freeze_definition(item: ServiceItem, definition: dict | None = None) -> ServiceItemVersion:
+    """The version matching the item as it is now, created only when the item changed.
+
+    `definition` is the item's definition if the caller has just read it (item_definition).
+    """
+    definition = item_definition(item) if definition is None else definition
     latest = ServiceItemVersion.objects.filter(item=item).order_by("-number").first()
     if latest and latest.definition == definition:
         return latest

@@ -57,7 +57,11 @@ def save_draft(application: Application, answers: dict, uploads: dict, actor) ->
     merged = {**application.answers, **answers}
     application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
     application.save(update_fields=["answers", "updated_at"])
-    kinds = {m["code"]: m.get("kind", "") for m in application.definition["materials"]}
+    kinds = (
+        {m["code"]: m.get("kind", "") for m in application.definition["materials"]}
+        if uploads
+        else {}
+    )
     for material_code, upload in uploads.items():
         store_attachment(
             application,
@@ -130,7 +134,8 @@ def submit(application: Application, actor) -> Application:
     missing = missing_requirements(application)
     if missing:
         raise ValidationError(missing)
-    version = freeze_definition(application.item)
+    # The definition just checked is the one frozen (read once, by missing_requirements).
+    version = freeze_definition(application.item, application.definition)
     if version.definition["acceptance"] is None:
         raise ValidationError(
             _("No service centre accepts this service yet. Please contact the service centre.")

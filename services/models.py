@@ -371,6 +371,8 @@ class ServiceItemVersion(models.Model):
 class Application(models.Model):
     """One application (办件): filed once, reviewed by every department concerned."""
 
+    _live_definition: dict | None = None  # a draft's item definition, read once (definition)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Awaiting acceptance")
@@ -479,7 +481,11 @@ class Application(models.Model):
 
         if self.item_version_id:
             return self.item_version.definition
-        return item_definition(self.item)
+        # Read once per instance: a request asks for it several times (form, checks, freezing),
+        # and each reading is five queries. A fresh instance (each request's) reads it anew.
+        if self._live_definition is None:
+            self._live_definition = item_definition(self.item)
+        return self._live_definition
 
     @property
     def is_editable_by_applicant(self) -> bool:
