@@ -9,7 +9,7 @@ questions, and superusers get no shortcut: administrators configure, they do not
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm
 
-from accounts.permissions import department_group, objects_permitted
+from accounts.permissions import department_group, grant_object_permissions, objects_permitted
 
 from .models import Extension, ReviewTask
 
@@ -19,9 +19,14 @@ DECIDE_EXTENSION = "approvals.change_extension"
 
 
 def grant_task(task: ReviewTask) -> None:
-    assign_perm(VIEW_TASK, department_group(task.department_id, "staff"), task)
-    deciders = "staff" if task.is_acceptance else "reviewers"
-    assign_perm(DECIDE_TASK, department_group(task.department_id, deciders), task)
+    staff = department_group(task.department_id, "staff")
+    if task.is_acceptance:
+        grant_object_permissions(staff, [VIEW_TASK, DECIDE_TASK], task)
+    else:
+        grant_object_permissions(staff, [VIEW_TASK], task)
+        grant_object_permissions(
+            department_group(task.department_id, "reviewers"), [DECIDE_TASK], task
+        )
 
 
 def grant_extension(extension: Extension, department_id: int) -> None:

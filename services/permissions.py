@@ -5,9 +5,8 @@ attachments are reached through their application, so the same grant covers them
 """
 
 from django.db.models import QuerySet
-from guardian.shortcuts import assign_perm
 
-from accounts.permissions import objects_permitted
+from accounts.permissions import grant_object_permissions, objects_permitted
 
 from .models import Application
 
@@ -16,8 +15,9 @@ CHANGE_APPLICATION = "services.change_application"
 
 
 def grant_applicant(application: Application) -> None:
-    for permission in (VIEW_APPLICATION, CHANGE_APPLICATION):
-        assign_perm(permission, application.applicant, application)
+    grant_object_permissions(
+        application.applicant, [VIEW_APPLICATION, CHANGE_APPLICATION], application
+    )
 
 
 def applications_of(user, permission: str = VIEW_APPLICATION, queryset=None) -> QuerySet:
