@@ -16,13 +16,16 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import audit
 from accounts.checks import check_audit_retention
 from accounts.models import AuditEntry, Membership
 from approvals.models import ReviewTask
+from approvals.permissions import grant_task
 from approvals.timeouts import sweep_overdue_tasks
+from services.filing import start_draft
 from services.models import Application, ApplicationEvent
 from tests.authentication import log_in
 from tests.factories import (
@@ -352,6 +355,45 @@ def test_a_change_in_the_django_admin_is_logged():
     assert (entry.actor_id, entry.ip) == (administrator.pk, ADDRESS)
     assert entry.object_type == "accounts.department"
     assert entry.detail["change"] == "added"
+
+
+def test_a_draft_logs_each_permission_its_applicant_is_granted_as_guardian_would(item):
+    applicant = CitizenFactory()
+
+    application = start_draft(item, applicant)
+
+    assert applicant.has_perm("services.change_application", application)
+    logged = entries("permission.object", application).order_by("id")
+    assert [entry.detail for entry in logged] == [
+        {"change": "granted", "permission": codename, "holder": f"user:{applicant.username}"}
+        for codename in ("view_application", "change_application")
+    ]
+    assert audit.verify_chain().is_intact
+
+
+def test_granting_a_held_permission_again_grants_and_logs_nothing(item, market):
+    application = routed_application(item)
+    task = ReviewTask.objects.get(application=application, stage_order=0)
+    logged_before = entries("permission.object", task).count()
+
+    grant_task(task)
+
+    assert entries("permission.object", task).count() == logged_before == 2
+    assert GroupObjectPermission.objects.filter(object_pk=str(task.pk)).count() == 2
+
+
+def test_entries_appended_together_are_chained_in_order_like_separate_ones():
+    before = audit.record("test.before")
+
+    together = audit.record_all(["test.a", "test.b", "test.c"], details=[{"n": 1}, None, {}])
+
+    stored = list(AuditEntry.objects.filter(pk__gt=before.pk).order_by("id"))
+    assert [entry.pk for entry in stored] == [entry.pk for entry in together]
+    assert [entry.action for entry in stored] == ["test.a", "test.b", "test.c"]
+    assert stored[0].previous_hash == before.hash
+    assert all(b.previous_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert all(entry.compute_hash() == entry.hash for entry in stored)
+    assert audit.verify_chain().is_intact
 
 
 # --- the chain -----------------------------------------------------------------------------------
