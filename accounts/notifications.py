@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -48,18 +48,31 @@ def notify(
     `key` identifies the event: announcing it again writes and sends nothing new. Returns the
     ids of the notifications that were new.
     """
-    people = {person.pk: person for person in recipients if person is not None and person.is_active}
+    people = [person.pk for person in recipients if person is not None and person.is_active]
     if not people:
         return []
-    new_ids = []
-    with transaction.atomic():
-        for pk in people:
-            # get_or_create survives a concurrent insert of the same key (unique constraint).
-            notification, created = Notification.objects.get_or_create(
-                recipient_id=pk, key=key, defaults={"kind": kind, "context": context, "url": url}
-            )
-            if created:
-                new_ids.append(notification.pk)
+    context_field = Notification._meta.get_field("context")
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # One statement for all recipients; ON CONFLICT on the unique (recipient, key) skips
+        # those already told, a concurrent insert of the same key included, and RETURNING
+        # names only the new rows, so nothing is e-mailed twice.
+        cursor.execute(
+            """
+            INSERT INTO accounts_notification (recipient_id, kind, key, context, url, created_at)
+            SELECT recipient, %s, %s, %s, %s, %s FROM unnest(%s::bigint[]) AS recipient
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """,
+            [
+                kind,
+                key,
+                context_field.get_db_prep_save(context, connection),
+                url,
+                timezone.now(),
+                sorted(set(people)),
+            ],
+        )
+        new_ids = [pk for (pk,) in cursor.fetchall()]
         transaction.on_commit(lambda: enqueue_emails(new_ids))
     return new_ids
 

@@ -76,6 +76,19 @@ def test_the_same_event_is_stored_and_emailed_once(item):
     assert len([m for m in mail.outbox if m.to == ["wang@example.cn"]]) == 1
 
 
+def test_an_event_announced_again_to_more_people_reaches_only_those_not_told_yet(item):
+    told, new = CitizenFactory(), CitizenFactory()
+    context = {"tracking_number": "2", "item_name": "个体工商户登记", "nested": {"n": 1}}
+    notify([told], "application_received", "receipt:y", context, url="/applications/2/")
+
+    again = notify([told, new], "application_received", "receipt:y", context)
+
+    [notification] = Notification.objects.filter(pk__in=again)
+    assert notification.recipient == new
+    assert notification.context == context
+    assert Notification.objects.get(recipient=told, key="receipt:y").url == "/applications/2/"
+
+
 def test_supplement_request_lists_what_is_missing(item, department):
     applicant = CitizenFactory(email="zhao@example.cn", preferred_language="en")
     application = routed_application(item, applicant)
