@@ -120,7 +120,9 @@ def tracking_number_for(application: Application) -> str:
 
 
 @transaction.atomic
-def submit(application: Application, actor) -> Application:
+def submit(application: Application, actor, *, definition: dict | None = None) -> Application:
+    """`definition`: the item definition the caller checked the answers against (the form's),
+    frozen as it is; read anew if not given."""
     # Only the application's row (of=self): a FOR UPDATE on the joined item would block every
     # other filing's foreign-key check on that item and, with the audit log's lock, deadlock
     # concurrent submissions (found by tests/faults/test_broker_outage.py).
@@ -131,6 +133,8 @@ def submit(application: Application, actor) -> Application:
     )
     if application.status != Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))
+    if definition is not None:
+        application._live_definition = definition
     missing = missing_requirements(application)
     if missing:
         raise ValidationError(missing)

@@ -140,7 +140,7 @@ def application_form_page(
             with transaction.atomic():
                 filing.save_draft(application, form.answers(), form.uploads(), request.user)
                 if submitting and application.status == Application.Status.DRAFT:
-                    application = filing.submit(application, request.user)
+                    application = filing.submit(application, request.user, definition=definition)
                     messages.success(
                         request,
                         _("Submitted. Your tracking number is %(number)s.")
