@@ -157,6 +157,63 @@ def record_all(
         )
         for action, detail in zip(actions, details, strict=True)
     ]
+    pending = _pending.get()
+    if pending is None:
+        _append(entries)
+    else:
+        # Written when the appended_together() block ends, unless the savepoint it was
+        # recorded in is rolled back first: the marker tells (Django drops a rolled-back
+        # savepoint's on_commit callbacks).
+        marker = _RecordedMarker()
+        transaction.on_commit(marker)
+        pending.extend((entry, marker) for entry in entries)
+    return entries
+
+
+class _RecordedMarker:
+    def __call__(self) -> None:
+        pass
+
+
+_pending: ContextVar[list[tuple[AuditEntry, _RecordedMarker]] | None] = ContextVar(
+    "audit_pending", default=None
+)
+
+
+@contextmanager
+def appended_together() -> Iterator[None]:
+    """Record the block's entries as usual, but append them to the chain together at its end.
+
+    The chain's lock is held from a transaction's first append until it commits, so every
+    other writer of the log waits for whatever the transaction does after that append. Inside
+    this block the entries wait instead, and are appended (one lock, one head read, one
+    INSERT) as it ends, just before the transaction commits: the lock is then held for that
+    INSERT and the commit alone. Entries are chained in the order they were recorded; those
+    recorded inside a savepoint that was rolled back are dropped with what they recorded; if
+    the block fails, nothing is written. Use it around a whole domain operation (a filing, a
+    routing) whose transaction ends with the block. Nested blocks append with the outermost.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: list[tuple[AuditEntry, _RecordedMarker]] = []
+    token = _pending.set(pending)
+    try:
+        with transaction.atomic(savepoint=False):
+            yield
+            _pending.reset(token)
+            token = None
+            if pending:
+                alive = {id(callback) for _sids, callback, *_rest in connection.run_on_commit}
+                _append([entry for entry, marker in pending if id(marker) in alive])
+    finally:
+        if token is not None:
+            _pending.reset(token)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    if not entries:
+        return
     # No savepoint: if the insert fails, so does the caller's transaction, as it should.
     with transaction.atomic(savepoint=False):
         _lock_chain()
@@ -174,7 +231,6 @@ def record_all(
         ids = [entry.pk for entry in entries]
         if ids != sorted(ids):
             raise RuntimeError(f"Audit entries were given ids out of order: {ids}")
-    return entries
 
 
 def _lock_chain() -> None:

@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import appended_together
 from services.lifecycle import change_status, record_event
 from services.models import Application, ApplicationEvent
 
@@ -70,6 +71,7 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
 
 
 @transaction.atomic
+@appended_together()
 def route_application(application_id: int) -> list[ReviewTask]:
     """Send a submitted application to acceptance (受理). Safe to run twice."""
     application = (

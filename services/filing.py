@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record
+from accounts.audit import appended_together, record
 from accounts.notifications import notify
 
 from .catalogue import freeze_definition, item_definition
@@ -32,7 +32,7 @@ def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
         raise PermissionDenied(
             _("This service is for %(audience)s.") % {"audience": item.get_audience_display()}
         )
-    with transaction.atomic():
+    with transaction.atomic(), appended_together():
         application = Application.objects.create(
             item=item,
             applicant=applicant,
@@ -120,6 +120,7 @@ def tracking_number_for(application: Application) -> str:
 
 
 @transaction.atomic
+@appended_together()
 def submit(application: Application, actor, *, definition: dict | None = None) -> Application:
     """`definition`: the item definition the caller checked the answers against (the form's),
     frozen as it is; read anew if not given."""

@@ -396,6 +396,53 @@ def test_entries_appended_together_are_chained_in_order_like_separate_ones():
     assert audit.verify_chain().is_intact
 
 
+def test_entries_recorded_together_wait_for_the_end_of_the_block_and_keep_their_order():
+    with audit.appended_together():
+        audit.record("test.first")
+        audit.record_all(["test.second", "test.third"], details=[None, None])
+        assert not AuditEntry.objects.filter(action__startswith="test.").exists()
+
+    stored = list(AuditEntry.objects.filter(action__startswith="test.").order_by("id"))
+    assert [entry.action for entry in stored] == ["test.first", "test.second", "test.third"]
+    assert all(b.previous_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert audit.verify_chain().is_intact
+
+
+def test_an_entry_recorded_in_a_rolled_back_savepoint_is_not_appended():
+    with audit.appended_together():
+        audit.record("test.kept")
+        with pytest.raises(ValueError), transaction.atomic():
+            audit.record("test.undone")
+            raise ValueError("the change it recorded is rolled back")
+        audit.record("test.kept_too")
+
+    actions = AuditEntry.objects.filter(action__startswith="test.").order_by("id")
+    assert list(actions.values_list("action", flat=True)) == ["test.kept", "test.kept_too"]
+    assert audit.verify_chain().is_intact
+
+
+def test_a_failed_block_appends_nothing():
+    with pytest.raises(ValueError), transaction.atomic(), audit.appended_together():
+        audit.record("test.failed")
+        raise ValueError("the operation failed")
+
+    assert not AuditEntry.objects.filter(action="test.failed").exists()
+
+
+def test_filing_and_routing_log_their_entries_in_order_and_keep_the_chain_intact(item):
+    application = routed_application(item)
+
+    logged = AuditEntry.objects.filter(
+        action__in=["application.event", "application.status"],
+        object_type="services.application",
+        object_id=str(application.pk),
+    ).order_by("id")
+
+    timeline = application.events.order_by("id").values_list("kind", flat=True)
+    assert list(logged.values_list("detail__event", flat=True)) == list(timeline)
+    assert audit.verify_chain().is_intact
+
+
 # --- the chain -----------------------------------------------------------------------------------
 
 
