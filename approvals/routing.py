@@ -65,6 +65,7 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
         )
     )
     for task in stage_tasks:
+        task.application = application  # what the notifications read: not loaded again
         grant_task(task)  # idempotent, like the tasks themselves
     tell_department_new_tasks(stage_tasks)  # keyed by task: told once, however often opened
     return stage_tasks
