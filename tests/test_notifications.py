@@ -246,7 +246,11 @@ def test_receipt_is_emailed_by_the_worker_after_commit(celery_worker, client_for
     assert wait_until(lambda: any(m.to == ["worker@example.cn"] for m in mail.outbox), timeout=15)
     [message] = [m for m in mail.outbox if m.to == ["worker@example.cn"]]
     assert application.tracking_number in message.subject
-    assert Notification.objects.get(recipient=applicant).emailed_at is not None
+    # The message reaches the outbox inside the worker's transaction, a moment before it
+    # commits emailed_at.
+    assert wait_until(
+        lambda: Notification.objects.get(recipient=applicant).emailed_at is not None, timeout=15
+    )
 
 
 @pytest.mark.django_db(transaction=True)
