@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import departments_of, is_civil_servant
 from accounts.reauth import require_recent_authentication
+from portal.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
 from . import claims, clocks, decisions
@@ -121,7 +121,7 @@ def queue(request):
     filters = filter_form.filters() if request.GET else {"state": "open"}
     tasks = queue_for(request.user, **filters)
     rights = claim_rights(request.user)
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page = bounded_page(tasks, request.GET.get("page"), per_page=50)
     return render(
         request,
         "approvals/queue.html",
