@@ -6,15 +6,18 @@ they cost a third of a millisecond a row: half of the queue page's fifty rows. T
 templates' own message ids, so their translations are unchanged.
 """
 
+from functools import lru_cache
+
 from django import template
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from approvals.deadlines import deadline_colour, remaining_working_days
 from approvals.models import ReviewTask
+from approvals.queues import Progress
 
 register = template.Library()
 
@@ -37,7 +40,16 @@ def task_state(task: ReviewTask) -> str:
 
 
 def local_datetime(moment, format_name: str = "DATETIME_FORMAT") -> str:
-    """What {{ moment|date:format_name }} shows: in the portal's time zone, localized."""
+    """What {{ moment|date:format_name }} shows: in the current time zone and language.
+
+    Remembered, because a queue's rows share their deadlines (the end of office hours of a
+    few days) and formatting one costs more than the rest of its badge."""
+    language, zone = get_language(), timezone.get_current_timezone_name()
+    return formatted_moment(moment, format_name, language, zone)
+
+
+@lru_cache(maxsize=4096)
+def formatted_moment(moment, format_name: str, language: str, zone: str) -> str:
     return format_date(timezone.localtime(moment), format_name)
 
 
@@ -79,3 +91,37 @@ def running_deadline(task: ReviewTask, moment: str) -> str:
             }
     badge = format_html('<span class="badge badge-{}">{}</span>\n', colour, words)
     return format_html('\n\n<span class="deadline">{}\n{}</span>\n\n', moment, badge)
+
+
+PROGRESS_WORDS = {
+    Progress.DONE: _("Done"),
+    Progress.DEEMED_APPROVED: _("Deemed approved"),
+    Progress.REJECTED: _("Rejected"),
+    Progress.IN_PROGRESS: _("In progress"),
+    Progress.CLOCK_STOPPED: _("In progress, clock stopped"),
+    Progress.CLOSED: _("Closed"),
+}
+PROGRESS_ICONS = {
+    Progress.DONE: "✓",
+    Progress.DEEMED_APPROVED: "✓",
+    Progress.REJECTED: "✗",
+    Progress.IN_PROGRESS: "●",
+    Progress.CLOCK_STOPPED: "❚❚",
+    Progress.CLOSED: "–",
+}
+
+
+@register.filter
+def progress_word(progress: str) -> str:
+    """A stage's or department's progress (approvals.queues.Progress) in words."""
+    return str(PROGRESS_WORDS.get(progress, _("Waiting")))
+
+
+@register.filter
+def progress_icon(progress: str) -> str:
+    """The shape that goes with a progress state; decorative: the words beside it say the same."""
+    return format_html(
+        '<span class="progress-icon icon-{}" aria-hidden="true">{}</span>',
+        progress,
+        PROGRESS_ICONS.get(progress, "○"),
+    )
