@@ -114,6 +114,9 @@ def staff_required(view):
     return wrapper
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 @staff_required
 def queue(request):
     """The department queue, filtered by state, service, deadline and claimant."""
@@ -121,7 +124,7 @@ def queue(request):
     filters = filter_form.filters() if request.GET else {"state": "open"}
     tasks = queue_for(request.user, **filters)
     rights = claim_rights(request.user)
-    page = bounded_page(tasks, request.GET.get("page"), per_page=50)
+    page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
     return render(
         request,
         "approvals/queue.html",

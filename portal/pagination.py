@@ -37,7 +37,7 @@ class BoundedCountPaginator(Paginator):
         return self.count > self.counted_up_to
 
 
-def bounded_page(queryset, number, per_page: int, counted_up_to: int = COUNTED_UP_TO):
+def bounded_page(queryset, number, per_page: int, counted_up_to: int | None = None):
     """Page `number` (a query-string value: anything invalid is page 1) of `queryset`.
 
     The bound grows with the page asked for, so that a page inside a long list is always
@@ -48,6 +48,6 @@ def bounded_page(queryset, number, per_page: int, counted_up_to: int = COUNTED_U
     except (TypeError, ValueError):
         asked = 1
     paginator = BoundedCountPaginator(
-        queryset, per_page, counted_up_to=max(counted_up_to, asked * per_page)
+        queryset, per_page, counted_up_to=max(counted_up_to or COUNTED_UP_TO, asked * per_page)
     )
     return paginator.get_page(number)

@@ -9,6 +9,8 @@ templates' own message ids, so their translations are unchanged.
 from functools import lru_cache
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
 from django.utils.html import format_html
@@ -51,6 +53,12 @@ def local_datetime(moment, format_name: str = "DATETIME_FORMAT") -> str:
 @lru_cache(maxsize=4096)
 def formatted_moment(moment, format_name: str, language: str, zone: str) -> str:
     return format_date(timezone.localtime(moment), format_name)
+
+
+@receiver(setting_changed)
+def forget_formatted_moments(**kwargs) -> None:
+    """Formats are settings too (tests override them), as Django's own format cache knows."""
+    formatted_moment.cache_clear()
 
 
 @register.simple_tag
