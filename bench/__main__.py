@@ -84,6 +84,14 @@ def main(argv: list[str]) -> int:
         run.update(json.loads(seeded.read_text()) if seeded.exists() else {})
         if "sweep" in run:
             run["sweep"] = retime_large_sweep(run["sweep"])
+        later_search = RESULTS / "search.json"  # `make bench ARGS=search`, run after the seed
+        if (
+            "seed" in run
+            and later_search.exists()
+            and (later_search.stat().st_mtime > seeded.stat().st_mtime)
+        ):
+            run["seed"]["search"] = json.loads(later_search.read_text())
+            print("search: figures of the later `bench search` run", flush=True)
     else:
         run["sweep"], run["seed"] = seed_and_time_sweeps(args)
         RESULTS.mkdir(exist_ok=True)
@@ -322,7 +330,9 @@ def markdown(run: dict) -> str:
         sizes = search["sizes"]
         lines += [
             "",
-            "| disclosure search function (bench/search.py) | publications | p95 ms |",
+            "| disclosure search function (bench/search.py"
+            + (f", its own run of {search['finished']}" if "finished" in search else "")
+            + ") | publications | p95 ms |",
             "|---|---:|---:|",
             *(f"| | {row['publications']:,} | {row['p95_ms']:.1f} |" for row in sizes),
             f"| p95 ratio (target ≤ 3) | | {search['p95_ratio']:.2f} |",
