@@ -1,6 +1,7 @@
 """The public catalogue pages are cached for anonymous visitors (portal/page_cache.py); any
-change to what they show makes them stale, whoever makes it: the admin, a data migration,
-the demo seed or a management command."""
+change to what they show makes them stale, whoever makes it: the admin, the demo seed,
+`loaddata` or a management command. (A data migration uses historical models, which send
+these receivers nothing; it comes with a new release, whose pages have keys of their own.)"""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
