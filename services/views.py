@@ -21,7 +21,7 @@ from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import Application, Audience, Material, ServiceItem, Theme
-from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
+from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
 from .receivers import CATALOGUE_PAGES
 
 CATALOGUE_FILTERS = {"theme", "audience", "page", "q"}
@@ -112,7 +112,7 @@ def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> App
 @login_required
 def my_applications(request):
     # One query for the page, whatever its rows: the item and the rating come with each case.
-    applications = applications_of(request.user).select_related("item", "rating")
+    applications = filed_by(request.user).select_related("item", "rating")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 
