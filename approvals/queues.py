@@ -4,6 +4,7 @@ Each function fetches its related rows in one place, so a page's query count doe
 with the number of rows it shows.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -38,6 +39,7 @@ def queue_for(
     item_code: str = "",
     claimed: str = "",
     due_by: date | None = None,
+    department_ids: Iterable[int] | None = None,
 ) -> QuerySet[ReviewTask]:
     """The tasks of the reviewer's departments, most urgent first.
 
@@ -50,11 +52,14 @@ def queue_for(
     (150,000 open tasks in one department) checking the grant of every open task before
     sorting took seconds, while the department's part of the review_task_open_queue index
     gives the first page in queue order at once. Opening or deciding a task still asks the
-    grant (task_for_reviewer, can_review).
+    grant (task_for_reviewer, can_review). `department_ids`: the user's departments when the
+    caller has read them already (reviewer_desk).
     """
     if not is_civil_servant(user):
         return ReviewTask.objects.none()
-    departments = list(Membership.objects.filter(user=user).values_list("department", flat=True))
+    if department_ids is None:
+        department_ids = Membership.objects.filter(user=user).values_list("department", flat=True)
+    departments = list(department_ids)
     tasks = ReviewTask.objects.filter(department__in=departments).select_related(
         "application__item", "application__applicant", "department", "claimed_by"
     )
@@ -276,6 +281,25 @@ def claim_rights(user) -> dict[str, set[int]]:
     return {
         "reviewing_department_ids": {department for department, _ in rows},
         "headed_department_ids": {d for d, role in rows if role == Membership.Role.HEAD},
+    }
+
+
+def reviewer_desk(user) -> dict:
+    """The departments a civil servant works in, in one query, with what claim_rights says of
+    them: the queue page shows the departments, lists their tasks and offers claim buttons."""
+    memberships = (
+        Membership.objects.filter(user=user).select_related("department").order_by("department")
+        if is_civil_servant(user)
+        else []
+    )
+    return {
+        "departments": [membership.department for membership in memberships],
+        "reviewing_department_ids": {membership.department_id for membership in memberships},
+        "headed_department_ids": {
+            membership.department_id
+            for membership in memberships
+            if membership.role == Membership.Role.HEAD
+        },
     }
 
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,8 +11,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import departments_of, is_civil_servant
+from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication
+from portal.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
 from . import claims, clocks, decisions
@@ -39,6 +39,7 @@ from .queues import (
     items_in_queue,
     overdue_tasks_for_head,
     queue_for,
+    reviewer_desk,
     task_for_reviewer,
     workload_for_head,
 )
@@ -114,14 +115,17 @@ def staff_required(view):
     return wrapper
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 @staff_required
 def queue(request):
     """The department queue, filtered by state, service, deadline and claimant."""
     filter_form = QueueFilterForm(request.GET or None, items=items_in_queue(request.user))
     filters = filter_form.filters() if request.GET else {"state": "open"}
-    tasks = queue_for(request.user, **filters)
-    rights = claim_rights(request.user)
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    desk = reviewer_desk(request.user)
+    tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
+    page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
     return render(
         request,
         "approvals/queue.html",
@@ -131,9 +135,8 @@ def queue(request):
             "filter_form": filter_form,
             "filtered": any(filters.get(key) for key in ("item_code", "due_by", "claimed")),
             "states": QueueFilterForm.STATE_CHOICES,
-            "departments": departments_of(request.user),
-            **rights,
-            "is_head": bool(rights["headed_department_ids"]),
+            **desk,
+            "is_head": bool(desk["headed_department_ids"]),
         },
     )
 

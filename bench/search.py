@@ -15,6 +15,7 @@ import json
 import os
 import statistics as stats
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -217,6 +218,7 @@ def main(argv: list[str]) -> int:
 
     call_command("migrate", verbosity=0)
     result = run_search_benchmark(quick=args.quick)
+    result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return 0 if result["p95_ratio"] <= 3 else 1

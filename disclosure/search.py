@@ -14,13 +14,14 @@ publications can come out of a search, whatever the index holds.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -188,6 +189,14 @@ def highlight(text: str, query: ParsedQuery, *, length: int = SNIPPET_CHARACTERS
 # --- the search ----------------------------------------------------------------------------------
 
 MAX_RANKED = 500
+# How the MAX_RANKED most recent matches are read depends on how many publications match
+# (newest_matching_ids): a term that matches at most FEW_MATCHES, or a share of at least
+# COMMON_SHARE of the publications, is read in one query as PostgreSQL plans it; one in between
+# is read within the shortest of RECENT_WINDOWS_DAYS expected to hold WINDOW_MATCHES matches.
+FEW_MATCHES = 4 * MAX_RANKED
+COMMON_SHARE = 0.05
+WINDOW_MATCHES = 3 * MAX_RANKED // 2
+RECENT_WINDOWS_DAYS = tuple(2**n for n in range(11))  # 1 day … 1,024 days
 GUIDE_KIND = "guide"  # the kind filter's value for "service guides only"
 CATALOGUE_HITS_SHOWN = 5
 
@@ -220,6 +229,78 @@ class SearchResults:
         return self.total >= MAX_RANKED
 
 
+def newest_matching_ids(publications: QuerySet, query: ParsedQuery) -> list[int]:
+    """The ids of the MAX_RANKED most recently published of `publications` that match, newest first.
+
+    Relevance is ranked among these only, so that a query's cost does not grow with the
+    archive; narrowing the search (a second word, a department, dates) reaches older ones.
+
+    For a term in a share f of N publications, one query costs either MAX_RANKED / f rows
+    (walking the published_at index backwards and checking each row's vector) or f × N index
+    entries plus f × N rows (every match from the GIN index, read to sort them by date). The
+    first is cheap for a common term and the second for a rare one, but for a term in about 1%
+    of a million publications both read tens of thousands of rows. For such a term the query
+    is bounded to the most recent window of dates that PostgreSQL's statistics expect to hold
+    WINDOW_MATCHES: the GIN index ANDed with the published_at index reads only the
+    matches inside it. If the window holds fewer than MAX_RANKED after all, the unbounded query
+    runs, so the result is the same whichever way it is read.
+    """
+    matches = matching(publications, query, table="disclosure_publication")
+    sql, params = matches.order_by().values_list("pk", "published_at").query.sql_with_params()
+    since = _recent_window_start(publications, sql, params)
+    if since is not None:
+        newest = _newest(sql, params, since)
+        if len(newest) >= MAX_RANKED:
+            return newest
+    return _newest(sql, params, None)
+
+
+def _newest(sql: str, params: tuple, since) -> list[int]:
+    window = "WHERE published_at >= %s" if since is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pk FROM ({sql}) AS matches {window}"
+            f" ORDER BY published_at DESC LIMIT {MAX_RANKED}",
+            [*params, *([since] if since is not None else [])],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _recent_window_start(publications: QuerySet, sql: str, params: tuple):
+    """Where to start reading a middling term's matches, or None to read them unbounded.
+
+    From PostgreSQL's own estimates (EXPLAIN: planned, not run): its statistics on the search
+    vector hold the share of each common lexeme, and those on published_at the dates.
+    """
+    matched = _estimated_rows(f"SELECT pk FROM ({sql}) AS matches", params)
+    if matched <= FEW_MATCHES:
+        return None
+    total = _estimated_rows(*publications.order_by().values_list("pk").query.sql_with_params())
+    if matched >= COMMON_SHARE * total:
+        return None
+    # The smallest window expected to hold enough, by bisection: the estimates grow with the
+    # window, and each costs a planning.
+    now = timezone.now()
+    found, low, high = None, 0, len(RECENT_WINDOWS_DAYS) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        start = now - timedelta(days=RECENT_WINDOWS_DAYS[middle])
+        expected = _estimated_rows(
+            f"SELECT pk FROM ({sql}) AS matches WHERE published_at >= %s", [*params, start]
+        )
+        if expected >= WINDOW_MATCHES:
+            found, high = start, middle - 1
+        else:
+            low = middle + 1
+    return found
+
+
+def _estimated_rows(sql: str, params) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+
+
 def search(
     text: str,
     *,
@@ -249,23 +330,15 @@ def search(
             publications = publications.filter(published_at__date__gte=date_from)
         if date_to:
             publications = publications.filter(published_at__date__lte=date_to)
-        # Relevance is ranked among the MAX_RANKED most recent matches, so that a query's cost
-        # does not grow with the archive: for a common term PostgreSQL walks the published_at
-        # index backwards and stops after MAX_RANKED matches; for a rare one it reads the GIN
-        # index (few matches). Ranking every match of a common word in a million publications
-        # would cost a second; narrowing the search (a second word, a department, dates)
-        # reaches older publications.
-        newest = list(
-            matching(publications, query, table="disclosure_publication")
-            .order_by("-published_at")
-            .values_list("pk", flat=True)[:MAX_RANKED]
-        )
+        newest = newest_matching_ids(publications, query)
         ranked = matching(
             Publication.objects.filter(pk__in=newest).select_related("department"),
             query,
             table="disclosure_publication",
         ).order_by("-rank", "-published_at", "-id")
-        results.page = Paginator(ranked, per_page).get_page(page_number)
+        paginator = Paginator(ranked, per_page)
+        paginator.count = len(newest)  # they match by construction: no need to count again
+        results.page = paginator.get_page(page_number)
         results.hits = [
             SearchHit(
                 title=highlight(p.title, query, length=200),

@@ -252,7 +252,16 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ratelimit",
     },
+    # Whole public pages for anonymous visitors (portal/page_cache.py), under their own prefix.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "pages",
+    },
 }
+# A cached page is replaced at once when its data changes; this only bounds how long entries
+# nobody asks for stay in Redis (which never evicts, docs/operations.md).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 10 * 60))
 
 CELERY_BROKER_URL = REDIS_URL
 # At-least-once delivery (portal/celery.py): a message is acknowledged after its task ran, and

@@ -19,6 +19,7 @@ from .models import (
     StageDepartment,
     Theme,
 )
+from .receivers import catalogue_changed
 
 
 @admin.register(Theme)
@@ -110,6 +111,7 @@ def publish(modeladmin, request, queryset):
 @admin.action(description=_("Unpublish the selected items"))
 def unpublish(modeladmin, request, queryset):
     queryset.update(is_published=False)
+    catalogue_changed()  # update() sends no post_save
 
 
 @admin.register(ServiceItem)

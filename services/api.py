@@ -23,7 +23,7 @@ from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
 from .materials import ACCEPTED_TYPES, attachment_response
 from .models import Application, ServiceItem
-from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
+from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
 from .serializers import (
     AnswersSerializer,
     ApplicationDetailSerializer,
@@ -243,7 +243,7 @@ class ApplicationViewSet(
         return throttles
 
     def get_queryset(self):
-        return applications_of(self.request.user).select_related("item")
+        return filed_by(self.request.user).select_related("item")
 
     def own_application(self, permission: str = VIEW_APPLICATION) -> Application:
         """Like the pages' `own_application`: the caller's own, or 404."""

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("Service catalogue and filing")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

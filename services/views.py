@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
 from portal.ratelimits import by_user_or_ip, rate_limited
 
 from . import filing, once_only, ratings
@@ -20,21 +21,28 @@ from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import Application, Audience, Material, ServiceItem, Theme
-from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of
+from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
+from .receivers import CATALOGUE_PAGES
+
+CATALOGUE_FILTERS = {"theme", "audience", "page", "q"}
 
 
+@cached_for_anonymous_visitors(CATALOGUE_PAGES)
 def catalogue(request):
     theme = request.GET.get("theme", "")
     audience = request.GET.get("audience", "")
     query = request.GET.get("q", "").strip()[:100]
     items = published_items(theme=theme, audience=audience, query=query)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
+    themes = list(Theme.objects.all())
+    if not is_a_listed_page(request, themes, page):
+        keep_out_of_cache(request)
     return render(
         request,
         "services/catalogue.html",
         {
             "page": page,
-            "themes": Theme.objects.all(),
+            "themes": themes,
             "audiences": [
                 (Audience.CITIZEN, _("Citizens")),
                 (Audience.ENTERPRISE, _("Enterprises")),
@@ -46,11 +54,28 @@ def catalogue(request):
     )
 
 
+def is_a_listed_page(request, themes: list[Theme], page) -> bool:
+    """A page a link of the catalogue leads to: an existing theme, audience and page number,
+    no free-text search. Only those are cached, so nobody fills Redis with made-up filters."""
+    parameters = request.GET
+    return (
+        set(parameters) <= CATALOGUE_FILTERS
+        and all(len(parameters.getlist(name)) == 1 for name in parameters)
+        and parameters.get("q", "") == ""
+        and parameters.get("theme", "") in {"", *(theme.slug for theme in themes)}
+        and parameters.get("audience", "") in {"", Audience.CITIZEN, Audience.ENTERPRISE}
+        and parameters.get("page", str(page.number)) == str(page.number)
+    )
+
+
+@cached_for_anonymous_visitors(CATALOGUE_PAGES)
 def guide(request, code: str):
     try:
         item = item_with_guide(code)
     except ServiceItem.DoesNotExist:
         raise Http404(_("No such service.")) from None
+    if request.GET:
+        keep_out_of_cache(request)
     return render(request, "services/guide.html", {"item": item})
 
 
@@ -87,7 +112,7 @@ def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> App
 @login_required
 def my_applications(request):
     # One query for the page, whatever its rows: the item and the rating come with each case.
-    applications = applications_of(request.user).select_related("item", "rating")
+    applications = filed_by(request.user).select_related("item", "rating")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 

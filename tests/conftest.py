@@ -63,13 +63,15 @@ def client_for():
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(settings):
-    """Each test counts its requests from zero: rate-limit counters go under a key prefix of
-    their own, in the same Redis the portal uses."""
+    """Each test counts its requests from zero and starts with no cached page (its database
+    is rolled back, the pages another test cached are not): rate-limit counters and pages go
+    under key prefixes of their own, in the same Redis the portal uses."""
     from uuid import uuid4
 
     settings.CACHES = {
         **settings.CACHES,
         "ratelimit": {**settings.CACHES["ratelimit"], "KEY_PREFIX": f"test-{uuid4().hex}"},
+        "pages": {**settings.CACHES["pages"], "KEY_PREFIX": f"test-pages-{uuid4().hex}"},
     }
 
 

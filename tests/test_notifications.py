@@ -251,6 +251,13 @@ def test_receipt_is_emailed_by_the_worker_after_commit(celery_worker, client_for
     assert wait_until(
         lambda: Notification.objects.get(recipient=applicant).emailed_at is not None, timeout=15
     )
+    # The worker goes on routing the case and mailing the departments: let it finish, or the
+    # flush after this test meets its open transactions (a deadlock under load).
+    assert wait_until(
+        lambda: Application.objects.filter(pk=application.pk, routed_at__isnull=False).exists()
+        and not Notification.objects.filter(emailed_at__isnull=True).exists(),
+        timeout=30,
+    )
 
 
 @pytest.mark.django_db(transaction=True)

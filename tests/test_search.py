@@ -1,10 +1,17 @@
 """Full-text search in Chinese (character bigrams) and English (stemming), public content only."""
 
-import pytest
-from django.urls import reverse
+from datetime import timedelta
 
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication, withdraw_publication
-from disclosure.search import parse_query, search
+from disclosure.search import RECENT_WINDOWS_DAYS, parse_query, search
 from tests.factories import DepartmentFactory, head_of, item_with_stages, reviewer_of
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +177,130 @@ def test_a_common_term_is_ranked_among_the_most_recent_matches(monkeypatch, depa
     assert older.get_absolute_url() not in titles(results)
     assert set(titles(results)) == {p.get_absolute_url() for p in newer}
     assert search("营业执照 指南").total == 1  # narrowing the search reaches older ones
+
+
+def published_days_ago(department, days, title, body="", **kwargs):
+    publication = published(department, title, body or title, **kwargs)
+    publication.published_at = timezone.now() - timedelta(days=days)
+    Publication.objects.filter(pk=publication.pk).update(published_at=publication.published_at)
+    return publication
+
+
+# Ages in days spread over disclosure.search.RECENT_WINDOWS_DAYS, the oldest beyond the last.
+AGES = [0, 3, 30, 300, 2000]
+
+
+def test_a_rare_term_is_found_however_old(department):
+    matches = [published_days_ago(department, days, f"{days}天前的户籍通知") for days in AGES]
+    published_days_ago(department, 10, "居住证办理")
+
+    results = search("户籍")
+
+    assert results.total == len(AGES)
+    assert not results.total_is_capped
+    assert set(titles(results)) == {p.get_absolute_url() for p in matches}
+
+
+def test_the_most_recent_matches_are_ranked_however_old(monkeypatch, department):
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_RANKED", 3)
+    oldest_first = [
+        published_days_ago(department, days, f"{days}天前的户籍通知") for days in reversed(AGES)
+    ]
+
+    results = search("户籍")
+
+    assert results.total == 3
+    assert results.total_is_capped
+    assert set(titles(results)) == {p.get_absolute_url() for p in oldest_first[-3:]}
+
+
+def test_non_public_matches_do_not_take_the_places_of_older_public_ones(monkeypatch, department):
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_RANKED", 2)
+    for classification in ["on_request", "internal", "confidential"]:
+        published_days_ago(department, 0, "内部户籍数据", classification=classification)
+    public = [published_days_ago(department, days, "户籍通知") for days in [30, 2000]]
+
+    results = search("户籍")
+
+    assert set(titles(results)) == {p.get_absolute_url() for p in public}
+
+
+def test_filters_apply_to_old_publications_too(monkeypatch, department):
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_RANKED", 2)
+    other = DepartmentFactory()
+    for days in AGES:
+        published_days_ago(other, days, "户籍通知", kind="notice")
+    mine = [
+        published_days_ago(department, days, "户籍办法", kind="document") for days in [300, 2000]
+    ]
+    wanted = {p.get_absolute_url() for p in mine}
+
+    assert set(titles(search("户籍", department_id=department.pk))) == wanted
+    assert set(titles(search("户籍", kind="document"))) == wanted
+    old_dates = {"date_to": (timezone.now() - timedelta(days=100)).date()}
+    assert set(titles(search("户籍", department_id=department.pk, **old_dates))) == wanted
+
+
+def newest_queries_run(captured):
+    return [q["sql"] for q in captured if "AS matches" in q["sql"] and "EXPLAIN" not in q["sql"]]
+
+
+@pytest.fixture
+def every_term_is_middling(monkeypatch):
+    """Every term is read through a recent window: the smallest, since each expects ≥ 1 row."""
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "FEW_MATCHES", 0)
+    monkeypatch.setattr(search_module, "COMMON_SHARE", 2)
+    monkeypatch.setattr(search_module, "WINDOW_MATCHES", 1)
+    monkeypatch.setattr(search_module, "MAX_RANKED", 3)
+
+
+def test_a_middling_term_is_read_within_the_recent_window_that_holds_enough(
+    every_term_is_middling, department
+):
+    newest = [published_days_ago(department, 0, f"第{n}号户籍通知") for n in range(3)]
+    for days in AGES[1:]:
+        published_days_ago(department, days, "户籍通知")
+
+    with CaptureQueriesContext(connection) as captured:
+        results = search("户籍")
+
+    assert set(titles(results)) == {p.get_absolute_url() for p in newest}
+    assert results.total_is_capped
+    [windowed] = newest_queries_run(captured)
+    assert "AS matches WHERE published_at" in windowed
+
+
+def test_a_window_that_holds_too_few_falls_back_to_the_whole_archive(
+    every_term_is_middling, department
+):
+    oldest_first = [published_days_ago(department, days, "户籍通知") for days in reversed(AGES)]
+
+    with CaptureQueriesContext(connection) as captured:
+        results = search("户籍")
+
+    assert set(titles(results)) == {p.get_absolute_url() for p in oldest_first[-3:]}
+    assert len(newest_queries_run(captured)) == 2
+
+
+def test_a_publication_at_the_start_of_the_window_is_in_it(
+    every_term_is_middling, monkeypatch, department
+):
+    from disclosure import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_RANKED", 1)
+    with time_machine.travel(timezone.now(), tick=False):
+        at_start = published_days_ago(department, RECENT_WINDOWS_DAYS[0], "户籍通知")
+
+        with CaptureQueriesContext(connection) as captured:
+            results = search("户籍")
+
+    assert titles(results) == [at_start.get_absolute_url()]
+    assert len(newest_queries_run(captured)) == 1

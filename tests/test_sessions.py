@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.reauth import AUTHENTICATED_AT, require_recent_authentication
@@ -63,6 +65,50 @@ def test_applicant_session_lasts_two_idle_hours(client_for):
         clock.shift(timedelta(minutes=121))
 
         assert is_logged_out(client.get(MY_APPLICATIONS))
+
+
+def session_writes_of(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [
+        q["sql"]
+        for q in queries
+        if "django_session" in q["sql"] and q["sql"].startswith(("UPDATE", "INSERT"))
+    ]
+
+
+def test_requests_within_a_minute_do_not_write_the_session_again(client_for):
+    with time_machine.travel(NOW, tick=False) as clock:
+        client = client_for(CitizenFactory())
+        assert session_writes_of(client, MY_APPLICATIONS)  # the first one sets the idle expiry
+        clock.shift(timedelta(seconds=30))
+
+        assert session_writes_of(client, MY_APPLICATIONS) == []
+
+        clock.shift(timedelta(seconds=31))
+        assert session_writes_of(client, MY_APPLICATIONS)  # a minute on: moved again
+
+
+def test_staff_session_never_outlives_fifteen_idle_minutes_after_the_last_request(client_for):
+    reviewer = reviewer_of(DepartmentFactory())
+    with time_machine.travel(NOW, tick=False) as clock:
+        client = client_for(reviewer)
+        assert client.get(reverse("approvals:queue")).status_code == 200
+        clock.shift(timedelta(seconds=50))
+        assert client.get(reverse("approvals:queue")).status_code == 200  # expiry not moved
+
+        clock.shift(timedelta(minutes=15))
+
+        assert is_logged_out(client.get(reverse("approvals:queue")))
+
+
+def test_staff_working_steadily_stays_logged_in(client_for):
+    reviewer = reviewer_of(DepartmentFactory())
+    with time_machine.travel(NOW, tick=False) as clock:
+        client = client_for(reviewer)
+        for _ in range(40):  # a request every 50 seconds for over half an hour
+            assert client.get(reverse("approvals:queue")).status_code == 200
+            clock.shift(timedelta(seconds=50))
 
 
 def test_session_cookie_carries_the_staff_idle_timeout(client_for):

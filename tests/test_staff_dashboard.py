@@ -158,6 +158,35 @@ def test_deadlines_are_green_amber_or_red_and_say_so_in_words(client_for, item, 
     assert 'class="deadline-red"' in row_of(red) and "Overdue" in row_of(red)
 
 
+def test_a_long_queue_is_counted_only_up_to_a_bound_and_pages_on_with_next(
+    client_for, item, market, monkeypatch
+):
+    """Counting 150,000 open tasks on every view cost more than the page: past the bound the
+    queue says "more than" and its pages go on for as long as tasks remain."""
+    monkeypatch.setattr("approvals.views.QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("portal.pagination.COUNTED_UP_TO", 3)
+    numbers = {routed_application(item).tracking_number for _ in range(5)}
+    client = client_for(reviewer_of(market))
+
+    pages = [client.get(reverse("approvals:queue"), {"page": n}) for n in (1, 2, 3)]
+    first, second, last = (page.content.decode() for page in pages)
+
+    assert "More than 3 tasks" in first and "Page 1<" in first and 'rel="next"' in first
+    assert "More than 4 tasks" in second and 'rel="prev"' in second and 'rel="next"' in second
+    assert "5 tasks" in last and "Page 3 of 3" in last and 'rel="next"' not in last
+    assert set().union(*(queue_numbers(page) for page in pages)) == numbers
+
+
+def test_a_queue_within_the_bound_is_counted_exactly(client_for, item, market, monkeypatch):
+    monkeypatch.setattr("portal.pagination.COUNTED_UP_TO", 3)
+    for _ in range(3):
+        routed_application(item)
+
+    html = client_for(reviewer_of(market)).get(reverse("approvals:queue")).content.decode()
+
+    assert "3 tasks" in html and "More than" not in html
+
+
 # --- claim and release ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,170 @@
+"""Whole public pages served from Redis to visitors who are not logged in.
+
+The catalogue and the service guides are the same for every anonymous visitor in a given
+language, and rendering them costs ten times the request around them. A view decorated with
+`cached_for_anonymous_visitors("catalogue")` is rendered once per language and full path and
+then served from the `pages` cache, until the data it shows changes:
+
+- **For whom.** Only GET requests of visitors who are not logged in and have no message
+  waiting (a message belongs to one visitor). Logged-in people (their header names them, the
+  guide offers them the apply button) always get a fresh render.
+- **Invalidation.** Each cached page names a version ("catalogue"), a random token in Redis
+  that `page_changed("catalogue")` replaces; services/receivers.py calls it whenever an item,
+  material, form field, stage, theme or department is saved or deleted, in the admin or in
+  code, at once and again after the commit. An entry carries the token it was rendered
+  under and is only served while that token is current, so a render that raced an edit is
+  never served. A release fingerprint (templates, translations, static files, code) is part
+  of the key: a deployment never serves pages of the previous one.
+- **Per-visitor parts.** The language switcher is a POST form with a CSRF token: the stored
+  copy holds a placeholder instead, replaced by the visitor's own token when served. A page
+  whose render used the CSP nonce (none does today) is not stored.
+- **Bounded.** Redis runs with `noeviction` (docs/operations.md): a view calls
+  `keep_out_of_cache(request)` for pages it cannot bound (free-text searches, unknown
+  filters), only 200 responses are stored, and entries expire after PAGE_CACHE_SECONDS.
+- **Redis down.** The page is rendered as if nothing were cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "pages"
+# What {% csrf_token %} writes (django.template.defaulttags.CsrfTokenNode), token included.
+CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+CSRF_PLACEHOLDER = b"__page_cache_csrf_token__"
+KEEP_OUT = "_page_cache_keep_out"
+
+# What a release changes that shapes a page: its code, templates, translations, static files.
+RELEASE_SOURCES = ("accounts", "approvals", "disclosure", "portal", "services")
+RELEASE_EXTRA = ("templates", "locale", "static")
+
+
+@functools.cache
+def release_fingerprint() -> str:
+    """A digest of everything a page's bytes depend on besides the data; computed once."""
+    base = Path(settings.BASE_DIR)
+    files = [p for d in RELEASE_SOURCES for p in (base / d).rglob("*.py")]
+    files += [p for d in RELEASE_EXTRA for p in (base / d).rglob("*") if p.is_file()]
+    digest = hashlib.sha256()
+    for path in sorted(f for f in files if "__pycache__" not in f.parts):
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def version_key(version: str) -> str:
+    return f"version:{version}"
+
+
+def page_changed(version: str) -> None:
+    """Every page cached under `version` is stale from now on (all processes, all languages)."""
+    try:
+        caches[CACHE_ALIAS].set(version_key(version), uuid.uuid4().hex, timeout=None)
+    except RedisError:
+        # Nothing is served from Redis while it is down; entries that outlive the outage (the
+        # append-only file) expire within PAGE_CACHE_SECONDS (docs/operations.md).
+        logger.warning("Page cache: could not invalidate %r (Redis unreachable)", version)
+
+
+def keep_out_of_cache(request: HttpRequest) -> None:
+    """This response is rendered for this request only (e.g. a free-text search)."""
+    setattr(request, KEEP_OUT, True)
+
+
+def page_key(request: HttpRequest, version: str) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"page:{release_fingerprint()}:{version}:{get_language()}:{path}"
+
+
+def _may_be_served_from_cache(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    # len() loads the waiting messages without marking them shown.
+    return len(get_messages(request)) == 0
+
+
+def cached_for_anonymous_visitors(version: str) -> Callable:
+    """Serve the view's page from the cache to anonymous visitors (see the module docstring)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _may_be_served_from_cache(request):
+                return view(request, *args, **kwargs)
+            cache = caches[CACHE_ALIAS]
+            key = page_key(request, version)
+            try:
+                found = cache.get_many([version_key(version), key])
+            except RedisError:
+                return view(request, *args, **kwargs)
+            current = found.get(version_key(version))
+            entry = found.get(key)
+            if current is not None and entry is not None and entry[0] == current:
+                return _serve(request, content=entry[1], content_type=entry[2])
+            response = view(request, *args, **kwargs)
+            if current is None:
+                current = uuid.uuid4().hex
+                if not _add_quietly(cache, version_key(version), current):
+                    return response  # another process started the version: next time
+            if _storable(request, response):
+                entry = (current, _without_csrf_token(response), response["Content-Type"])
+                _store_quietly(cache, key, entry)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _serve(request: HttpRequest, *, content: bytes, content_type: str) -> HttpResponse:
+    if CSRF_PLACEHOLDER in content:
+        # A fresh masked token of the visitor's own secret; the CSRF middleware sets the cookie.
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    return HttpResponse(content, content_type=content_type)
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not getattr(request, KEEP_OUT, False)
+        # The render used the CSP nonce, which is this response's alone.
+        and getattr(request, "_csp_nonce", None) is None
+        # A message added by the view itself (len: queued and loaded ones).
+        and len(get_messages(request)) == 0
+        and not response.cookies
+    )
+
+
+def _without_csrf_token(response: HttpResponse) -> bytes:
+    return CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
+
+
+def _store_quietly(cache, key: str, entry: tuple) -> None:
+    try:
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+    except RedisError:
+        logger.warning("Page cache: could not store a page (Redis unreachable)")
+
+
+def _add_quietly(cache, key: str, value: str) -> bool:
+    try:
+        return cache.add(key, value, timeout=None)
+    except RedisError:
+        return False
