@@ -283,7 +283,9 @@ MARKDOWN_HEADER = """# Benchmarks
 
 Written by `make bench` (bench/__main__.py) from its last full run; the JSON beside each run
 is in `bench/results/` (not committed). How to read and rerun it: README, "Benchmarks";
-what the figures mean for a whole province: docs/scaling.md.
+what the figures mean for a whole province, and where each page's time goes when it misses
+its target: docs/scaling.md. The machine is shared with other runs: compare ratios from one
+run, never figures from two.
 
 """
 
