@@ -17,7 +17,7 @@ class SweepSeed:
     def __init__(self):
         from portal.demo import load_demo
         from services.catalogue import freeze_definition
-        from services.models import ServiceItem
+        from services.models import Application, ServiceItem
 
         load_demo()
         self.item = ServiceItem.objects.get(code="business-startup")
@@ -26,7 +26,8 @@ class SweepSeed:
 
         self.applicant = User.objects.get(username="hefei-demo-tech")
         self.department_ids = [d["id"] for d in self.version.definition["stages"][0]["departments"]]
-        self.cases = 0
+        # A reused database already holds some: new ones are numbered after them.
+        self.cases = Application.objects.filter(tracking_number__startswith="BENCH").count()
 
     def grow_to(self, open_tasks: int) -> None:
         """Open tasks of business start-up cases, four per case, up to `open_tasks` of them."""
@@ -63,7 +64,12 @@ class SweepSeed:
         self.cases = cases
 
     def sweep(self, due: int) -> tuple[float, int]:
-        """Make `due` tasks of distinct cases overdue, then time one sweep over them."""
+        """Make one task of each of `due` untouched cases overdue, then time one sweep over them.
+
+        Untouched: none of the case's tasks decided or due yet, so every timed sweep does the
+        same work (the first deemed approval of a case, never the last one that decides it)
+        and sweeps of different runs compare like with like.
+        """
         from django.db import connection
 
         from approvals.timeouts import sweep_overdue_tasks
@@ -73,8 +79,12 @@ class SweepSeed:
                 """
                 UPDATE approvals_reviewtask SET due_at = now() - interval '1 hour'
                 WHERE id IN (
-                    SELECT DISTINCT ON (application_id) id FROM approvals_reviewtask
-                    WHERE state = 'pending' ORDER BY application_id, random() LIMIT %s)
+                    SELECT DISTINCT ON (t.application_id) t.id FROM approvals_reviewtask t
+                    JOIN services_application a ON a.id = t.application_id
+                    WHERE a.tracking_number LIKE 'BENCH%%' AND NOT EXISTS (
+                        SELECT 1 FROM approvals_reviewtask o WHERE o.application_id = a.id
+                        AND (o.state <> 'pending' OR o.due_at < now()))
+                    ORDER BY t.application_id, random() LIMIT %s)
                 """,
                 [due],
             )
