@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from .counter import is_unclaimed
 from .identity import (
     normalize_identifier,
     validate_credit_code,
@@ -31,7 +32,7 @@ class CitizenRegistrationForm(UserCreationForm):
         value = normalize_identifier(self.cleaned_data["resident_id"])
         validate_resident_id(value)
         existing = User.objects.with_resident_id(value).first()
-        if existing is not None and existing.claim_code and not existing.has_usable_password():
+        if existing is not None and is_unclaimed(existing):
             raise forms.ValidationError(
                 _(
                     "The service centre opened an account for you when you filed there. "

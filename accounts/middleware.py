@@ -8,11 +8,10 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from .two_factor import confirmed_device, requires_two_factor
+from .two_factor import confirmed_device, idle_seconds, requires_two_factor
 
 # What a half-logged-in civil servant may still reach: the second-factor pages themselves,
 # logging out, and choosing the language those pages are shown in.
@@ -50,16 +49,12 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            idle_seconds = (
-                settings.STAFF_SESSION_IDLE_SECONDS
-                if requires_two_factor(user)
-                else settings.APPLICANT_SESSION_IDLE_SECONDS
-            )
-            deadline = int(time.time()) + idle_seconds
+            idle_for = idle_seconds(user)
+            deadline = int(time.time()) + idle_for
             # Moved back too (a shorter idle time, e.g. an applicant made staff), or first time.
             gain = deadline - request.session.get(IDLE_DEADLINE_KEY, 0)
             if not 0 <= gain < EXTEND_AT_MOST_EVERY_SECONDS:
-                request.session.set_expiry(idle_seconds)
+                request.session.set_expiry(idle_for)
                 request.session[IDLE_DEADLINE_KEY] = deadline
         return self.get_response(request)
 

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -33,6 +34,13 @@ def requires_two_factor(user: User) -> bool:
         user.is_authenticated
         and (user.kind == User.Kind.STAFF or user.is_staff or user.is_superuser)
     )
+
+
+def idle_seconds(user: User) -> int:
+    """How long this person's session (or API token) lives without a request."""
+    if requires_two_factor(user):
+        return settings.STAFF_SESSION_IDLE_SECONDS
+    return settings.APPLICANT_SESSION_IDLE_SECONDS
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:

@@ -192,9 +192,7 @@ def inbox(request):
 
 @login_required
 def notification_detail(request, pk: int):
-    notification = get_object_or_404(
-        notifications.inbox_of(request.user).select_related("recipient"), pk=pk
-    )
+    notification = get_object_or_404(notifications.inbox_of(request.user), pk=pk)
     notifications.mark_read(request.user, [notification.pk])
     rendered = notifications.render_notification(notification, translation.get_language())
     return render(

@@ -21,7 +21,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
-from accounts.two_factor import requires_two_factor
+from accounts.two_factor import idle_seconds, requires_two_factor
 
 from .ratelimits import by_ip, seconds_until_allowed
 
@@ -32,12 +32,7 @@ logger = logging.getLogger(__name__)
 
 def token_lifetime(user) -> timedelta:
     """A token lives as long as an idle session of the same person: 15 minutes for staff."""
-    seconds = (
-        settings.STAFF_SESSION_IDLE_SECONDS
-        if requires_two_factor(user)
-        else settings.APPLICANT_SESSION_IDLE_SECONDS
-    )
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=idle_seconds(user))
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

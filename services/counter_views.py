@@ -14,7 +14,7 @@ from portal.ratelimits import by_user_or_ip, rate_limited
 
 from . import counter
 from .catalogue import published_items
-from .models import Application
+from .models import Application, Audience
 from .views import application_form_page
 
 CLAIM_CODES_SESSION_KEY = "counter_claim_codes"
@@ -42,7 +42,7 @@ class CounterFilingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = published_items().filter(audience__in=["citizen", "both"])
+        self.fields["item"].queryset = published_items(audience=Audience.CITIZEN)
 
 
 @login_required

@@ -86,8 +86,11 @@ def store_attachment(
     actor,
     *,
     material_kind: str = "",
+    reused_from: Attachment | None = None,
 ) -> Attachment:
-    """Save a new current file for a material; an earlier one is kept, marked superseded."""
+    """Save a new current file for a material; an earlier one is kept, marked superseded.
+
+    `reused_from`: the earlier case's file this one copies (once-only filing)."""
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -99,6 +102,7 @@ def store_attachment(
         application=application,
         material_code=material_code,
         material_kind=material_kind,
+        reused_from=reused_from,
         storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[content_type]}",
         original_name=upload.name[:255],
         content_type=content_type,

@@ -6,7 +6,6 @@ the type's validity, can be reused: the stored file is copied into the new case,
 case's reviewers see it through their own case, and the earlier case keeps its own copy.
 """
 
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .lifecycle import official_language, record_event
+from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, Prefill
 
 PREFILL_SOURCES = {choice.value for choice in Prefill if choice.value}
@@ -88,24 +88,15 @@ def reuse_material(
     source = offered
     with source.file.open("rb") as stored:
         content = stored.read()
-    Attachment.objects.filter(
-        application=application, material_code=material_code, is_current=True
-    ).update(is_current=False)
-    extension = source.storage_name.rsplit(".", 1)[-1]
-    copy = Attachment(
-        application=application,
-        material_code=material_code,
+    copy = store_attachment(
+        application,
+        material_code,
+        ContentFile(content, name=source.original_name),
+        source.content_type,
+        actor,
         material_kind=source.material_kind,
         reused_from=source,
-        storage_name=f"{secrets.token_hex(16)}.{extension}",
-        original_name=source.original_name,
-        content_type=source.content_type,
-        size=source.size,
-        sha256=source.sha256,
-        uploaded_by=actor,
     )
-    copy.file.save(copy.storage_name, ContentFile(content), save=False)
-    copy.save()
     with official_language():
         note = _("%(material)s: the file given on %(date)s for %(number)s") % {
             "material": spec["name"],

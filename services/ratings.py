@@ -16,16 +16,6 @@ from .models import Application, Rating
 MAX_COMMENT_LENGTH = 1000
 
 
-def can_rate(application: Application, user) -> bool:
-    return (
-        user.is_authenticated
-        and application.applicant_id == user.pk
-        and application.is_closed
-        and application.submitted_at is not None
-        and not Rating.objects.filter(application=application).exists()
-    )
-
-
 def rate(application: Application, user, score, comment: str = "") -> Rating:
     """Record the applicant's rating of a finished case; a second rating is refused."""
     if application.applicant_id != user.pk:

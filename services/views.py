@@ -279,7 +279,7 @@ def autosave_application(request, pk: int):
     errors = {
         name: [str(message) for message in messages_]
         for name, messages_ in form.errors.items()
-        if not name.startswith("material__")
+        if not name.startswith(MATERIAL_PREFIX)
     }
     return JsonResponse(
         {
