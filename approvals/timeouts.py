@@ -17,6 +17,7 @@ from services.lifecycle import record_event
 from services.models import Application, ApplicationEvent
 
 from .decisions import deem_approved
+from .locking import lock_task_row
 from .models import ReviewTask, TimeoutPolicy
 
 logger = logging.getLogger(__name__)
@@ -90,12 +91,7 @@ def sweep_overdue_tasks(now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
 
 def apply_timeout_policy(application: Application, task_id: int, now) -> str | None:
     """Deem the task approved or escalate it; the caller holds the application's lock."""
-    # The task's row only: locking the joined department would block other cases' events.
-    task = (
-        ReviewTask.objects.select_for_update(of=("self",))
-        .select_related("department")
-        .get(pk=task_id)
-    )
+    task = lock_task_row(task_id)
     if not _awaiting_timeout(now).filter(pk=task_id).exists():
         return None  # the join of an earlier task of this case already closed it
     if task.timeout_policy == TimeoutPolicy.DEEMED_APPROVAL:

@@ -6,13 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import is_civil_servant
-from accounts.reauth import require_recent_authentication
+from accounts.reauth import require_recent_authentication, safe_next_url
 from portal.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
@@ -28,7 +27,6 @@ from .forms import (
 )
 from .models import Certificate, ClockStop, Extension, ReviewTask
 from .queues import (
-    Progress,
     application_for_status_page,
     application_progress,
     certificate_for_applicant,
@@ -49,7 +47,6 @@ from .queues import (
 def application_status(request, pk: int):
     application = application_for_status_page(request.user, pk)
     stages = application_progress(application)
-    rows = [row for stage in stages for row in stage["departments"]]
     return render(
         request,
         "approvals/application_status.html",
@@ -57,10 +54,8 @@ def application_status(request, pk: int):
             "application": application,
             "stages": stages,
             "clock_stops": clock_stops_of(stages),
-            "departments_done": sum(
-                row["progress"] in (Progress.DONE, Progress.DEEMED_APPROVED) for row in rows
-            ),
-            "departments_total": len(rows),
+            "departments_done": sum(stage["done_count"] for stage in stages),
+            "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
         },
     )
@@ -122,7 +117,7 @@ QUEUE_PAGE_SIZE = 50
 def queue(request):
     """The department queue, filtered by state, service, deadline and claimant."""
     filter_form = QueueFilterForm(request.GET or None, items=items_in_queue(request.user))
-    filters = filter_form.filters() if request.GET else {"state": "open"}
+    filters = filter_form.filters()
     desk = reviewer_desk(request.user)
     tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
     page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
@@ -168,12 +163,9 @@ def task_detail(request, task_id: int):
 
 def back_to(request, task: ReviewTask) -> str:
     """Where a claim button returns to: the page it was pressed on (queue or case), if ours."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("approvals:task", args=[task.pk])
+    return safe_next_url(request, request.POST.get("next")) or reverse(
+        "approvals:task", args=[task.pk]
+    )
 
 
 @staff_required

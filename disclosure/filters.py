@@ -1,12 +1,12 @@
 """Query parameters of the disclosure section in the API, validated by django-filter."""
 
 import django_filters
-from django.db.models import Q
 
 from portal.api_access import MomentFilter
 
 from .models import DecisionRecord, Publication
 from .search import matching, parse_query
+from .selectors import search_decisions
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -52,11 +52,4 @@ class DecisionRecordFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(tracking_number=value)
-            | Q(item_name__icontains=value)
-            | Q(applicant_display__icontains=value)
-        )
+        return search_decisions(queryset, value)

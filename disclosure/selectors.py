@@ -6,7 +6,7 @@ Every public page, feed, the sitemap, the search and the API read publications t
 withdrawn publication are invisible to all of them by construction.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from services.models import ServiceItem
 
@@ -37,6 +37,19 @@ def withdrawn_publication(number: str) -> Publication | None:
 def public_decisions() -> QuerySet[DecisionRecord]:
     """The decision register holds only masked data by construction; all of it is public."""
     return DecisionRecord.objects.all()
+
+
+def search_decisions(records: QuerySet[DecisionRecord], text: str) -> QuerySet[DecisionRecord]:
+    """The register's search, on the page and in the API: a tracking number exactly, or part of
+    an item's name or of the (masked) applicant's."""
+    text = text.strip()
+    if not text:
+        return records
+    return records.filter(
+        Q(tracking_number=text)
+        | Q(item_name__icontains=text)
+        | Q(applicant_display__icontains=text)
+    )
 
 
 def public_service_items() -> QuerySet[ServiceItem]:

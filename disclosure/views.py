@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -39,6 +38,7 @@ from .selectors import (
     public_decisions,
     public_publication,
     public_publications,
+    search_decisions,
     withdrawn_publication,
 )
 
@@ -57,13 +57,7 @@ def index(request):
 
 def decisions(request):
     query = request.GET.get("q", "").strip()[:100]
-    records = public_decisions()
-    if query:
-        records = records.filter(
-            Q(tracking_number=query)
-            | Q(item_name__icontains=query)
-            | Q(applicant_display__icontains=query)
-        )
+    records = search_decisions(public_decisions(), query)
     page = Paginator(records, 30).get_page(request.GET.get("page"))
     return render(request, "disclosure/decisions.html", {"page": page, "query": query})
 
