@@ -267,7 +267,7 @@ class CommentForm(forms.Form):
 
 class ModerationForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"),
+        label=_("Your decision on this comment"),
         choices=[("publish", _("Publish")), ("reject", _("Do not publish"))],
         widget=forms.RadioSelect,
     )

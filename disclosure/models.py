@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
@@ -455,7 +455,7 @@ class ConsultationComment(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Awaiting moderation")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("comment state", "Published")
         REJECTED = "rejected", _("Not published")
 
     consultation = models.ForeignKey(
