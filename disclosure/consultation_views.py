@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +28,13 @@ from .consultations import (
     submit_comment,
 )
 from .forms import CommentForm, ConsultationForm, FeedbackReportForm, ModerationForm
-from .models import Consultation, ConsultationComment, Publication
+from .models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationComment,
+    Publication,
+    phase_between,
+)
 from .permissions import (
     can_approve,
     can_moderate,
@@ -38,6 +44,7 @@ from .permissions import (
 from .selectors import (
     consultations_in_phase,
     public_consultation,
+    public_consultation_period,
     public_consultations,
     published_comments,
     withdrawn_publication,
@@ -67,8 +74,8 @@ def consultation(request, number: str):
     and the report (consultations.consultation_page_version): the page changes when comments
     open or close without anyone invalidating it, and moderation invalidates it.
     """
-    found = public_consultation(number)
-    if found is None:
+    period = public_consultation_period(number)
+    if period is None:
         withdrawn = withdrawn_publication(number)
         if withdrawn is None or withdrawn.kind != Publication.Kind.CONSULTATION:
             raise Http404(_("No such consultation."))
@@ -76,9 +83,18 @@ def consultation(request, number: str):
             request, "disclosure/publication_withdrawn.html", {"publication": withdrawn}, status=410
         )
     version = consultation_page_version(
-        found.pk, found.phase(), found.report_published_at is not None
+        period.id,
+        phase_between(period.opens_at, period.closes_at),
+        period.report_published_at is not None,
     )
-    return cached_for_anonymous_visitors(version)(_consultation_page)(request, found)
+    return cached_for_anonymous_visitors(version)(_render_consultation)(request, number)
+
+
+def _render_consultation(request, number: str):
+    found = public_consultation(number)
+    if found is None:  # withdrawn a moment ago
+        raise Http404(_("No such consultation."))
+    return _consultation_page(request, found)
 
 
 def _consultation_page(request, consultation: Consultation, *, form=None, status: int = 200):
@@ -95,7 +111,9 @@ def _consultation_page(request, consultation: Consultation, *, form=None, status
     if request.user.is_authenticated:
         own = list(
             consultation.comments.filter(author=request.user)
-            .prefetch_related("answers__question")
+            .prefetch_related(
+                Prefetch("answers", queryset=ConsultationAnswer.objects.select_related("question"))
+            )
             .order_by("-created_at")[:20]
         )
     return render(

@@ -402,12 +402,7 @@ class Consultation(models.Model):
         return self.publication.get_absolute_url()
 
     def phase(self, now=None) -> str:
-        now = now or timezone.now()
-        if now < self.opens_at:
-            return self.Phase.UPCOMING
-        if now <= self.closes_at:
-            return self.Phase.OPEN
-        return self.Phase.CLOSED
+        return phase_between(self.opens_at, self.closes_at, now)
 
     @property
     def current_phase(self) -> str:
@@ -421,6 +416,16 @@ class Consultation(models.Model):
     @property
     def report_is_late(self) -> bool:
         return self.report_published_at is None and self.report_due_at < timezone.now()
+
+
+def phase_between(opens_at, closes_at, now=None) -> str:
+    """Not open yet, open (the closing moment included), or closed, at `now`."""
+    now = now or timezone.now()
+    if now < opens_at:
+        return Consultation.Phase.UPCOMING
+    if now <= closes_at:
+        return Consultation.Phase.OPEN
+    return Consultation.Phase.CLOSED
 
 
 class ConsultationQuestion(models.Model):

@@ -6,6 +6,9 @@ Every public page, feed, the sitemap, the search and the API read publications t
 withdrawn publication are invisible to all of them by construction.
 """
 
+from typing import NamedTuple
+
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -110,6 +113,31 @@ def public_consultation(number: str) -> Consultation | None:
         .select_related("publication__department", "report")
         .first()
     )
+
+
+class ConsultationPeriod(NamedTuple):
+    id: int
+    opens_at: object
+    closes_at: object
+    report_published_at: object
+
+
+def public_consultation_period(number: str) -> ConsultationPeriod | None:
+    """What the page cache's version of a public consultation's page depends on, read with one
+    plain statement: on a cached page, the ORM's compiling of public_consultation() cost more
+    than serving the page itself. The same conditions as Publication.objects.public()."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.id, c.opens_at, c.closes_at, c.report_published_at
+              FROM disclosure_consultation c
+              JOIN disclosure_publication p ON p.id = c.publication_id
+             WHERE p.number = %s AND p.state = %s AND p.classification = %s
+            """,
+            [number, Publication.State.PUBLISHED, Publication.Classification.PUBLIC],
+        )
+        row = cursor.fetchone()
+    return ConsultationPeriod(*row) if row else None
 
 
 def published_comments(consultation: Consultation) -> QuerySet[ConsultationComment]:
