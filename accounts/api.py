@@ -13,8 +13,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import AnonymousThrottle, LoginRateLimit, token_lifetime
+from common.api_access import AnonymousThrottle, LoginRateLimit
 
+from .api_authentication import token_lifetime
 from .audit import record
 from .authentication_forms import validate_one_time_code
 from .permissions import departments_of

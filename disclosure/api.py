@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from approvals.certificates import CertificateStatus, verify_certificate
 from approvals.models import Certificate
-from portal.api import AccountThrottle, AnonymousThrottle, VerificationRateLimit
+from common.api_access import AccountThrottle, AnonymousThrottle, VerificationRateLimit
 
 from . import statistics
 from .filters import DecisionRecordFilter, PublicationFilter

@@ -1,7 +1,8 @@
 """The REST API's common ground: errors, the documentation pages and the URLs.
 
-Authentication, throttles and pagination are in portal/api_access.py, the schema's
-conventions in portal/api_schema.py (both imported by DRF from its settings).
+Authentication is in accounts/api_authentication.py, throttles and pagination in
+common/api_access.py, the schema's conventions in portal/api_schema.py (all imported by DRF
+from its settings).
 
 Every endpoint lives in the app whose domain it serves (services/api.py, approvals/api.py,
 disclosure/api.py, accounts/api.py) and calls the same domain functions and permission checks
@@ -28,17 +29,6 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from services.lifecycle import TransitionNotAllowed
-
-from .api_access import (  # noqa: F401  (the API's modules import them from here)
-    AccountThrottle,
-    AnonymousThrottle,
-    FilingRateLimit,
-    LoginRateLimit,
-    PagePagination,
-    VerificationRateLimit,
-    token_lifetime,
-)
-from .api_schema import ErrorSerializer, PortalAutoSchema  # noqa: F401
 
 # --- errors --------------------------------------------------------------------------------------
 

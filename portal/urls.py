@@ -9,13 +9,13 @@ from approvals.views import (
     application_certificate_json,
     application_status,
 )
+from common.ratelimits import rate_limited
 from disclosure.sitemaps import SITEMAPS
 
 from . import views
 from .api import api_urlpatterns
 from .bench_views import bench_urlpatterns
 from .health import health
-from .ratelimits import rate_limited
 
 # The admin's own login form gets the same limit as the portal's (django-axes guards both).
 admin.site.login = rate_limited("login")(admin.site.login)

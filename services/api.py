@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from portal.api import FilingRateLimit
+from common.api_access import FilingRateLimit
 
 from . import filing
 from .catalogue import item_with_guide
