@@ -379,9 +379,3 @@ class ExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             extension.pk, request.user, approve=data["approve"], note=data["note"]
         )
         return Response(ExtensionSerializer(extension).data)
-
-
-def register(router) -> None:
-    router.register("applications", ApplicationStatusViewSet, basename="application")
-    router.register("tasks", TaskViewSet, basename="task")
-    router.register("extensions", ExtensionViewSet, basename="extension")

@@ -445,7 +445,3 @@ class ApplicationViewSet(
         serializer.is_valid(raise_exception=True)
         filing.withdraw(application, request.user, reason=serializer.validated_data["reason"])
         return self.detail_response(application)
-
-
-def register(router) -> None:
-    router.register("services", ServiceItemViewSet, basename="service")
