@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    # A page's deadlines all counted on one working-day calendar, read once (approvals/calendar.py).
+    "approvals.middleware.OneCalendarPerRequestMiddleware",
     # PostgreSQL unreachable (restart, failover): a clean 503, not a traceback.
     "portal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
