@@ -7,7 +7,6 @@ public and published through; statistics come from disclosure.statistics, as on 
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,9 +18,13 @@ from rest_framework.views import APIView
 from approvals.api import IsCivilServant
 from approvals.certificates import CertificateStatus, verify_certificate
 from approvals.models import Certificate
-from portal.api import AccountThrottle, AnonymousThrottle, VerificationRateLimit
-from portal.api_access import PortalRateLimit
-from portal.ratelimits import by_ip
+from common.api_access import (
+    AccountThrottle,
+    AnonymousThrottle,
+    PortalRateLimit,
+    VerificationRateLimit,
+)
+from common.ratelimits import by_ip
 
 from . import statistics
 from .consultations import accepts_comments_from, moderate_comment, submit_comment
@@ -550,18 +553,3 @@ class ConsultationCommentViewSet(
             sent.validated_data.get("reason", ""),
         )
         return Response(OwnCommentSerializer(self.get_queryset().get(pk=comment.pk)).data)
-
-
-def register(router) -> None:
-    router.register("publications", PublicationViewSet, basename="publication")
-    router.register("decisions", DecisionRecordViewSet, basename="decision")
-    router.register("consultations", ConsultationViewSet, basename="consultation")
-    router.register(
-        "consultation-comments", ConsultationCommentViewSet, basename="consultation-comment"
-    )
-
-
-urlpatterns = [
-    path("certificates/<str:number>/", CertificateVerificationView.as_view(), name="certificate"),
-    path("statistics/", StatisticsView.as_view(), name="statistics"),
-]

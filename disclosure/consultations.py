@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Department, User
 from approvals.deadlines import deadline_after
-from portal.page_cache import page_changed
+from common.page_cache import page_changed
 from services.lifecycle import official_language
 
 from .masking import mask_person_name, mask_text
@@ -601,7 +601,7 @@ def sweep_consultations(
 
 
 def consultation_page_version(consultation_id: int, phase: str, report_published: bool) -> str:
-    """The page cache's version of a consultation's public page (portal/page_cache.py).
+    """The page cache's version of a consultation's public page (common/page_cache.py).
 
     The phase and the report are part of it, so the page a visitor is served changes the moment
     comments open or close or the report is published, without anyone invalidating it; a
