@@ -9,11 +9,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from services.definitions import ACCEPTANCE_ORDER
 from services.models import Application, TimeoutPolicy
 
-ACCEPTANCE_STAGE = (
-    0  # Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
-)
+# Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
+ACCEPTANCE_STAGE = ACCEPTANCE_ORDER
 
 
 class ReviewTask(models.Model):

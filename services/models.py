@@ -5,6 +5,8 @@ definition is frozen into a `ServiceItemVersion`, so editing the catalogue never
 case already in flight (the snapshot is what routing, review and the applicant's forms use).
 """
 
+from functools import cached_property
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -12,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BilingualNameMixin, Department
+
+from .definitions import ItemDefinition
 
 
 class Theme(BilingualNameMixin, models.Model):
@@ -367,11 +371,14 @@ class ServiceItemVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number}"
 
+    @cached_property
+    def item_definition(self) -> ItemDefinition:
+        """The frozen definition as typed objects, read from its JSON once per instance."""
+        return ItemDefinition.from_json(self.definition)
+
 
 class Application(models.Model):
     """One application (办件): filed once, reviewed by every department concerned."""
-
-    _live_definition: dict | None = None  # a draft's item definition, read once (definition)
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -475,17 +482,19 @@ class Application(models.Model):
         return reverse("application_status", args=[self.pk])
 
     @property
-    def definition(self) -> dict:
+    def definition(self) -> ItemDefinition:
         """The item definition this application follows: frozen once submitted, live while a draft."""
-        from .catalogue import item_definition
-
         if self.item_version_id:
-            return self.item_version.definition
+            return self.item_version.item_definition
+        return self._draft_definition
+
+    @cached_property
+    def _draft_definition(self) -> ItemDefinition:
         # Read once per instance: a request asks for it several times (form, checks, freezing),
         # and each reading is five queries. A fresh instance (each request's) reads it anew.
-        if self._live_definition is None:
-            self._live_definition = item_definition(self.item)
-        return self._live_definition
+        from .catalogue import item_definition
+
+        return item_definition(self.item)
 
     @property
     def is_editable_by_applicant(self) -> bool:

@@ -360,9 +360,9 @@ def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition
 
     application = Application.objects.get(pk=application.pk)
     assert application.definition == frozen
-    assert [f["label"] for f in application.definition["fields"]][0] == "经营者名称"
-    assert len(application.definition["stages"]) == 1
-    assert application.definition["item"]["statutory_limit_days"] == 20
+    assert [f.label for f in application.definition.fields][0] == "经营者名称"
+    assert len(application.definition.review_stages) == 1
+    assert application.definition.item.statutory_limit_days == 20
 
 
 def test_routing_follows_the_definition_frozen_at_submission(item, citizen, departments):
@@ -389,7 +389,7 @@ def test_submission_after_a_catalogue_edit_follows_the_new_definition(item, depa
 
     assert after.item_version != before.item_version
     assert after.item_version.number == before.item_version.number + 1
-    assert added.pk in {d["id"] for d in after.definition["stages"][0]["departments"]}
+    assert added.pk in after.definition.review_stages[0].department_ids
 
 
 def test_unchanged_item_reuses_its_frozen_version(item):

@@ -167,7 +167,9 @@ def test_progress_states_follow_the_tasks(three_stage_case, market, health, fire
     stages = application_progress(three_stage_case)
 
     by_department = {
-        row["department"]["id"]: row["progress"] for stage in stages for row in stage["departments"]
+        row["department"].department_id: row["progress"]
+        for stage in stages
+        for row in stage["departments"]
     }
     assert by_department[market.pk] == Progress.DONE
     assert by_department[health.pk] == Progress.DEEMED_APPROVED
