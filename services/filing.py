@@ -4,6 +4,8 @@ Submission stores everything in one transaction (answers, files, the frozen item
 the tracking number and the timeline event) and announces it; routing happens after commit.
 """
 
+from enum import StrEnum
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -209,6 +211,38 @@ def provide_supplement(application: Application, actor, *, note: str = "") -> Ap
     change_status(application, back_to, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note)
     supplement_provided.send(sender=Application, application=application, actor=actor)
     return application
+
+
+class Filed(StrEnum):
+    """What the application form's buttons did."""
+
+    SAVED = "saved"
+    SUBMITTED = "submitted"
+    SUPPLEMENT_PROVIDED = "supplement_provided"
+
+
+@transaction.atomic
+def file_form(
+    application: Application,
+    *,
+    answers: dict,
+    uploads: dict,
+    actor,
+    send: bool,
+    definition: ItemDefinition | None = None,
+) -> tuple[Application, Filed]:
+    """Keep what the form holds and, when the applicant sends it, submit a draft or provide
+    the supplement a department asked for (the form's one "send" button does both).
+
+    One transaction: when sending is refused (something is missing) nothing is saved, and the
+    form shows what the applicant typed with the reasons. `definition`: the form's.
+    """
+    application = save_draft(application, answers, uploads, actor, definition=definition)
+    if not send:
+        return application, Filed.SAVED
+    if application.status == Status.DRAFT:
+        return submit(application, actor, definition=definition), Filed.SUBMITTED
+    return provide_supplement(application, actor), Filed.SUPPLEMENT_PROVIDED
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from approvals.decisions import Outcome, decide
 from approvals.models import ReviewTask
 from approvals.routing import route_application
 from services import filing
@@ -24,6 +25,9 @@ from tests.factories import (
     item_with_stages,
     pdf_upload,
     png_upload,
+    reviewer_of,
+    routed_application,
+    sniffed,
     submitted_application,
 )
 
@@ -344,6 +348,60 @@ def test_domain_submission_lists_everything_missing(item, citizen):
     assert len(error.value.messages) == 2  # the business name and the identity document
     application.refresh_from_db()
     assert application.status == Application.Status.DRAFT
+
+
+# --- the form's decision: save, submit or send the supplement (filing.file_form) -------------------
+
+
+def test_filing_the_form_without_sending_saves_the_draft(draft, citizen):
+    filed, outcome = filing.file_form(
+        draft, answers={"business_name": "张三便利店"}, uploads={}, actor=citizen, send=False
+    )
+
+    assert outcome == filing.Filed.SAVED
+    assert filed.status == Application.Status.DRAFT
+    assert filed.answers == {"business_name": "张三便利店"}
+
+
+def test_sending_a_complete_draft_submits_it(draft, citizen):
+    uploads = {"id_card": sniffed(pdf_upload())}
+
+    filed, outcome = filing.file_form(
+        draft, answers={"business_name": "张三便利店"}, uploads=uploads, actor=citizen, send=True
+    )
+
+    assert outcome == filing.Filed.SUBMITTED
+    assert filed.status == Application.Status.SUBMITTED
+    assert filed.tracking_number
+
+
+def test_sending_an_incomplete_draft_is_refused_and_saves_nothing(draft, citizen):
+    with pytest.raises(ValidationError):
+        filing.file_form(
+            draft, answers={"business_name": "张三便利店"}, uploads={}, actor=citizen, send=True
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == Application.Status.DRAFT
+    assert draft.answers == {}
+
+
+def test_sending_an_application_awaiting_supplements_provides_the_supplement(item, departments):
+    application = routed_application(item)
+    task = ReviewTask.objects.filter(application=application, stage_order=1).first()
+    decide(task.pk, reviewer_of(task.department), Outcome.REQUEST_SUPPLEMENT, "请补充照片")
+
+    filed, outcome = filing.file_form(
+        application,
+        answers={},
+        uploads={"site_photo": sniffed(png_upload())},
+        actor=application.applicant,
+        send=True,
+    )
+
+    assert outcome == filing.Filed.SUPPLEMENT_PROVIDED
+    assert filed.status == Application.Status.IN_REVIEW
+    assert application.events.filter(kind=ApplicationEvent.Kind.SUPPLEMENT_PROVIDED).exists()
 
 
 def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition(item, citizen):
