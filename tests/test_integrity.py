@@ -1,11 +1,13 @@
 """Integrity the database itself guarantees, and the attachment store kept free of orphans."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -41,6 +43,18 @@ def check_constraint_of(model, field) -> models.CheckConstraint | None:
     return None
 
 
+def values_allowed_by_the_database(model, constraint_name: str) -> list[str]:
+    """The quoted values of the constraint as PostgreSQL holds it (… = ANY (ARRAY['a', …]))."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conname = %s AND conrelid = %s::regclass",
+            [constraint_name, model._meta.db_table],
+        )
+        (definition,) = cursor.fetchone()
+    return [value.replace("''", "'") for value in re.findall(r"'((?:[^']|'')*)'", definition)]
+
+
 @pytest.mark.parametrize(
     "model, field",
     list(choice_columns()),
@@ -58,6 +72,16 @@ def test_every_state_column_allows_exactly_its_choices_in_the_database(db, model
             [constraint.name, model._meta.db_table],
         )
         assert cursor.fetchone(), f"{constraint.name} is not in the database: migrate"
+    # The models build their constraints from the choices, so what can drift is the database:
+    # a choice added without its migration.
+    assert sorted(values_allowed_by_the_database(model, constraint.name)) == sorted(
+        value for value, _label in field.flatchoices
+    ), f"{constraint.name} in the database differs from the choices: makemigrations"
+
+
+@pytest.mark.django_db
+def test_the_migrations_describe_the_models_as_they_are():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
 @pytest.mark.django_db
