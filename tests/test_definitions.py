@@ -12,10 +12,10 @@ from services.catalogue import freeze_definition, item_definition
 from services.definitions import ItemDefinition
 from services.models import ServiceItem, ServiceItemVersion
 from tests.factories import (
+    ApplicationFactory,
     DepartmentFactory,
     item_with_stages,
     service_centre,
-    submitted_application,
 )
 
 # --- every shape the catalogue has frozen, oldest first (git log -p services/catalogue.py) ------
@@ -400,7 +400,7 @@ def test_an_unchanged_item_is_frozen_once_whatever_the_shape_of_its_older_versio
 @pytest.mark.django_db
 def test_a_case_frozen_in_the_first_shape_still_shows_its_status_page(client_for):
     market = DepartmentFactory(code="market", name="市市场监督管理局", name_en="Market Regulation")
-    application = submitted_application(item_with_stages([[market]]))
+    application = ApplicationFactory(item=item_with_stages([[market]]), submitted=True)
     old = _first_shape()
     old["stages"][0]["departments"] = [old["stages"][0]["departments"][0] | {"id": market.pk}]
     ServiceItemVersion.objects.filter(pk=application.item_version_id).update(definition=old)

@@ -15,20 +15,19 @@ from services.models import Application, ApplicationEvent, Attachment, Audience,
 from tests.factories import (
     PDF_BYTES,
     TEXT_BYTES,
+    ApplicationFactory,
     CitizenFactory,
     DepartmentFactory,
     ReviewStageFactory,
     StageDepartmentFactory,
     accept,
     application_form_data,
-    draft_application,
     item_with_stages,
     pdf_upload,
     png_upload,
     reviewer_of,
     routed_application,
     sniffed,
-    submitted_application,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +50,7 @@ def citizen():
 
 @pytest.fixture
 def draft(item, citizen):
-    return draft_application(item, citizen)
+    return ApplicationFactory(item=item, applicant=citizen)
 
 
 @pytest.fixture
@@ -323,7 +322,7 @@ def test_bad_file_is_not_stored_but_the_answers_of_the_same_post_are(applicant_c
 
 
 def test_submitted_application_is_no_longer_editable(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
 
     response = applicant_client.get(edit_url(application))
 
@@ -332,7 +331,7 @@ def test_submitted_application_is_no_longer_editable(applicant_client, item, cit
 
 
 def test_submitted_application_cannot_be_submitted_again(item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
 
     with pytest.raises(ValidationError):
         filing.submit(application, citizen)
@@ -340,7 +339,7 @@ def test_submitted_application_cannot_be_submitted_again(item, citizen):
 
 
 def test_domain_submission_lists_everything_missing(item, citizen):
-    application = draft_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen)
 
     with pytest.raises(ValidationError) as error:
         filing.submit(application, citizen)
@@ -405,7 +404,7 @@ def test_sending_an_application_awaiting_supplements_provides_the_supplement(ite
 
 
 def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition(item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     frozen = application.definition
 
     item.fields.filter(name="business_name").update(label="改名后的字段")
@@ -424,7 +423,7 @@ def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition
 
 
 def test_routing_follows_the_definition_frozen_at_submission(item, citizen, departments):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     item.stages.get(order=1).departments.create(department=DepartmentFactory(name="新增的部门"))
 
     route_application(application.pk)
@@ -439,11 +438,11 @@ def test_routing_follows_the_definition_frozen_at_submission(item, citizen, depa
 
 
 def test_submission_after_a_catalogue_edit_follows_the_new_definition(item, departments):
-    before = submitted_application(item)
+    before = ApplicationFactory(item=item, submitted=True)
     added = DepartmentFactory(name="新增的部门")
     item.stages.get(order=1).departments.create(department=added)
 
-    after = submitted_application(item)
+    after = ApplicationFactory(item=item, submitted=True)
 
     assert after.item_version != before.item_version
     assert after.item_version.number == before.item_version.number + 1
@@ -451,14 +450,14 @@ def test_submission_after_a_catalogue_edit_follows_the_new_definition(item, depa
 
 
 def test_unchanged_item_reuses_its_frozen_version(item):
-    submitted_application(item)
-    submitted_application(item)
+    ApplicationFactory(item=item, submitted=True)
+    ApplicationFactory(item=item, submitted=True)
 
     assert ServiceItemVersion.objects.filter(item=item).count() == 1
 
 
 def test_applicant_downloads_their_own_attachment(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     attachment = application.attachments.get(material_code="id_card")
 
     response = applicant_client.get(
@@ -472,7 +471,7 @@ def test_applicant_downloads_their_own_attachment(applicant_client, item, citize
 
 
 def test_applicant_withdraws_an_application_under_review(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     route_application(application.pk)
     accept(application)
 
