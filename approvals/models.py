@@ -291,6 +291,30 @@ class CalendarDay(models.Model):
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
 
 
+class CalendarVersion(models.Model):
+    """The one row saying which calendar the database holds (approvals/calendar.py).
+
+    A trigger on the calendar's table (migration 0010) gives it a new random token in the same
+    transaction as any change to the days, whatever makes it: the admin, the seeding task's
+    bulk insert, an UPDATE by hand. A process keeps the calendar it read under the token it
+    read first, and reads the days again when the token differs.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    token = models.UUIDField(_("version"), editable=False)
+
+    class Meta:
+        verbose_name = _("calendar version")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="calendar_version_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class CertificateHolderKind(models.TextChoices):
     NATURAL_PERSON = "natural_person", _("Natural person")
     ENTERPRISE = "enterprise", _("Enterprise or organisation")

@@ -17,7 +17,7 @@ from accounts.permissions import is_civil_servant
 from services.models import Application, ApplicationEvent, ServiceItem
 from services.permissions import applications_of
 
-from .calendar import working_days_between
+from .calendar import current_calendar, working_days_between
 from .deadlines import remaining_working_days
 from .models import Certificate, CommonOpinion, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
@@ -336,8 +336,9 @@ def workload_for_head(user, now: datetime | None = None) -> list[dict]:
         .values_list("decided_by", "created_at", "decided_at", "stopped")
     )
     durations: dict[int, list[int]] = {}
+    calendar = current_calendar()
     for reviewer_id, opened_at, decided_at, stopped in decided:
-        days = max(working_days_between(opened_at, decided_at) - stopped, 0)
+        days = max(working_days_between(opened_at, decided_at, calendar) - stopped, 0)
         durations.setdefault(reviewer_id, []).append(days)
     reviewers = (
         # Clerks included: they decide the acceptance tasks of the service centre.

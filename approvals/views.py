@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
-from portal.pagination import bounded_page
+from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
 from . import claims, clocks, decisions

@@ -12,7 +12,7 @@ from accounts.models import Department
 from approvals import certificates
 from approvals.models import Certificate
 from approvals.views import staff_required
-from portal.ratelimits import by_ip, rate_limited
+from common.ratelimits import by_ip, rate_limited
 
 from . import statistics
 from .forms import (

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
-from portal.ratelimits import by_user_or_ip, rate_limited
+from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
+from common.ratelimits import by_user_or_ip, rate_limited
 
 from . import filing, once_only, ratings
 from .catalogue import item_with_guide, published_items
