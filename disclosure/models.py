@@ -28,6 +28,33 @@ class PublicationQuerySet(models.QuerySet):
         )
 
 
+class PublicationKind(models.TextChoices):
+    DOCUMENT = "document", _("Policy document")
+    NOTICE = "notice", _("Notice or announcement")
+    PERMIT_DECISION = "decision", _("Permit decision")
+    STATISTICS = "statistics", _("Statistics")
+    ANNUAL_REPORT = "annual_report", _("Annual report")
+    REQUEST_ANSWER = "request_answer", _("Answer to a disclosure request")
+    # A draft put out for public comment (征求意见稿) and, once the period has closed, the
+    # department's account of what it adopted (意见采纳情况): disclosure/consultations.py.
+    CONSULTATION = "consultation", _("Draft for public comment")
+    FEEDBACK_REPORT = "feedback_report", _("Feedback report on a consultation")
+
+
+class PublicationClassification(models.TextChoices):
+    # Regulations on the Disclosure of Government Information Art. 13-16 and 19-20.
+    PUBLIC = "public", _("Public (proactively disclosed)")
+    ON_REQUEST = "on_request", _("Disclosed on request only")
+    INTERNAL = "internal", _("Internal")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft, awaiting approval")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class Publication(models.Model):
     """A piece of government information the government discloses of its own motion (主动公开).
 
@@ -36,29 +63,9 @@ class Publication(models.Model):
     so a permalink that once worked says why it no longer shows the text.
     """
 
-    class Kind(models.TextChoices):
-        DOCUMENT = "document", _("Policy document")
-        NOTICE = "notice", _("Notice or announcement")
-        PERMIT_DECISION = "decision", _("Permit decision")
-        STATISTICS = "statistics", _("Statistics")
-        ANNUAL_REPORT = "annual_report", _("Annual report")
-        REQUEST_ANSWER = "request_answer", _("Answer to a disclosure request")
-        # A draft put out for public comment (征求意见稿) and, once the period has closed, the
-        # department's account of what it adopted (意见采纳情况): disclosure/consultations.py.
-        CONSULTATION = "consultation", _("Draft for public comment")
-        FEEDBACK_REPORT = "feedback_report", _("Feedback report on a consultation")
-
-    class Classification(models.TextChoices):
-        # Regulations on the Disclosure of Government Information Art. 13-16 and 19-20.
-        PUBLIC = "public", _("Public (proactively disclosed)")
-        ON_REQUEST = "on_request", _("Disclosed on request only")
-        INTERNAL = "internal", _("Internal")
-        CONFIDENTIAL = "confidential", _("Confidential")
-
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft, awaiting approval")
-        PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+    Kind = PublicationKind
+    Classification = PublicationClassification
+    State = PublicationState
 
     number = models.CharField(
         _("publication number"), max_length=24, unique=True, null=True, blank=True
@@ -127,28 +134,15 @@ class Publication(models.Model):
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "document",
-                        "notice",
-                        "decision",
-                        "statistics",
-                        "annual_report",
-                        "request_answer",
-                        "consultation",
-                        "feedback_report",
-                    ]
-                ),
+                condition=models.Q(kind__in=PublicationKind.values),
                 name="publication_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    classification__in=["public", "on_request", "internal", "confidential"]
-                ),
+                condition=models.Q(classification__in=PublicationClassification.values),
                 name="publication_classification_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(state__in=["draft", "published", "withdrawn"]),
+                condition=models.Q(state__in=PublicationState.values),
                 name="publication_state_valid",
             ),
             # The four-eyes rule, as the last guard: whoever approves did not write it.
@@ -243,6 +237,11 @@ class CatalogueSearchEntry(models.Model):
         return str(self.item)
 
 
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class DecisionRecord(models.Model):
     """A permit decision as the public sees it (Administrative License Law Art. 40).
 
@@ -250,9 +249,7 @@ class DecisionRecord(models.Model):
     register never holds more than what may be shown.
     """
 
-    class Outcome(models.TextChoices):
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+    Outcome = DecisionOutcome
 
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="decision_record"
@@ -276,7 +273,7 @@ class DecisionRecord(models.Model):
         ordering = ["-decided_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["approved", "rejected"]),
+                condition=models.Q(outcome__in=DecisionOutcome.values),
                 name="decision_outcome_valid",
             )
         ]
@@ -449,6 +446,12 @@ class ConsultationQuestion(models.Model):
         return self.text
 
 
+class CommentState(models.TextChoices):
+    PENDING = "pending", _("Awaiting moderation")
+    PUBLISHED = "published", pgettext_lazy("comment state", "Published")
+    REJECTED = "rejected", _("Not published")
+
+
 class ConsultationComment(models.Model):
     """A citizen's or an enterprise's comment on a draft; public only once a moderator lets it.
 
@@ -458,10 +461,7 @@ class ConsultationComment(models.Model):
     as written is only ever shown to its author and to the department.
     """
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("Awaiting moderation")
-        PUBLISHED = "published", pgettext_lazy("comment state", "Published")
-        REJECTED = "rejected", _("Not published")
+    State = CommentState
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.PROTECT, related_name="comments"
@@ -496,7 +496,7 @@ class ConsultationComment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "published", "rejected"]),
+                condition=models.Q(state__in=CommentState.values),
                 name="consultation_comment_state_valid",
             ),
             models.CheckConstraint(

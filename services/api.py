@@ -30,6 +30,7 @@ from .api_examples import (
     WITHDRAWN_EXAMPLE,
 )
 from .catalogue import item_with_guide
+from .definitions import ItemDefinition
 from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
 from .materials import ACCEPTED_TYPES, attachment_response
@@ -100,14 +101,13 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
 MATERIAL_FILE = {(200, content_type): OpenApiTypes.BINARY for content_type in ACCEPTED_TYPES}
 
 
-def answers_from_json(definition: dict, answers: dict) -> dict:
+def answers_from_json(definition: ItemDefinition, answers: dict) -> dict:
     """Check JSON answers with the page's own form (kinds, lengths, patterns, choices) and
     return them as filing stores them; only the answers given are returned."""
-    specs = {spec["name"]: spec for spec in definition["fields"]}
     errors = {}
     data = {}
     for name, value in answers.items():
-        if name not in specs:
+        if definition.field(name) is None:
             errors[f"answers.{name}"] = [_("This service's form has no such field.")]
         elif isinstance(value, dict | list):
             errors[f"answers.{name}"] = [_("Give a single value.")]
@@ -252,7 +252,7 @@ class ApplicationViewSet(
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         code = serializer.validated_data["material"]
-        if code not in {m["code"] for m in application.definition["materials"]}:
+        if application.definition.material(code) is None:
             raise serializers.ValidationError(
                 {"material": [_("This service asks for no such material.")]}
             )
