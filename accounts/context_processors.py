@@ -1,6 +1,7 @@
 """What every page's header needs to know about the person."""
 
 from .counter import is_service_centre_staff
+from .elderly_mode import elderly_mode_on
 from .notifications import unread_count
 
 
@@ -13,3 +14,8 @@ def notifications(request) -> dict:
         "unread_notifications": lambda: unread_count(user),
         "is_counter_staff": lambda: is_service_centre_staff(user),
     }
+
+
+def elderly_mode(request) -> dict:
+    """Whether the page is drawn in the elderly-friendly mode (accounts/elderly_mode.py)."""
+    return {"elderly_mode": elderly_mode_on(request)}

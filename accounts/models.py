@@ -113,6 +113,9 @@ class User(AbstractUser):
         choices=LANGUAGE_CHOICES,
         blank=True,
     )
+    # The elderly-friendly mode (适老化, 长辈版): larger type, higher contrast, simpler pages. Kept
+    # on the account as well as in a cookie, so that it follows the person to another device.
+    elderly_mode = models.BooleanField(_("elderly-friendly mode"), default=False)
     # An account opened at the service-centre counter has no password; the citizen claims it
     # online with their ID number and the one-time code printed on their receipt. Hashed like
     # a password (only its holder knows it); emptied once the account is claimed.

@@ -28,6 +28,8 @@ QUICK_APPLICATIONS = 5_000
 SEARCH_TERM = "企业开办"
 # Issue 9's targets on 2 cores: throughput as a share of the bare view's.
 PAGE_TARGETS = {"catalogue": 0.5, "guide": 0.5, "status": 0.5, "queue": 0.3, "search": 0.3}
+# Issue 19: a consultation page with 10,000 moderated comments (bench/consultation.py).
+PAGE_TARGETS["consultation"] = 0.3
 FILING_TARGET_PER_SECOND = 100
 ROUTING_LAG_TARGET_SECONDS = 1.0
 SWEEP_RATIO_TARGET = 1.5
@@ -101,10 +103,12 @@ def main(argv: list[str]) -> int:
     run["rows"] = table_sizes()
     print(f"rows: {run['rows']}", flush=True)
 
+    from bench.consultation import commenter_sessions, ensure_bench_consultation
     from bench.people import FILING_ITEM, bench_people
     from bench.server import CELERY_CONCURRENCY, WEB_WORKERS, portal_server
 
-    people = bench_people()
+    consultation = ensure_bench_consultation()
+    people = {**bench_people(), "commenters": commenter_sessions()}
     run["server"] = {"gunicorn_workers": WEB_WORKERS, "celery_concurrency": CELERY_CONCURRENCY}
     RESULTS.mkdir(exist_ok=True)
     with portal_server(RESULTS / "logs") as url:
@@ -114,7 +118,7 @@ def main(argv: list[str]) -> int:
             "warm_up": 2 if args.quick else 5,
             "seconds": args.seconds,
             "identities": people,
-            "pages": pages_to_measure(people),
+            "pages": pages_to_measure(people, consultation),
             "filing": {"item": FILING_ITEM, "users": args.users, "seconds": args.filing_seconds},
         }
         load = drive(plan)
@@ -182,8 +186,10 @@ def table_sizes() -> dict[str, int]:
     return sizes
 
 
-def pages_to_measure(people: dict) -> list[dict]:
+def pages_to_measure(people: dict, consultation: str) -> list[dict]:
     from django.urls import reverse
+
+    from bench.consultation import consultation_pages
 
     search = reverse("disclosure:search") + f"?q={SEARCH_TERM}"
     return [
@@ -194,6 +200,7 @@ def pages_to_measure(people: dict) -> list[dict]:
         {"name": "status", "path": "/applications/{case}/", "who": "applicants"},
         {"name": "queue", "path": reverse("approvals:queue"), "who": "reviewers"},
         {"name": "search", "path": search, "who": "anonymous"},
+        *consultation_pages(consultation),
     ]  # fmt: skip
 
 
@@ -361,4 +368,8 @@ if __name__ == "__main__":
         from bench import search
 
         sys.exit(search.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["consultation"]:  # the consultation page alone (issue 19)
+        from bench import consultation
+
+        sys.exit(consultation.main(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))

@@ -89,7 +89,9 @@ def keep_out_of_cache(request: HttpRequest) -> None:
 
 def page_key(request: HttpRequest, version: str) -> str:
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"page:{release_fingerprint()}:{version}:{get_language()}:{path}"
+    # The elderly-friendly mode draws the same page otherwise (accounts/elderly_mode.py).
+    mode = "elderly" if request.COOKIES.get(settings.ELDERLY_MODE_COOKIE) == "on" else "standard"
+    return f"page:{release_fingerprint()}:{version}:{get_language()}:{mode}:{path}"
 
 
 def _may_be_served_from_cache(request: HttpRequest) -> bool:

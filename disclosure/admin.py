@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import DecisionRecord, Publication
+from .models import (
+    Consultation,
+    ConsultationComment,
+    ConsultationQuestion,
+    DecisionRecord,
+    Publication,
+)
 
 
 @admin.register(Publication)
@@ -42,3 +48,54 @@ class DecisionRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ConsultationQuestionInline(admin.TabularInline):
+    model = ConsultationQuestion
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    """Read-only: consultations are drafted, approved, moderated and reported on the staff pages
+    (disclosure.consultations), with the audit log and the four-eyes rule."""
+
+    list_display = [
+        "publication",
+        "opens_at",
+        "closes_at",
+        "report_due_at",
+        "report_published_at",
+        "report_escalated_at",
+    ]
+    list_select_related = ["publication"]
+    search_fields = ["publication__number", "publication__title"]
+    inlines = [ConsultationQuestionInline]
+
+
+@admin.register(ConsultationComment)
+class ConsultationCommentAdmin(ReadOnlyAdmin):
+    list_display = ["consultation", "author_display", "state", "created_at", "moderated_at"]
+    list_filter = ["state"]
+    list_select_related = ["consultation__publication"]
+    search_fields = ["consultation__publication__number"]

@@ -5,29 +5,51 @@ Publications are read through disclosure.selectors, the one door that lets only 
 public and published through; statistics come from disclosure.statistics, as on the page.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from approvals.api import IsCivilServant
 from approvals.certificates import CertificateStatus, verify_certificate
 from approvals.models import Certificate
-from common.api_access import AccountThrottle, AnonymousThrottle, VerificationRateLimit
+from common.api_access import (
+    AccountThrottle,
+    AnonymousThrottle,
+    PortalRateLimit,
+    VerificationRateLimit,
+)
+from common.ratelimits import by_ip
 
 from . import statistics
-from .filters import DecisionRecordFilter, PublicationFilter
+from .consultations import accepts_comments_from, moderate_comment, submit_comment
+from .filters import CommentFilter, ConsultationFilter, DecisionRecordFilter, PublicationFilter
 from .forms import CertificateLookupForm, YearForm
 from .masking import public_holder_name
-from .models import DecisionRecord, Publication
-from .selectors import public_decisions, public_publications
+from .models import Consultation, ConsultationComment, DecisionRecord, Publication
+from .permissions import visible_consultations
+from .selectors import (
+    public_consultations,
+    public_decisions,
+    public_publications,
+    published_comments,
+)
 from .serializers import (
     CertificateVerificationSerializer,
+    ConsultationDetailSerializer,
+    ConsultationSerializer,
     DecisionRecordSerializer,
+    ModerationSerializer,
+    NewCommentSerializer,
+    OwnCommentSerializer,
     PublicationDetailSerializer,
     PublicationSerializer,
+    PublicCommentSerializer,
 )
 
 PUBLICATION_EXAMPLE = {
@@ -207,10 +229,26 @@ class StatisticsRowSerializer(serializers.Serializer):
     ratings = serializers.IntegerField()
 
 
+class ConsultationStatisticsRowSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The department's code.")
+    name = serializers.CharField()
+    name_en = serializers.CharField(allow_blank=True)
+    consultations = serializers.IntegerField()
+    comments_received = serializers.IntegerField()
+    comments_published = serializers.IntegerField()
+    comments_adopted = serializers.IntegerField(help_text="As the feedback reports say.")
+    reports_published = serializers.IntegerField()
+    reports_on_time = serializers.IntegerField()
+    reports_late = serializers.IntegerField(help_text="Past their deadline and still owed.")
+
+
 class StatisticsSerializer(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True, help_text="Null: every year.")
     departments = StatisticsRowSerializer(many=True)
     items = StatisticsRowSerializer(many=True)
+    consultations = ConsultationStatisticsRowSerializer(
+        many=True, help_text="Consultations on drafts published in the period, by department."
+    )
 
 
 STATISTICS_ROW_EXAMPLE = {
@@ -241,7 +279,8 @@ class StatisticsView(APIView):
         summary="Public statistics",
         description="Per department and per service item: received, decided, approved, "
         "rejected, average and 90th-percentile working days to decision, on-time rate, deemed "
-        "approvals, extensions and the applicants' ratings; for one calendar year or all.",
+        "approvals, extensions and the applicants' ratings; per department, the consultations "
+        "on drafts and their feedback reports; for one calendar year or all.",
         parameters=[OpenApiParameter("year", int, required=False)],
         responses={200: StatisticsSerializer},
         examples=[
@@ -251,6 +290,20 @@ class StatisticsView(APIView):
                     "year": 2026,
                     "departments": [STATISTICS_ROW_EXAMPLE],
                     "items": [{**STATISTICS_ROW_EXAMPLE, "code": "business-start-up"}],
+                    "consultations": [
+                        {
+                            "code": "general-office",
+                            "name": "市人民政府办公室",
+                            "name_en": "General Office of the Municipal Government",
+                            "consultations": 3,
+                            "comments_received": 412,
+                            "comments_published": 377,
+                            "comments_adopted": 41,
+                            "reports_published": 2,
+                            "reports_on_time": 2,
+                            "reports_late": 0,
+                        }
+                    ],
                 },
                 response_only=True,
             )
@@ -265,5 +318,238 @@ class StatisticsView(APIView):
             "year": period.year,
             "departments": statistics.statistics_by_department(period),
             "items": statistics.statistics_by_item(period),
+            "consultations": statistics.consultations_by_department(period),
         }
         return Response(StatisticsSerializer(data).data)
+
+
+# --- consultations (征求意见) ----------------------------------------------------------------------
+
+
+class CommentRateLimit(PortalRateLimit):
+    """RATE_LIMITS["comment"] per account, on the same counter as the page's comment form:
+    a flood from one account gets 429 with Retry-After."""
+
+    scope = "comment"
+
+    def _key(self, drf_request):
+        def key(group, request):
+            user = drf_request.user  # the token's user; the Django request knows the session's
+            return f"user:{user.pk}" if user.is_authenticated else by_ip(group, request)
+
+        return key
+
+
+CONSULTATION_EXAMPLE = {
+    "id": 3,
+    "number": "2026-000006",
+    "title": "关于《合肥市优化营商环境办法（征求意见稿）》公开征求意见的公告",
+    "department": {
+        "code": "general-office",
+        "name": "市人民政府办公室",
+        "name_en": "General Office of the Municipal Government",
+    },
+    "published_at": "2026-12-02T09:00:00+08:00",
+    "scope": "本市企业、个体工商户和居民",
+    "opens_at": "2026-12-02T00:00:00+08:00",
+    "closes_at": "2026-12-31T23:59:59.999999+08:00",
+    "period_days": 30,
+    "shortened_reason": "",
+    "phase": "open",
+    "phase_display": "Open for comment",
+    "comment_count": 2,
+    "questions": [{"id": 5, "order": 1, "text": "您认为企业开办3个工作日的时限是否合适？"}],
+    "report_due_at": "2027-01-22T17:30:00+08:00",
+    "report": None,
+}
+PUBLIC_COMMENT_EXAMPLE = {
+    "id": 41,
+    "author": "张*",
+    "text": "建议第三条明确“3个工作日”从何时起算。",
+    "answers": [{"question": 5, "text": "合适。"}],
+    "created_at": "2026-12-05T10:12:00+08:00",
+}
+OWN_COMMENT_EXAMPLE = {
+    "id": 42,
+    "consultation": 3,
+    "author_display": "张*",
+    "text": "建议第三条明确“3个工作日”从何时起算。",
+    "answers": [{"question": 5, "text": "合适。"}],
+    "state": "pending",
+    "state_display": "Awaiting moderation",
+    "rejection_reason": "",
+    "created_at": "2026-12-05T10:12:00+08:00",
+    "moderated_at": None,
+}
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Drafts published for comment, their periods and questions, and their public comments;
+    logged-in citizens and enterprises comment while a consultation is open."""
+
+    filterset_class = ConsultationFilter
+    lookup_value_regex = r"[0-9]+"
+    queryset = Consultation.objects.none()
+
+    def get_permissions(self):
+        if self.action == "comments" and self.request.method == "POST":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "comments" and self.request.method == "POST":
+            throttles.append(CommentRateLimit())
+        return throttles
+
+    def get_queryset(self):
+        return public_consultations().prefetch_related("questions")
+
+    def get_serializer_class(self):
+        return ConsultationDetailSerializer if self.action == "retrieve" else ConsultationSerializer
+
+    @extend_schema(
+        summary="Consultations",
+        description="Drafts published for comment, newest first; filter by phase (upcoming, "
+        "open, closed) or department.",
+        examples=[OpenApiExample("One", value=CONSULTATION_EXAMPLE, response_only=True)],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="A consultation",
+        description="The draft's text, the period, who is consulted, the questions, the "
+        "count of published comments and, once published, the feedback report.",
+        examples=[
+            OpenApiExample(
+                "One", value={**CONSULTATION_EXAMPLE, "body": "第一条……"}, response_only=True
+            )
+        ],
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Published comments",
+        description="Comments published after moderation, newest first, a page at a time: "
+        "names masked (张*), enterprises by name, identifiers in the text masked.",
+        responses={200: PublicCommentSerializer(many=True)},
+        examples=[OpenApiExample("One", value=PUBLIC_COMMENT_EXAMPLE, response_only=True)],
+        filters=False,
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Comment",
+        description="A logged-in citizen or enterprise comments while the consultation is "
+        "open, optionally answering its questions by id. Refused (400) when empty, too long "
+        "(the limits are in the message) or outside the period (the message gives the "
+        "closing time); 429 with Retry-After on a flood from one account. The comment is "
+        "published after moderation.",
+        request=NewCommentSerializer,
+        responses={201: OwnCommentSerializer},
+        examples=[
+            OpenApiExample(
+                "Comment",
+                value={"body": "建议第三条明确起算时间。", "answers": {"5": "合适。"}},
+                request_only=True,
+            ),
+            OpenApiExample("Kept for moderation", value=OWN_COMMENT_EXAMPLE, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def comments(self, request, pk=None):
+        consultation = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(published_comments(consultation))
+            return self.get_paginated_response(PublicCommentSerializer(page, many=True).data)
+        if not accepts_comments_from(request.user):
+            raise PermissionDenied(_("Citizens and enterprises comment, with their own account."))
+        sent = NewCommentSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        try:
+            answers = {int(k): v for k, v in sent.validated_data.get("answers", {}).items()}
+        except ValueError:
+            raise serializers.ValidationError(
+                {"answers": [_("Give each answer under its question's id.")]}
+            ) from None
+        comment = submit_comment(
+            consultation, request.user, body=sent.validated_data["body"], answers=answers
+        )
+        return Response(OwnCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["consultations"])
+class ConsultationCommentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Comments on the consultations of the caller's departments, as written, for moderation.
+    Applicants get 403; comments of other departments are 404."""
+
+    permission_classes = [IsAuthenticated, IsCivilServant]
+    serializer_class = OwnCommentSerializer
+    filterset_class = CommentFilter
+    lookup_value_regex = r"[0-9]+"
+    queryset = ConsultationComment.objects.none()
+
+    def get_queryset(self):
+        return (
+            ConsultationComment.objects.filter(
+                consultation__in=visible_consultations(self.request.user)
+            )
+            .prefetch_related("answers")
+            .order_by("created_at", "id")
+        )
+
+    @extend_schema(
+        summary="Comments to moderate",
+        description="Oldest first; filter by state (pending, published, rejected) or by "
+        "consultation id.",
+        examples=[OpenApiExample("One", value=OWN_COMMENT_EXAMPLE, response_only=True)],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="A comment",
+        description="The comment as its author wrote it, with its state.",
+        examples=[OpenApiExample("One", value=OWN_COMMENT_EXAMPLE, response_only=True)],
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Moderate",
+        description="Publish the comment (its text masked in the public copy) or refuse it "
+        "with a reason the author is told; once only (400 when already moderated). For the "
+        "department's reviewers and heads.",
+        request=ModerationSerializer,
+        responses={200: OwnCommentSerializer},
+        examples=[
+            OpenApiExample("Publish", value={"decision": "publish"}, request_only=True),
+            OpenApiExample(
+                "Refuse",
+                value={"decision": "reject", "reason": "与征求意见稿无关。"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Published",
+                value={**OWN_COMMENT_EXAMPLE, "state": "published", "state_display": "Published"},
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def moderation(self, request, pk=None):
+        comment = self.get_object()
+        sent = ModerationSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        moderate_comment(
+            comment.pk,
+            request.user,
+            sent.validated_data["decision"],
+            sent.validated_data.get("reason", ""),
+        )
+        return Response(OwnCommentSerializer(self.get_queryset().get(pk=comment.pk)).data)

@@ -4,9 +4,9 @@ import django_filters
 
 from common.api_access import MomentFilter
 
-from .models import DecisionRecord, Publication
+from .models import Consultation, ConsultationComment, DecisionRecord, Publication
 from .search import matching, parse_query
-from .selectors import search_decisions
+from .selectors import consultations_in_phase, search_decisions
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -53,3 +53,28 @@ class DecisionRecordFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return search_decisions(queryset, value)
+
+
+class ConsultationFilter(django_filters.FilterSet):
+    phase = django_filters.ChoiceFilter(
+        choices=Consultation.Phase.choices, method="in_phase", help_text="By the period, now."
+    )
+    department = django_filters.CharFilter(
+        field_name="publication__department__code", help_text="A department's code."
+    )
+
+    class Meta:
+        model = Consultation
+        fields: list[str] = []
+
+    def in_phase(self, queryset, name, value):
+        return consultations_in_phase(queryset, value)
+
+
+class CommentFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=ConsultationComment.State.choices)
+    consultation = django_filters.NumberFilter(field_name="consultation_id")
+
+    class Meta:
+        model = ConsultationComment
+        fields: list[str] = []

@@ -4,11 +4,14 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from approvals.calendar import official_date
 from services.models import Application, ServiceItem
 
 
@@ -32,6 +35,10 @@ class PublicationKind(models.TextChoices):
     STATISTICS = "statistics", _("Statistics")
     ANNUAL_REPORT = "annual_report", _("Annual report")
     REQUEST_ANSWER = "request_answer", _("Answer to a disclosure request")
+    # A draft put out for public comment (征求意见稿) and, once the period has closed, the
+    # department's account of what it adopted (意见采纳情况): disclosure/consultations.py.
+    CONSULTATION = "consultation", _("Draft for public comment")
+    FEEDBACK_REPORT = "feedback_report", _("Feedback report on a consultation")
 
 
 class PublicationClassification(models.TextChoices):
@@ -174,6 +181,9 @@ class Publication(models.Model):
         index_publication(self)
 
     def get_absolute_url(self) -> str:
+        if self.number and self.kind == self.Kind.CONSULTATION:
+            # Its page carries the comment form and the comments, under the same number.
+            return reverse("disclosure:consultation", args=[self.number])
         if self.number:
             return reverse("disclosure:publication", args=[self.number])
         return reverse("disclosure:draft", args=[self.pk])
@@ -279,3 +289,265 @@ class DecisionRecord(models.Model):
         if (get_language() or "").startswith("en") and self.item_name_en:
             return self.item_name_en
         return self.item_name
+
+
+# --- public consultation on drafts (征求意见) -----------------------------------------------------
+
+
+class Consultation(models.Model):
+    """A draft put out for public comment: a publication with a comment period and a feedback
+    deadline that the sweeper watches.
+
+    The draft's text, attachments, approval by a second person, permanent number, search, feeds
+    and withdrawal are its publication's (kind "consultation"). Added here: when comments are
+    accepted, who is consulted, the questions asked, and the feedback report (意见采纳情况) due
+    a number of working days after closing, escalated to the department's heads when it is late
+    (disclosure/consultations.py).
+    """
+
+    class Phase(models.TextChoices):
+        UPCOMING = "upcoming", _("Not open yet")
+        OPEN = "open", _("Open for comment")
+        CLOSED = "closed", _("Closed")
+
+    publication = models.OneToOneField(
+        Publication,
+        verbose_name=_("draft for comment"),
+        on_delete=models.PROTECT,
+        related_name="consultation",
+    )
+    scope = models.CharField(
+        _("who is consulted"),
+        max_length=500,
+        help_text=_("Published with the draft, e.g. “residents and enterprises of the city”."),
+    )
+    opens_at = models.DateTimeField(_("comments open"))
+    closes_at = models.DateTimeField(_("comments close"))
+    # Interim Regulations on Major Administrative Decision-making Procedures Art. 14: a period
+    # shorter than 30 days must be explained when the draft is published.
+    shortened_reason = models.TextField(_("why the period is shorter"), blank=True)
+    report_limit_days = models.PositiveSmallIntegerField(
+        _("working days for the feedback report"),
+        help_text=_("Counted from the day after comments close."),
+    )
+    report_due_at = models.DateTimeField(_("feedback report due"))
+    report = models.OneToOneField(
+        Publication,
+        verbose_name=_("feedback report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_consultation",
+    )
+    adopted_count = models.PositiveIntegerField(
+        _("comments adopted (fully or in part)"), null=True, blank=True
+    )
+    report_published_at = models.DateTimeField(
+        _("feedback report published"), null=True, blank=True
+    )
+    # Set once by the sweeper: the department was told that comments closed (and by when the
+    # report is due), and, if the report is late, its heads were told.
+    closing_noticed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    report_escalated_at = models.DateTimeField(
+        _("late feedback report escalated"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-closes_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="consultation_closes_after_it_opens",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(report_due_at__gt=models.F("closes_at")),
+                name="consultation_report_due_after_closing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(report_limit_days__gte=1),
+                name="consultation_report_limit_at_least_one_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(report_published_at__isnull=True)
+                | models.Q(report__isnull=False),
+                name="consultation_published_report_exists",
+            ),
+        ]
+        indexes = [
+            # The sweeper reads only consultations still owing their report, so its cost follows
+            # the number of late reports, not of consultations ever held.
+            models.Index(
+                fields=["report_due_at"],
+                condition=models.Q(
+                    report_published_at__isnull=True, report_escalated_at__isnull=True
+                ),
+                name="consultation_report_awaited",
+            ),
+            models.Index(
+                fields=["closes_at"],
+                condition=models.Q(closing_noticed_at__isnull=True),
+                name="consultation_closing_unnoticed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.publication)
+
+    def get_absolute_url(self) -> str:
+        return self.publication.get_absolute_url()
+
+    def phase(self, now=None) -> str:
+        return phase_between(self.opens_at, self.closes_at, now)
+
+    @property
+    def current_phase(self) -> str:
+        return self.phase()
+
+    @property
+    def period_days(self) -> int:
+        """Calendar days from the opening day to the closing day, both counted."""
+        return (official_date(self.closes_at) - official_date(self.opens_at)).days + 1
+
+    @property
+    def report_is_late(self) -> bool:
+        return self.report_published_at is None and self.report_due_at < timezone.now()
+
+
+def phase_between(opens_at, closes_at, now=None) -> str:
+    """Not open yet, open (the closing moment included), or closed, at `now`."""
+    now = now or timezone.now()
+    if now < opens_at:
+        return Consultation.Phase.UPCOMING
+    if now <= closes_at:
+        return Consultation.Phase.OPEN
+    return Consultation.Phase.CLOSED
+
+
+class ConsultationQuestion(models.Model):
+    """A question the department asks about its draft; answering it is optional."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = models.CharField(_("question"), max_length=500)
+
+    class Meta:
+        verbose_name = _("question of a consultation")
+        verbose_name_plural = _("questions of consultations")
+        ordering = ["consultation", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "order"], name="one_question_per_place")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CommentState(models.TextChoices):
+    PENDING = "pending", _("Awaiting moderation")
+    PUBLISHED = "published", pgettext_lazy("comment state", "Published")
+    REJECTED = "rejected", _("Not published")
+
+
+class ConsultationComment(models.Model):
+    """A citizen's or an enterprise's comment on a draft; public only once a moderator lets it.
+
+    The name the public sees is written when the comment is made, masked as the decision
+    register masks it (张三 → 张*, an enterprise by its name); the published text is a copy
+    written at moderation with any identifier in it masked (disclosure/masking.py). The comment
+    as written is only ever shown to its author and to the department.
+    """
+
+    State = CommentState
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="consultation_comments",
+    )
+    author_display = models.CharField(_("name as published"), max_length=200)
+    body = models.TextField(_("comment"))
+    public_body = models.TextField(_("comment as published"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    rejection_reason = models.TextField(_("why it is not published"), blank=True)
+
+    class Meta:
+        verbose_name = _("comment on a consultation")
+        verbose_name_plural = _("comments on consultations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=CommentState.values),
+                name="consultation_comment_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="pending")
+                | models.Q(moderated_by__isnull=False, moderated_at__isnull=False),
+                name="moderated_comment_has_moderator",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="rejected") | ~models.Q(rejection_reason=""),
+                name="rejected_comment_has_reason",
+            ),
+        ]
+        indexes = [
+            # A consultation's public comments, newest first, a page at a time off the index.
+            models.Index(
+                F("consultation"),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=models.Q(state="published"),
+                name="consultation_public_comments",
+            ),
+            models.Index(
+                fields=["consultation", "created_at"],
+                condition=models.Q(state="pending"),
+                name="consultation_comments_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_display} · {self.consultation}"
+
+
+class ConsultationAnswer(models.Model):
+    """A comment's answer to one of the consultation's questions."""
+
+    comment = models.ForeignKey(
+        ConsultationComment, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        ConsultationQuestion, on_delete=models.PROTECT, related_name="answers"
+    )
+    text = models.TextField(_("answer"))
+    public_text = models.TextField(_("answer as published"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer to a question of a consultation")
+        verbose_name_plural = _("answers to questions of consultations")
+        ordering = ["question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user
 from accounts.models import Department
 from accounts.permissions import department_group, departments_of, is_civil_servant
 
-from .models import Publication
+from .models import Consultation, Publication
 
 VIEW_PUBLICATION = "disclosure.view_publication"
 APPROVE_PUBLICATION = "disclosure.change_publication"
@@ -67,3 +67,23 @@ def statistics_departments(user) -> QuerySet[Department]:
     )
     ids = [int(name.split("-")[1]) for name in heads_groups]
     return Department.objects.filter(pk__in=ids)
+
+
+# --- consultations: the draft's permissions are its publication's ------------------------------
+
+
+def visible_consultations(user) -> QuerySet[Consultation]:
+    """The consultations of the person's departments, drafts included."""
+    return Consultation.objects.filter(publication__in=visible_publications(user))
+
+
+def moderated_consultations(user) -> QuerySet[Consultation]:
+    """The consultations whose comments this person may moderate: the department's reviewers
+    and heads, as for approving and withdrawing its publications."""
+    return Consultation.objects.filter(
+        publication__in=_objects(user, APPROVE_PUBLICATION, Publication.objects.all())
+    )
+
+
+def can_moderate(user, consultation: Consultation) -> bool:
+    return can_withdraw(user, consultation.publication)

@@ -95,6 +95,11 @@ def approve_publication(publication_id: int, approver) -> Publication:
         publication.published_at = timezone.now()
         publication.number = publication_number(publication)
         publication.save()
+        # A draft for comment must still have its period ahead; a feedback report meets its
+        # consultation's deadline (consultations.py, which builds on this module).
+        from .consultations import publication_published
+
+        publication_published(publication)
         record(
             "publication.publish",
             obj=publication,

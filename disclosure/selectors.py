@@ -6,11 +6,22 @@ Every public page, feed, the sitemap, the search and the API read publications t
 withdrawn publication are invisible to all of them by construction.
 """
 
-from django.db.models import Q, QuerySet
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from services.models import ServiceItem
 
-from .models import CatalogueSearchEntry, DecisionRecord, Publication
+from .models import (
+    CatalogueSearchEntry,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationComment,
+    DecisionRecord,
+    Publication,
+)
 
 
 def public_publications() -> QuerySet[Publication]:
@@ -63,3 +74,84 @@ def searchable_guides(*, department_id: int | None = None) -> QuerySet[Catalogue
             item__in=ServiceItem.objects.filter(stages__departments__department_id=department_id)
         )
     return entries
+
+
+# --- consultations: read through their publication, so grading and withdrawal apply ----------
+
+
+def public_consultations() -> QuerySet[Consultation]:
+    """Consultations whose draft is public and published, with the count of public comments."""
+    return (
+        Consultation.objects.filter(publication__in=Publication.objects.public())
+        .select_related("publication__department", "report")
+        .annotate(
+            public_comments=Count(
+                "comments", filter=Q(comments__state=ConsultationComment.State.PUBLISHED)
+            )
+        )
+        .order_by("-publication__published_at", "-id")
+    )
+
+
+def consultations_in_phase(consultations: QuerySet[Consultation], phase: str, now=None):
+    """Those not open yet, open now, or closed, by their period."""
+    now = now or timezone.now()
+    if phase == Consultation.Phase.UPCOMING:
+        return consultations.filter(opens_at__gt=now)
+    if phase == Consultation.Phase.OPEN:
+        return consultations.filter(opens_at__lte=now, closes_at__gte=now)
+    if phase == Consultation.Phase.CLOSED:
+        return consultations.filter(closes_at__lt=now)
+    return consultations
+
+
+def public_consultation(number: str) -> Consultation | None:
+    return (
+        Consultation.objects.filter(
+            publication__in=Publication.objects.public(), publication__number=number
+        )
+        .select_related("publication__department", "report")
+        .first()
+    )
+
+
+class ConsultationPeriod(NamedTuple):
+    id: int
+    opens_at: object
+    closes_at: object
+    report_published_at: object
+
+
+def public_consultation_period(number: str) -> ConsultationPeriod | None:
+    """What the page cache's version of a public consultation's page depends on, read with one
+    plain statement: on a cached page, the ORM's compiling of public_consultation() cost more
+    than serving the page itself. The same conditions as Publication.objects.public()."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.id, c.opens_at, c.closes_at, c.report_published_at
+              FROM disclosure_consultation c
+              JOIN disclosure_publication p ON p.id = c.publication_id
+             WHERE p.number = %s AND p.state = %s AND p.classification = %s
+            """,
+            [number, Publication.State.PUBLISHED, Publication.Classification.PUBLIC],
+        )
+        row = cursor.fetchone()
+    return ConsultationPeriod(*row) if row else None
+
+
+def published_comments(consultation: Consultation) -> QuerySet[ConsultationComment]:
+    """A consultation's public comments, newest first, with their answers (two queries a page)."""
+    return (
+        consultation.comments.filter(state=ConsultationComment.State.PUBLISHED)
+        .order_by("-created_at", "-id")
+        .only("pk", "consultation_id", "author_display", "public_body", "created_at")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=ConsultationAnswer.objects.select_related("question")
+                .only("comment_id", "public_text", "question__order", "question__text")
+                .order_by("question__order"),
+            )
+        )
+    )

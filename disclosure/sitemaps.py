@@ -14,7 +14,7 @@ class PublicationSitemap(Sitemap):
         return (
             public_publications()
             .select_related(None)
-            .only("number", "updated_at")
+            .only("number", "kind", "updated_at")  # a consultation's address is its own
             .order_by("-published_at", "-id")
         )
 

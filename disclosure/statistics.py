@@ -215,32 +215,86 @@ def format_value(value, kind: str) -> str:
     return str(value)
 
 
-def table(rows: list[dict]) -> list[dict]:
+def table(rows: list[dict], columns: list[Column] | None = None) -> list[dict]:
     """Rows as a page shows them: the name, then each column's formatted value."""
+    columns = COLUMNS if columns is None else columns
     return [
         {
             "row": row,
             "name": display_name(row),
-            "cells": [format_value(row.get(c.key), c.kind) for c in COLUMNS],
+            "cells": [format_value(row.get(c.key), c.kind) for c in columns],
         }
         for row in rows
     ]
 
 
-def as_csv(rows: list[dict], name_header: str) -> str:
+def as_csv(rows: list[dict], name_header: str, columns: list[Column] | None = None) -> str:
     """CSV with raw numbers (not rounded for display), for spreadsheets."""
+    columns = COLUMNS if columns is None else columns
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["code", str(name_header), *[str(c.label) for c in COLUMNS]])
+    writer.writerow(["code", str(name_header), *[str(c.label) for c in columns]])
     for row in rows:
         writer.writerow(
             [
                 row["code"],
                 display_name(row),
-                *["" if row.get(c.key) is None else row.get(c.key) for c in COLUMNS],
+                *["" if row.get(c.key) is None else row.get(c.key) for c in columns],
             ]
         )
     return out.getvalue()
+
+
+# --- consultations on drafts (征求意见) -----------------------------------------------------------
+
+CONSULTATION_COLUMNS: list[Column] = [
+    Column("consultations", _("Consultations")),
+    Column("comments_received", _("Comments received")),
+    Column("comments_published", _("Comments published")),
+    Column("comments_adopted", _("Comments adopted (fully or in part)")),
+    Column("reports_published", _("Feedback reports published")),
+    Column("reports_on_time", _("Feedback reports on time")),
+    Column("reports_late", _("Feedback reports late and still owed")),
+]
+
+# Consultations published in the period, by department; comments counted per consultation
+# first, so that a consultation's figures are not multiplied by its number of comments.
+CONSULTATIONS_BY_DEPARTMENT_SQL = """
+WITH comments AS (
+    SELECT consultation_id, count(*) AS received,
+           count(*) FILTER (WHERE state = 'published') AS published
+      FROM disclosure_consultationcomment
+     GROUP BY consultation_id
+)
+SELECT d.id, d.code, d.name, d.name_en,
+       count(*) AS consultations,
+       coalesce(sum(cm.received), 0)::int AS comments_received,
+       coalesce(sum(cm.published), 0)::int AS comments_published,
+       coalesce(sum(c.adopted_count) FILTER (WHERE c.report_published_at IS NOT NULL), 0)::int
+           AS comments_adopted,
+       count(c.report_published_at) AS reports_published,
+       count(*) FILTER (WHERE c.report_published_at <= c.report_due_at) AS reports_on_time,
+       count(*) FILTER (WHERE c.report_published_at IS NULL AND c.report_due_at < %(now)s)
+           AS reports_late
+  FROM disclosure_consultation c
+  JOIN disclosure_publication p ON p.id = c.publication_id
+  JOIN accounts_department d ON d.id = p.department_id
+  LEFT JOIN comments cm ON cm.consultation_id = c.id
+ WHERE p.state = 'published' AND p.classification = 'public'
+   AND p.published_at >= %(start)s AND p.published_at < %(end)s
+ GROUP BY d.id, d.code, d.name, d.name_en
+ ORDER BY d.code
+"""
+
+
+def consultations_by_department(period: Period) -> list[dict]:
+    """Public consultations per department: comments received, published and adopted, and
+    whether the feedback reports came on time (disclosure/consultations.py)."""
+    params = {"start": period.start, "end": period.end, "now": timezone.now()}
+    with connection.cursor() as cursor:
+        cursor.execute(CONSULTATIONS_BY_DEPARTMENT_SQL, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 # --- charts --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import consultation_views, feeds, views
 
 app_name = "disclosure"
 urlpatterns = [
@@ -16,6 +16,14 @@ urlpatterns = [
         name="publication_attachment",
     ),
     path("search/", views.search, name="search"),
+    # Consultations on drafts (征求意见): the number is the draft's publication number.
+    path("consultations/", consultation_views.consultations, name="consultations"),
+    path("consultations/<str:number>/", consultation_views.consultation, name="consultation"),
+    path(
+        "consultations/<str:number>/comment/",
+        consultation_views.comment,
+        name="consultation_comment",
+    ),
     path("feeds/latest.atom", feeds.LatestPublicationsFeed(), name="feed"),
     path("feeds/kind/<str:kind>.atom", feeds.KindFeed(), name="feed_kind"),
     path("feeds/department/<str:code>.atom", feeds.DepartmentFeed(), name="feed_department"),
@@ -28,6 +36,25 @@ urlpatterns = [
     path("staff/publications/<int:pk>/", views.draft, name="draft"),
     path("staff/publications/<int:pk>/approve/", views.approve, name="approve"),
     path("staff/publications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path(
+        "staff/consultations/", consultation_views.staff_consultations, name="staff_consultations"
+    ),
+    path("staff/consultations/new/", consultation_views.new_consultation, name="new_consultation"),
+    path(
+        "staff/consultations/<int:pk>/",
+        consultation_views.staff_consultation,
+        name="staff_consultation",
+    ),
+    path(
+        "staff/consultations/<int:pk>/report/",
+        consultation_views.feedback_report,
+        name="feedback_report",
+    ),
+    path(
+        "staff/comments/<int:pk>/moderate/",
+        consultation_views.moderate,
+        name="moderate_comment",
+    ),
     path("staff/requests/", views.disclosure_requests, name="requests"),
     path("staff/requests/<int:pk>/publish/", views.publish_answer, name="publish_answer"),
     path("staff/statistics/<str:code>/", views.department_statistics, name="department_statistics"),

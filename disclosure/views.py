@@ -95,6 +95,8 @@ def publication(request, number: str):
         return render(
             request, "disclosure/publication_withdrawn.html", {"publication": withdrawn}, status=410
         )
+    if item.kind == Publication.Kind.CONSULTATION:
+        return redirect(item.get_absolute_url(), permanent=True)  # its page takes comments
     return render(request, "disclosure/publication.html", {"publication": item})
 
 
@@ -275,6 +277,10 @@ def statistics_page(request):
             "departments": statistics.table(departments),
             "items": statistics.table(items),
             "charts": charts,
+            "consultation_columns": statistics.CONSULTATION_COLUMNS,
+            "consultations": statistics.table(
+                statistics.consultations_by_department(period), statistics.CONSULTATION_COLUMNS
+            ),
         },
     )
 
@@ -292,6 +298,10 @@ def statistics_csv(request, table: str):
         rows, header = statistics.statistics_by_department(period), _("Department")
     elif table == "items":
         rows, header = statistics.statistics_by_item(period), _("Service item")
+    elif table == "consultations":
+        rows = statistics.consultations_by_department(period)
+        text = statistics.as_csv(rows, _("Department"), statistics.CONSULTATION_COLUMNS)
+        return _csv_response(text, f"statistics-consultations-{period.year or 'all'}.csv")
     else:
         raise Http404(_("No such table."))
     suffix = period.year or "all"

@@ -13,6 +13,8 @@ from accounts.api import MeView, ObtainTokenView, RevokeTokenView
 from approvals.api import ApplicationStatusViewSet, ExtensionViewSet, TaskViewSet
 from disclosure.api import (
     CertificateVerificationView,
+    ConsultationCommentViewSet,
+    ConsultationViewSet,
     DecisionRecordViewSet,
     PublicationViewSet,
     StatisticsView,
@@ -31,6 +33,10 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("publications", PublicationViewSet, basename="publication")
 router.register("decisions", DecisionRecordViewSet, basename="decision")
+router.register("consultations", ConsultationViewSet, basename="consultation")
+router.register(
+    "consultation-comments", ConsultationCommentViewSet, basename="consultation-comment"
+)
 
 v1 = [
     *router.urls,

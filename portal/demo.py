@@ -4,6 +4,7 @@
 """
 
 from base64 import b32encode
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -14,7 +15,13 @@ from accounts.identity import credit_code_check_character, resident_id_check_cha
 from accounts.models import Department, Membership, User
 from accounts.two_factor import requires_two_factor
 from approvals.models import CommonOpinion
-from disclosure.models import Publication
+from disclosure.consultations import (
+    Moderation,
+    draft_consultation,
+    moderate_comment,
+    submit_comment,
+)
+from disclosure.models import Consultation, Publication
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
 DEMO_PASSWORD = "Portal-demo-2026"
@@ -453,6 +460,12 @@ def load_demo() -> list[tuple[str, str, str]]:
         " Guide to government information disclosure: requests are answered within 20 working"
         " days, extendable once by 20 working days.",
     )
+    _demo_consultation(
+        department=departments["general-office"],
+        author=User.objects.get(username="reviewer-general-office"),
+        approver=admin,
+        commenters=[citizen, enterprise],
+    )
     for code, outcome, title, text in COMMON_OPINIONS:
         CommonOpinion.objects.get_or_create(
             department=departments[code], outcome=outcome, title=title, defaults={"text": text}
@@ -483,6 +496,66 @@ def _demo_publication(*, title, kind, department, author, approver, body) -> Pub
         publication.number = f"{publication.published_at:%Y}-{publication.pk:06d}"
         publication.save()
     return publication
+
+
+DEMO_CONSULTATION = {
+    "title": "关于《合肥市优化营商环境办法（征求意见稿）》公开征求意见的公告",
+    "scope": "本市企业、个体工商户和居民",
+    "body": "为进一步优化营商环境，市人民政府办公室起草了《合肥市优化营商环境办法（征求意见稿）》，"
+    "现向社会公开征求意见。\n\n"
+    "第一条　为持续优化营商环境，激发市场主体活力，根据国务院《优化营商环境条例》，结合本市实际，制定本办法。\n"
+    "第二条　政务服务事项实行“一网通办”，申请人只需提交一次材料，有关部门并联审批。\n"
+    "第三条　企业开办在3个工作日内办结，全程网上办理，不收取费用。\n"
+    "第四条　行政机关不得要求申请人重复提交已经提交过的材料。",
+    "questions": [
+        "您在办理政务服务事项时遇到的最大困难是什么？",
+        "您认为企业开办3个工作日的时限是否合适？",
+    ],
+    "comments": [
+        (
+            "建议第三条明确“3个工作日”从何时起算，是从提交材料之日还是从受理之日起算。",
+            ["跑了好几个窗口，每个窗口都要同样的材料。", "合适，但希望节假日前后也能保证。"],
+        ),
+        (
+            "希望第四条增加电子证照互认的规定，已经在网上办过的证照不要再让企业上传。",
+            ["不同部门系统不互通。", ""],
+        ),
+    ],
+}
+
+
+def _demo_consultation(*, department, author, approver, commenters) -> None:
+    """An open consultation with a few moderated comments (docs/participation.md)."""
+    if Consultation.objects.filter(publication__title=DEMO_CONSULTATION["title"]).exists():
+        return
+    today = timezone.localdate()
+    consultation = draft_consultation(
+        author,
+        department=department,
+        title=DEMO_CONSULTATION["title"],
+        body=DEMO_CONSULTATION["body"],
+        scope=DEMO_CONSULTATION["scope"],
+        opens_on=today - timedelta(days=3),
+        closes_on=today + timedelta(days=26),
+        questions=DEMO_CONSULTATION["questions"],
+    )
+    # Published as the other demo publications are: the demo has no second civil servant in
+    # the General Office to approve it.
+    _demo_publication(
+        title=DEMO_CONSULTATION["title"],
+        kind=Publication.Kind.CONSULTATION,
+        department=department,
+        author=author,
+        approver=approver,
+        body=DEMO_CONSULTATION["body"],
+    )
+    consultation.publication.refresh_from_db()
+    questions = list(consultation.questions.values_list("pk", flat=True))
+    for person, (body, answers) in zip(commenters, DEMO_CONSULTATION["comments"], strict=True):
+        comment = submit_comment(
+            consultation, person, body=body, answers=dict(zip(questions, answers, strict=True))
+        )
+        moderate_comment(comment.pk, author, Moderation.PUBLISH)
 
 
 def _demo_totp_device(user: User) -> TOTPDevice:

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.notifications",
+                "accounts.context_processors.elderly_mode",
             ],
         },
     },
@@ -229,6 +230,8 @@ RATE_LIMITS = {
     "verification": os.environ.get("RATE_LIMIT_VERIFICATION", "60/m"),
     # The application form saves itself in the background while the applicant types.
     "autosave": os.environ.get("RATE_LIMIT_AUTOSAVE", "300/10m"),
+    # Comments on consultations, per account: a flood from one account waits (docs/participation.md).
+    "comment": os.environ.get("RATE_LIMIT_COMMENT", "10/10m"),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
@@ -306,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RECONCILE_EVERY,
         "options": _every_tick,
     },
+    # Consultations: the department told when comments close, a late feedback report escalated.
+    "sweep-feedback-reports": {
+        "task": "disclosure.tasks.sweep_feedback_reports",
+        "schedule": RECONCILE_EVERY,
+        "options": _every_tick,
+    },
     "heartbeat": {"task": "portal.health.heartbeat", "schedule": timedelta(seconds=30)},
     "seed-holiday-calendar": {
         "task": "approvals.tasks.seed_calendar",
@@ -337,6 +346,20 @@ ROUTING_GRACE = timedelta(seconds=int(os.environ.get("ROUTING_GRACE_SECONDS", 30
 # A file in the attachment store that no row references is deleted once it is this old; the
 # grace covers uploads whose row is not yet committed (services/cleanup.py).
 ORPHAN_FILE_GRACE = timedelta(hours=int(os.environ.get("ORPHAN_FILE_GRACE_HOURS", 24)))
+
+# Public consultation on drafts (docs/participation.md). Interim Regulations on Major
+# Administrative Decision-making Procedures Art. 14: comments are taken for at least 30 days
+# unless the department publishes why the period is shorter. The feedback report (意见采纳情况)
+# is due this many working days after comments close, unless the draft says otherwise.
+CONSULTATION_MIN_DAYS = int(os.environ.get("CONSULTATION_MIN_DAYS", 30))
+CONSULTATION_REPORT_WORKING_DAYS = int(os.environ.get("CONSULTATION_REPORT_WORKING_DAYS", 15))
+# The longest comment and the longest answer to one question, in characters (stated on the page).
+CONSULTATION_COMMENT_MAX_CHARS = int(os.environ.get("CONSULTATION_COMMENT_MAX_CHARS", 3000))
+CONSULTATION_ANSWER_MAX_CHARS = int(os.environ.get("CONSULTATION_ANSWER_MAX_CHARS", 1000))
+
+# The elderly-friendly mode (适老化) is remembered in this cookie, and on the account when logged
+# in (accounts/elderly_mode.py); cached pages vary by it (common/page_cache.py).
+ELDERLY_MODE_COOKIE = "elderly_mode"
 
 # Ed25519 keys of the e-certificates: "key_id:base64 of the 32-byte raw private key", several
 # separated by commas. The first signs new certificates; all of them verify, so an old key

@@ -41,6 +41,8 @@ urlpatterns = [
     path("disclosure/", include("disclosure.urls")),
     # Django's language switch, remembering the choice for the person's notifications.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    # The elderly-friendly mode (适老化), remembered in a cookie and on the account.
+    path("display/elderly-mode/", views.elderly_mode, name="elderly_mode"),
     path("admin/", admin.site.urls),
     # The REST API and its documentation (docs/api.md).
     path("api/", include((api_urls.urlpatterns, "api"))),

@@ -1,5 +1,8 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.elderly_mode import switch_elderly_mode
+from accounts.reauth import safe_next_url
 from disclosure.models import DecisionRecord
 from disclosure.selectors import public_publications
 from services.catalogue import published_items
@@ -17,3 +20,11 @@ def home(request):
             "latest_notices": public_publications()[:5],
         },
     )
+
+
+@require_POST
+def elderly_mode(request):
+    """The header's switch to the elderly-friendly mode and back: a plain form, no script."""
+    response = redirect(safe_next_url(request, request.POST.get("next")) or "home")
+    switch_elderly_mode(request, response, on=request.POST.get("elderly") == "on")
+    return response

@@ -18,6 +18,7 @@ from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
+from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
@@ -208,6 +209,33 @@ EXPECTED: dict[str, Row] = {
     # E-certificates: the holder's copy is the applicant's alone; verification is public.
     "application_certificate": Row(owner_only(), lambda w: [w.decided.pk]),
     "application_certificate_json": Row(owner_only(), lambda w: [w.decided.pk]),
+    # Consultations on drafts: anyone reads; citizens and enterprises comment (an empty comment
+    # is shown again with its error); the department's staff moderate and report.
+    "disclosure:consultations": Row(everyone(OK)),
+    "disclosure:consultation": Row(everyone(OK), lambda w: [w.consultation.publication.number]),
+    "disclosure:consultation_comment": Row(
+        {
+            **staff_only(FORBIDDEN),
+            "anonymous": LOGIN,
+            "citizen_a": OK,
+            "citizen_b": OK,
+            "enterprise": OK,
+        },
+        lambda w: [w.consultation.publication.number],
+        method="post",
+    ),
+    "disclosure:staff_consultations": Row(staff_only()),
+    "disclosure:new_consultation": Row(staff_only()),
+    "disclosure:staff_consultation": Row(department_x_only(), lambda w: [w.consultation.pk]),
+    # An empty form is refused with a message (redirect); nothing is moderated or drafted.
+    "disclosure:moderate_comment": Row(
+        department_x_only(REDIRECT), lambda w: [w.comment.pk], method="post"
+    ),
+    "disclosure:feedback_report": Row(
+        department_x_only(REDIRECT), lambda w: [w.consultation.pk], method="post"
+    ),
+    # The elderly-friendly mode's switch: anyone, back to the page they were on.
+    "elderly_mode": Row(everyone(REDIRECT), method="post"),
     "disclosure:verify_certificate": Row(everyone(OK)),
     "disclosure:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
     "disclosure:certificate_keys": Row(everyone(OK)),
@@ -264,6 +292,15 @@ EXPECTED: dict[str, Row] = {
     "api:decision-detail": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
     "api:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
     "api:statistics": Row(everyone(OK)),
+    "api:consultation-list": Row(everyone(OK)),
+    "api:consultation-detail": Row(everyone(OK), lambda w: [w.consultation.pk]),
+    "api:consultation-comments": Row(everyone(OK), lambda w: [w.consultation.pk]),
+    "api:consultation-comment-list": Row(api_staff_only()),
+    "api:consultation-comment-detail": Row(api_department_x_only(), lambda w: [w.comment.pk]),
+    # An empty decision is refused; nothing is moderated.
+    "api:consultation-comment-moderation": Row(
+        api_department_x_only(INVALID), lambda w: [w.comment.pk], method="post"
+    ),
 }
 
 
@@ -370,6 +407,10 @@ class World:
             title="营商环境评估办法（草稿）",
             body="草稿正文",
         )
+        self.consultation = consultation_of(
+            self.department_x, author=self.people["reviewer_x"], approver=self.people["head_x"]
+        )
+        self.comment = comment_on(self.consultation, self.people["citizen_b"])
         self.this_year = timezone.localdate().year
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
 

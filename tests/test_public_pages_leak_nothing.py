@@ -13,12 +13,14 @@ from django.utils import timezone
 from accounts.models import Department, User
 from approvals.decisions import Outcome, decide
 from approvals.models import Certificate, ReviewTask
+from disclosure.consultations import Moderation
 from disclosure.masking import EMAIL_PATTERN, MOBILE_PATTERN, RESIDENT_ID_PATTERN
-from disclosure.models import DecisionRecord, Publication
+from disclosure.models import Consultation, DecisionRecord, Publication
 from disclosure.publishing import approve_publication
 from disclosure.requests import draft_answer_publication
 from portal.demo import demo_resident_id, load_demo
 from services.models import ServiceItem
+from tests.consultation_factories import comment_on
 from tests.factories import CitizenFactory, head_of, reviewer_of, routed_application
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +89,19 @@ def demo_world():
     author = reviewer_of(office)
     draft = draft_answer_publication(request.pk, author)
     approve_publication(draft.pk, head_of(office))
+    # Comments on the demo consultation quoting the commenter's own identifiers: one published
+    # (its public copy masked), one refused (never public at all).
+    consultation = Consultation.objects.get()
+    for moderated in (Moderation.PUBLISH, Moderation.REJECT):
+        comment_on(
+            consultation,
+            ouyang,
+            body=f"我是欧阳娜娜，手机13812345678，身份证{ouyang.resident_id}，"
+            "邮箱ouyang.nana@example.cn，住址：安徽省合肥市包河区徽州大道1号。建议延长时限。",
+            answers={consultation.questions.first().pk: "请联系13812345678"},
+            moderated=moderated,
+            moderator=author,
+        )
     return [zhangsan, ouyang]
 
 
@@ -109,7 +124,10 @@ def public_paths() -> list[str]:
         reverse("disclosure:annual_report_csv", args=[year]),
         reverse("disclosure:verify_certificate"),
         reverse("disclosure:certificate_keys"),
+        reverse("disclosure:consultations"),
+        reverse("disclosure:statistics_csv", args=["consultations"]),
     ]
+    paths += [c.get_absolute_url() for c in Consultation.objects.all()]
     paths += [
         reverse("services:guide", args=[code])
         for code in ServiceItem.objects.values_list("code", flat=True)
@@ -135,7 +153,13 @@ def public_api_paths() -> list[str]:
         reverse("api:decision-list"),
         reverse("api:statistics"),
         reverse("api:schema"),
+        reverse("api:consultation-list"),
     ]
+    for pk in Consultation.objects.values_list("pk", flat=True):
+        paths += [
+            reverse("api:consultation-detail", args=[pk]),
+            reverse("api:consultation-comments", args=[pk]),
+        ]
     paths += [
         reverse("api:service-detail", args=[code])
         for code in ServiceItem.objects.values_list("code", flat=True)

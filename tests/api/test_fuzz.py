@@ -3,8 +3,8 @@ may be a server error, and every answer must be one the schema documents (status
 type, body). A bounded number of examples keeps the run to about a minute on a busy machine.
 
 Generated path parameters rarely name a real object, so every generated request is sent a
-second time with the path pointing at a real case, task, extension, publication, decision
-or certificate: the fuzzed query and body then reach the domain functions behind the 404.
+second time with the path pointing at a real case, task, extension, publication, decision,
+certificate, consultation or comment: the fuzzed query and body then reach the domain functions behind the 404.
 """
 
 import pytest
@@ -24,6 +24,7 @@ from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
 from tests.api.conftest import token_for
+from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
@@ -84,6 +85,10 @@ class World:
         self.publication = Publication.objects.create(
             title="通知", body="正文", department=department, author=self.people["head"]
         )
+        self.consultation = consultation_of(
+            department, author=self.people["reviewer"], approver=self.people["head"]
+        )
+        self.comment = comment_on(self.consultation, citizen)
 
     def real_path_parameters(self, role: str, path: str) -> dict:
         application = self.applications.get(role, self.applications["citizen"])
@@ -103,6 +108,10 @@ class World:
             return {"id": self.publication.pk}
         if path.startswith("/api/v1/decisions/"):
             return {"tracking_number": self.decided.tracking_number}
+        if path.startswith("/api/v1/consultations/"):
+            return {"id": self.consultation.pk}
+        if path.startswith("/api/v1/consultation-comments/"):
+            return {"id": self.comment.pk}
         if path.startswith("/api/v1/certificates/"):
             return {"number": self.decided.certificate.number}
         return {}
