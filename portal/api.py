@@ -136,6 +136,7 @@ def api_urlpatterns():
     from accounts import api as accounts_api
     from approvals import api as approvals_api
     from disclosure import api as disclosure_api
+    from instruments import api as instruments_api
     from services import api as services_api
 
     router = DefaultRouter()
@@ -143,7 +144,12 @@ def api_urlpatterns():
     services_api.register(router)
     approvals_api.register(router)
     disclosure_api.register(router)
-    v1 = [*router.urls, *accounts_api.urlpatterns, *disclosure_api.urlpatterns]
+    v1 = [
+        *router.urls,
+        *accounts_api.urlpatterns,
+        *disclosure_api.urlpatterns,
+        *instruments_api.urlpatterns_v1(),
+    ]
     return [
         path("v1/", include(v1)),
         path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),

@@ -15,6 +15,7 @@ from accounts.models import Department, Membership, User
 from accounts.two_factor import requires_two_factor
 from approvals.models import CommonOpinion
 from disclosure.models import Publication
+from instruments.models import IssuingOffice
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
 DEMO_PASSWORD = "Portal-demo-2026"
@@ -47,6 +48,21 @@ DEPARTMENTS = [
     ("health", "市卫生健康委员会", "Health Commission", False),
     ("general-office", "市人民政府办公室", "General Office of the Municipal Government", False),
 ]
+
+# The abbreviations that number each department's written instruments (instruments/numbering.py).
+INSTRUMENT_PREFIXES = {
+    "service-centre": "合政服受",
+    "market": "合市监许",
+    "tax": "合税许",
+    "police": "合公许",
+    "hrss": "合人社许",
+    "planning": "合自规许",
+    "housing": "合建许",
+    "fire": "合消许",
+    "education": "合教许",
+    "health": "合卫许",
+    "general-office": "合政办依申请",
+}
 
 ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
 
@@ -381,6 +397,10 @@ def load_demo() -> list[tuple[str, str, str]]:
     }
     for spec in ITEMS:
         _load_item(spec, themes, departments)
+    for code, prefix in INSTRUMENT_PREFIXES.items():
+        IssuingOffice.objects.update_or_create(
+            department=departments[code], defaults={"number_prefix": prefix}
+        )
 
     accounts = []
     admin = _user(

@@ -10,6 +10,7 @@ from approvals.views import (
     application_status,
 )
 from disclosure.sitemaps import SITEMAPS
+from instruments import views as instrument_views
 
 from . import views
 from .api import api_urlpatterns
@@ -36,10 +37,16 @@ urlpatterns = [
         application_certificate_json,
         name="application_certificate_json",
     ),
+    path(
+        "applications/<int:pk>/instruments/<int:instrument_id>.pdf",
+        instrument_views.download,
+        name="instrument_download",
+    ),
     path("accounts/", include("accounts.urls")),
     path("staff/counter/", include("services.counter_urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),
+    path("instruments/", include("instruments.urls")),
     # Django's language switch, remembering the choice for the person's notifications.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -20,7 +20,7 @@ from tests.factories import (
     submitted_application,
 )
 
-PORTAL_APPS = ["accounts", "services", "approvals", "disclosure"]
+PORTAL_APPS = ["accounts", "services", "approvals", "instruments", "disclosure"]
 
 
 def choice_columns():

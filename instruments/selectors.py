@@ -1,0 +1,82 @@
+"""Who may read which instrument: the parties of the case, and the departments concerned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from approvals.permissions import visible_tasks
+from services.models import Application, ApplicationEvent
+from services.permissions import applications_of
+
+from .content import EVENT_INSTRUMENTS, instrument_kind
+from .models import Instrument
+
+
+def listed(queryset: QuerySet[Instrument]) -> QuerySet[Instrument]:
+    """Without the PDFs themselves: a list never needs their bytes."""
+    return queryset.defer("pdf").select_related("department").order_by("issued_at", "id")
+
+
+def instruments_of_party(user, application_id: int) -> QuerySet[Instrument]:
+    """The instruments of one of the person's own cases, or 404 for anyone else's.
+
+    Agents (issue 17) will reach their principals' cases through the same `applications_of`.
+    """
+    application = get_object_or_404(applications_of(user), pk=application_id)
+    return listed(Instrument.objects.filter(application=application))
+
+
+def instrument_for_party(user, application_id: int, instrument_id: int) -> Instrument:
+    application = get_object_or_404(applications_of(user), pk=application_id)
+    return get_object_or_404(
+        Instrument.objects.select_related("application", "department"),
+        application=application,
+        pk=instrument_id,
+    )
+
+
+def instrument_for_staff(user, task_id: int, instrument_id: int) -> Instrument:
+    """An instrument of a case one of the person's departments has a task on, or 404."""
+    task = get_object_or_404(visible_tasks(user), pk=task_id)
+    return get_object_or_404(
+        Instrument.objects.select_related("application", "department"),
+        application_id=task.application_id,
+        pk=instrument_id,
+    )
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One instrument a case has, or is owed and still being prepared."""
+
+    event: ApplicationEvent
+    kind: str
+    instrument: Instrument | None
+
+    @property
+    def kind_label(self) -> str:
+        return str(Instrument.Kind(self.kind).label)
+
+
+def case_instruments(application: Application) -> list[Expected]:
+    """Every legal event of the case with its instrument, None while it is being prepared."""
+    events = [
+        event
+        for event in application.events.all()
+        if event.kind in EVENT_INSTRUMENTS and event.application_id == application.pk
+    ]
+    if not events:
+        return []
+    issued = {
+        (instrument.event_id, instrument.kind): instrument
+        for instrument in listed(Instrument.objects.filter(application=application))
+    }
+    expected = []
+    for event in events:
+        event.application = application
+        kind = instrument_kind(event)
+        expected.append(Expected(event, kind, issued.get((event.pk, kind))))
+    return expected
