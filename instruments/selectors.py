@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from approvals.calendar import official_date
 from approvals.permissions import visible_tasks
 from services.models import Application, ApplicationEvent
 from services.permissions import applications_of
 
+from .appeals import AppealPeriods, appeal_periods
 from .content import EVENT_INSTRUMENTS, instrument_kind
 from .models import Instrument
 
@@ -80,3 +82,23 @@ def case_instruments(application: Application) -> list[Expected]:
         kind = instrument_kind(event)
         expected.append(Expected(event, kind, issued.get((event.pk, kind))))
     return expected
+
+
+def appeal_period_of_refusal(application_id: int, decided_at) -> AppealPeriods:
+    """The appeal period of a refused application, as the register shows it: the last days its
+    refusal states, or (while the refusal is being prepared) those counted from the decision."""
+    refusal = (
+        Instrument.objects.filter(
+            application_id=application_id,
+            kind__in=[Instrument.Kind.REFUSAL, Instrument.Kind.NON_ACCEPTANCE],
+        )
+        .only("issued_at", "reconsideration_until", "lawsuit_until")
+        .first()
+    )
+    if refusal is None:
+        return appeal_periods(official_date(decided_at))
+    return AppealPeriods(
+        received_on=official_date(refusal.issued_at),
+        reconsideration_until=refusal.reconsideration_until,
+        lawsuit_until=refusal.lawsuit_until,
+    )

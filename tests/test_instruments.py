@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.urls import reverse
+from django.utils.formats import date_format
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -552,3 +553,14 @@ def test_the_reconciler_issues_what_a_lost_message_missed(broker_outage, setting
     generate_missing_instruments()
 
     assert Instrument.objects.filter(application=application, kind=Kind.REFUSAL).count() == 1
+
+
+def test_the_register_shows_the_appeal_period_of_a_refusal(client, item):
+    application = decided(item, Outcome.REJECT, "不符合条件。")
+    refusal = the_instrument(application, Kind.REFUSAL)
+
+    page = client.get(reverse("disclosure:decision", args=[application.tracking_number]))
+
+    assert "Appeal period" in page.content.decode()
+    assert date_format(refusal.reconsideration_until, "DATE_FORMAT") in page.content.decode()
+    assert date_format(refusal.lawsuit_until, "DATE_FORMAT") in page.content.decode()
