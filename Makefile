@@ -47,12 +47,11 @@ $(CJK_FONT):
 
 fonts: $(CJK_FONT)
 
-# docs/screenshots/instrument-*.png: each instrument's first page, from a scratch case on the
-# demo catalogue (rolled back), turned into PNG by poppler's pdftoppm (installed if missing).
-# Needs DATABASE_URL and REDIS_URL: `python -m portal.launcher services` prints them.
+# docs/screenshots/instrument-*.png: each instrument's first page, from the quick instrument
+# benchmark's cases (bench/instruments.py), turned into PNG by poppler's pdftoppm.
 instrument-screenshots: $(VENV)/.installed fonts
 	command -v pdftoppm >/dev/null || $(APT_INSTALL) poppler-utils || { apt-get update -q && $(APT_INSTALL) poppler-utils; }
-	DJANGO_SETTINGS_MODULE=portal.settings_demo $(PY) manage.py render_instrument_samples docs/screenshots
+	$(PY) -m portal.launcher bench instruments --quick --screenshots docs/screenshots
 
 # Extra pytest arguments: make test ARGS="-k routing -x"
 test: $(VENV)/.installed browser-deps fonts
