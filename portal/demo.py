@@ -77,6 +77,9 @@ DOCUMENT_TYPES = {
     "premises": "premises-proof",
 }
 PREFILL = {"current_address": "address"}
+# Materials an e-certificate issued by the portal may stand for (电子证照免提交, issue 18 §8):
+# (item, material) → the item whose valid e-certificate satisfies it.
+SATISFIED_BY_CERTIFICATE = {("food-business-licence", "business-licence"): "business-startup"}
 
 # code, name, name_en, theme, audience, summary, basis, conditions, process, fee, statutory, promised,
 # max extension, fields, materials, stages[(name, name_en, [(department, days)])]
@@ -137,6 +140,13 @@ ITEMS = [
             ("safety_manager", "食品安全管理人员", "text", True, {"max_length": 30}),
         ],
         "materials": [
+            (
+                "business-licence",
+                "营业执照",
+                "可选用本平台核发的企业开办电子证照，免于上传。",
+                True,
+                False,
+            ),
             ("layout", "经营场所平面布局图", "标明设备设施位置。", True, True),
             ("safety-rules", "食品安全管理制度", "", True, False),
         ],
@@ -344,6 +354,7 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
                 "is_required": required,
                 "order": order,
                 "kind": DOCUMENT_TYPES.get(code, ""),
+                "certificate_of": SATISFIED_BY_CERTIFICATE.get((spec["code"], code), ""),
             },
         )
         if has_sample and not material.sample:

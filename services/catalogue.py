@@ -132,6 +132,7 @@ def item_definition(item: ServiceItem) -> dict:
                 "is_required": m.is_required,
                 "kind": m.kind,
                 "validity_days": m.validity_days,
+                "certificate_of": m.certificate_of,
             }
             for m in materials
         ],

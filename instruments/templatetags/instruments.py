@@ -25,3 +25,11 @@ def instruments_panel(application, task=None):
             )
         rows.append({"expected": expected, "instrument": expected.instrument, "url": url})
     return {"rows": rows, "for_staff": task is not None}
+
+
+@register.inclusion_tag("instruments/includes/certificate_materials.html")
+def certificate_materials_panel(application):
+    """Materials given as e-certificates, verified again now: a revoked one is flagged."""
+    from ..reuse import certificate_materials
+
+    return {"rows": certificate_materials(application)}
