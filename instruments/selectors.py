@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from approvals.calendar import official_date
 from approvals.permissions import visible_tasks
@@ -14,6 +15,7 @@ from services.permissions import applications_of
 
 from .appeals import AppealPeriods, appeal_periods
 from .content import EVENT_INSTRUMENTS, instrument_kind
+from .generation import RECONCILE_WINDOW
 from .models import Instrument
 
 
@@ -76,11 +78,17 @@ def case_instruments(application: Application) -> list[Expected]:
         (instrument.event_id, instrument.kind): instrument
         for instrument in listed(Instrument.objects.filter(application=application))
     }
+    # Events older than the reconciler's window without an instrument (cases decided before
+    # instruments existed) will not get one by themselves: `manage.py issue_instruments`
+    # backfills them. Until then they are not shown as "being prepared" for ever.
+    prepared_since = timezone.now() - RECONCILE_WINDOW
     expected = []
     for event in events:
         event.application = application
         kind = instrument_kind(event)
-        expected.append(Expected(event, kind, issued.get((event.pk, kind))))
+        instrument = issued.get((event.pk, kind))
+        if instrument is not None or event.created_at >= prepared_since:
+            expected.append(Expected(event, kind, instrument))
     return expected
 
 

@@ -29,7 +29,7 @@ from instruments.generation import (
 from instruments.models import Instrument, IssuingOffice, Kind
 from instruments.signing import root_certificate
 from instruments.wording import check_template
-from services.models import ApplicationEvent
+from services.models import Application, ApplicationEvent
 from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
@@ -564,3 +564,23 @@ def test_the_register_shows_the_appeal_period_of_a_refusal(client, item):
     assert "Appeal period" in page.content.decode()
     assert date_format(refusal.reconsideration_until, "DATE_FORMAT") in page.content.decode()
     assert date_format(refusal.lawsuit_until, "DATE_FORMAT") in page.content.decode()
+
+
+def test_events_from_before_the_instruments_are_not_prepared_for_ever_but_backfilled(item):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from instruments.selectors import case_instruments
+
+    application = decided(item, Outcome.REJECT, "不符合条件。")
+    application.events.update(created_at=timezone.now() - timedelta(days=30))
+
+    before = case_instruments(Application.objects.get(pk=application.pk))
+    call_command("issue_instruments", "--since", "2020-01-01", stdout=io.StringIO())
+    after = case_instruments(Application.objects.get(pk=application.pk))
+
+    assert before == []
+    assert {row.kind for row in after} == {Kind.ACCEPTANCE, Kind.REFUSAL}
+    assert all(row.instrument for row in after)
