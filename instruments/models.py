@@ -166,6 +166,24 @@ class InstrumentTemplate(models.Model):
         label = Kind(self.kind).label
         return f"{label} · {self.item.name}" if self.item_id else str(label)
 
+    def clean(self) -> None:
+        """Refused at save, naming the line and the placeholder (never at generation time)."""
+        from django.core.exceptions import ValidationError
+
+        from .wording import check_template
+
+        errors = {}
+        for field in ("body", "body_en"):
+            text = getattr(self, field)
+            if field == "body_en" and not text.strip():
+                continue
+            try:
+                check_template(text)
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
 
 class Instrument(models.Model):
     """One signed PDF, issued for one legal event of one case."""
