@@ -83,7 +83,35 @@ class ApplicationInstrumentsView(APIView):
     @extend_schema(
         tags=["applications"],
         summary="The written instruments of a case",
+        description="Every legal event of the case (acceptance, supplement notice, decision, "
+        "extension, answer, e-certificate) with its signed PDF once issued, or "
+        "`being_prepared` while its task has not yet made it. Refusals carry the last days to "
+        "apply for reconsideration and to sue.",
         responses={200: InstrumentSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "A refused case",
+                value=[
+                    {
+                        "event_id": 812,
+                        "kind": "refusal",
+                        "kind_display": "Decision refusing the licence",
+                        "state": "issued",
+                        "id": 57,
+                        "number": "合市监许〔2026〕第000123号",
+                        "issuer": "合肥市市场监督管理局",
+                        "dated": "2026-03-02",
+                        "size": 64211,
+                        "sha256": "9f2c…",
+                        "revoked": False,
+                        "reconsideration_until": "2026-05-06",
+                        "lawsuit_until": "2026-09-02",
+                        "download": "/api/v1/applications/41/instruments/57/",
+                    }
+                ],
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, id: int):
         from django.shortcuts import get_object_or_404
@@ -98,6 +126,7 @@ class ApplicationInstrumentView(APIView):
     @extend_schema(
         tags=["applications"],
         summary="Download a written instrument (signed PDF)",
+        description="The PDF exactly as issued and sealed (PAdES), for the case's applicant.",
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request, id: int, instrument_id: int):
