@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +148,12 @@ def issue_instrument(event_id: int, *, now: datetime | None = None) -> Instrumen
     dated = official_date(event.created_at)
     try:
         with transaction.atomic():
+            # Django's foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED), which
+            # here would come after the audit log's lock: checked at the insert instead, this
+            # transaction takes the case's row (key share) before the audit lock, in the order
+            # every decision takes them, so deciding the same case never deadlocks with it.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             counter = lock_counter(department, dated.year)
             # Another worker may have issued it while this one waited for the counter.
             existing = _existing(event, kind)
@@ -263,6 +269,8 @@ def revoke_instrument(instrument: Instrument, by, reason: str) -> Instrument:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason: whoever verifies it reads it.")})
+    with connection.cursor() as cursor:  # the revoker's row before the audit lock, as above
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     updated = Instrument.objects.filter(pk=instrument.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
     )
