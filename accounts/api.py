@@ -4,7 +4,6 @@ limit, django-otp's replay refusal and throttling); revoked by their holder."""
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from knox.models import AuthToken
@@ -13,8 +12,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import AnonymousThrottle, LoginRateLimit, token_lifetime
+from common.api_access import AnonymousThrottle, LoginRateLimit
 
+from .api_authentication import token_lifetime
 from .audit import record
 from .authentication_forms import validate_one_time_code
 from .permissions import departments_of
@@ -184,10 +184,3 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
-
-
-urlpatterns = [
-    path("auth/token/", ObtainTokenView.as_view(), name="token"),
-    path("auth/token/revoke/", RevokeTokenView.as_view(), name="token_revoke"),
-    path("auth/me/", MeView.as_view(), name="me"),
-]

@@ -271,7 +271,7 @@ def _client_address(request: HttpRequest | None) -> str | None:
     the trusted proxies of settings.TRUSTED_PROXY_COUNT); None if there is no valid one."""
     if request is None:
         return None
-    from portal.ratelimits import client_ip
+    from common.ratelimits import client_ip
 
     try:
         return str(ipaddress.ip_address(client_ip(request)))

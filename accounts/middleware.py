@@ -77,7 +77,7 @@ class TwoFactorRequiredMiddleware:
             return None
         if "api" in request.resolver_match.namespaces:
             # The API answers for itself, in JSON: its session authentication does not count
-            # a half-logged-in session (portal.api.VerifiedSessionAuthentication), so 401/403.
+            # a half-logged-in session (accounts.api_authentication.VerifiedSessionAuthentication), so 401/403.
             return None
         target = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_enrol"
         url = reverse(target)

@@ -61,11 +61,18 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     pass
 
 
+class UserKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    STAFF = "staff", _("Civil servant")
+
+
+# Notifications are written in the preferred language; "" until the person chooses one.
+LANGUAGE_CHOICES = [("", _("Not chosen yet")), *settings.LANGUAGES]
+
+
 class User(AbstractUser):
-    class Kind(models.TextChoices):
-        CITIZEN = "citizen", _("Citizen")
-        ENTERPRISE = "enterprise", _("Enterprise")
-        STAFF = "staff", _("Civil servant")
+    Kind = UserKind
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CITIZEN)
     real_name = models.CharField(_("real name"), max_length=64, blank=True)
@@ -103,7 +110,7 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=16,
-        choices=[("", _("Not chosen yet")), *settings.LANGUAGES],
+        choices=LANGUAGE_CHOICES,
         blank=True,
     )
     # An account opened at the service-centre counter has no password; the citizen claims it
@@ -120,9 +127,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            # "" and the values of settings.LANGUAGES (tests/test_integrity.py keeps them equal).
             models.CheckConstraint(
-                condition=models.Q(preferred_language__in=["", "zh-hans", "en"]),
+                condition=models.Q(
+                    preferred_language__in=[code for code, _name in LANGUAGE_CHOICES]
+                ),
                 name="user_preferred_language_valid",
             ),
             # On the blind index: tokens of the same ID number differ, their HMACs do not.
@@ -141,7 +149,7 @@ class User(AbstractUser):
                 name="unique_credit_code",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["citizen", "enterprise", "staff"]),
+                condition=models.Q(kind__in=UserKind.values),
                 name="user_kind_valid",
             ),
         ]
@@ -242,11 +250,14 @@ class Department(BilingualNameMixin, models.Model):
         return self.name
 
 
+class MembershipRole(models.TextChoices):
+    REVIEWER = "reviewer", _("Reviewer")
+    HEAD = "head", _("Department head")
+    CLERK = "clerk", _("Acceptance clerk")
+
+
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        REVIEWER = "reviewer", _("Reviewer")
-        HEAD = "head", _("Department head")
-        CLERK = "clerk", _("Acceptance clerk")
+    Role = MembershipRole
 
     user = models.ForeignKey(
         User, verbose_name=_("civil servant"), on_delete=models.CASCADE, related_name="memberships"
@@ -267,7 +278,7 @@ class Membership(models.Model):
                 fields=["user", "department"], name="one_membership_per_department"
             ),
             models.CheckConstraint(
-                condition=models.Q(role__in=["reviewer", "head", "clerk"]),
+                condition=models.Q(role__in=MembershipRole.values),
                 name="membership_role_valid",
             ),
         ]

@@ -17,6 +17,9 @@ asking them to submit again; nothing is done in their name meanwhile.
     @admin.action(description=_("Revoke the selected certificates"))
     @require_recent_authentication
     def revoke(modeladmin, request, queryset): ...
+
+The REST API cannot send anyone to a page: its sensitive actions call
+`confirm_recent_identity(request, data)`, which takes the password (and code) with the request.
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
+from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 AUTHENTICATED_AT = "accounts.authenticated_at"
 
@@ -118,3 +125,31 @@ def require_recent_authentication(
     if view is not None:
         return decorator(view)
     return decorator
+
+
+def confirm_recent_identity(request, data: dict) -> None:
+    """Re-authentication before a sensitive action of the REST API: a session or token younger
+    than REAUTHENTICATION_MAX_AGE, or the password (and a fresh TOTP code for staff) given
+    with the request in `data`, checked by the "confirm it is you" form; else a 400."""
+    # Imported when called: the form checks TOTP codes (two_factor.py), and two_factor marks
+    # the session with mark_authenticated above, so a top-level import would be a circle.
+    from .authentication_forms import ConfirmIdentityForm
+
+    max_age = settings.REAUTHENTICATION_MAX_AGE
+    if isinstance(request.auth, AuthToken):
+        if (timezone.now() - request.auth.created).total_seconds() <= max_age:
+            return
+    elif authenticated_recently(request._request, max_age):
+        return
+    form = ConfirmIdentityForm(
+        request._request, {"password": data.get("password", ""), "code": data.get("code", "")}
+    )
+    if not form.is_valid():
+        errors = dict(form.errors)
+        errors.setdefault(
+            api_settings.NON_FIELD_ERRORS_KEY,
+            [_("For your security, confirm it is you: give your password again.")],
+        )
+        raise serializers.ValidationError(errors)
+    if request.auth is None:
+        mark_authenticated(request._request.session)

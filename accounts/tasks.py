@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from portal.celery import TRANSIENT_ERRORS
+from common.transient import TRANSIENT_ERRORS
 
 from . import notifications
 from .audit import purge_expired_entries

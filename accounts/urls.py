@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portal.ratelimits import rate_limited
+from common.ratelimits import rate_limited
 
 from . import views
 

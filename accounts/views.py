@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from portal.ratelimits import rate_limited
+from common.ratelimits import rate_limited
 
 from . import counter, notifications, two_factor
 from .authentication_forms import ConfirmIdentityForm, OneTimeCodeForm

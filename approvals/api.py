@@ -3,21 +3,16 @@ tasks and extensions. Same reads (approvals/queues.py), same permission checks
 (approvals/permissions.py) and same domain functions (decisions.decide, claims, clocks) as
 the pages in approvals/views.py."""
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from knox.models import AuthToken
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from accounts.authentication_forms import ConfirmIdentityForm
 from accounts.permissions import is_civil_servant
-from accounts.reauth import authenticated_recently, mark_authenticated
+from accounts.reauth import confirm_recent_identity
 from services.api import MATERIAL_FILE, ApplicationViewSet
 from services.materials import attachment_response
 
@@ -283,30 +278,6 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return attachment_response(attachment)
 
 
-def confirm_recent_identity(request, data: dict) -> None:
-    """Re-authentication before a sensitive action (accounts/reauth.py, ASVS V3.7.1): a
-    session or token younger than REAUTHENTICATION_MAX_AGE, or the password (and a fresh
-    TOTP code for staff) given with the request, checked by the "confirm it is you" form."""
-    max_age = settings.REAUTHENTICATION_MAX_AGE
-    if isinstance(request.auth, AuthToken):
-        if (timezone.now() - request.auth.created).total_seconds() <= max_age:
-            return
-    elif authenticated_recently(request._request, max_age):
-        return
-    form = ConfirmIdentityForm(
-        request._request, {"password": data.get("password", ""), "code": data.get("code", "")}
-    )
-    if not form.is_valid():
-        errors = dict(form.errors)
-        errors.setdefault(
-            api_settings.NON_FIELD_ERRORS_KEY,
-            [_("For your security, confirm it is you: give your password again.")],
-        )
-        raise serializers.ValidationError(errors)
-    if request.auth is None:
-        mark_authenticated(request._request.session)
-
-
 class ExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Extension requests waiting for the head of the department: others see none (404)."""
 
@@ -379,9 +350,3 @@ class ExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             extension.pk, request.user, approve=data["approve"], note=data["note"]
         )
         return Response(ExtensionSerializer(extension).data)
-
-
-def register(router) -> None:
-    router.register("applications", ApplicationStatusViewSet, basename="application")
-    router.register("tasks", TaskViewSet, basename="task")
-    router.register("extensions", ExtensionViewSet, basename="extension")

@@ -13,6 +13,7 @@ class ApprovalsConfig(AppConfig):
         from .calendar import forget_cached_calendar
         from .models import CalendarDay
 
-        # An administrator's edit counts at once in this process (others within a minute).
+        # A request that edits the calendar counts its own later deadlines on the edited one
+        # (every other reader sees the calendar's new version in the database).
         post_save.connect(forget_cached_calendar, sender=CalendarDay)
         post_delete.connect(forget_cached_calendar, sender=CalendarDay)

@@ -5,18 +5,22 @@ counted (Civil Code Art. 201), so "5 working days from receipt" ends on the fift
 after the day of receipt, at the end of office hours. Weekends are rest days unless the
 calendar makes them make-up working days (调休); weekdays are working days unless it makes
 them holidays. Asia/Shanghai has no daylight saving time, so a local date is unambiguous.
+
+The calendar is read from the database once and kept under its version (CalendarVersion), a
+token that changes in the same transaction as any change to the days: every deadline counted
+after an edit is committed counts on the edited calendar, in every process.
 """
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from time import monotonic
+from uuid import UUID
 
 from django.utils import timezone
 
 END_OF_OFFICE_HOURS = time(17, 30)
-# Calendar edits reach every process within this many seconds (the calendar changes yearly).
-CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -48,30 +52,88 @@ class WorkingCalendar:
         )
 
 
-_cached: tuple[float, WorkingCalendar] | None = None
+# The calendar this process read last, under the version (CalendarVersion.token) it was read
+# at. It is served only while the database still holds that version, so it needs no expiry,
+# and a test needs nothing cleared: its database's version is its own.
+_latest: tuple[UUID, WorkingCalendar] | None = None
+
+
+@dataclass
+class _Block:
+    calendar: WorkingCalendar | None = None
+
+
+_block: ContextVar[_Block | None] = ContextVar("working_calendar_block", default=None)
 
 
 def current_calendar() -> WorkingCalendar:
-    global _cached
-    if _cached is None or monotonic() - _cached[0] > CACHE_SECONDS:
-        from .models import CalendarDay
+    """The calendar the database holds now (checked once per `one_calendar()` block)."""
+    block = _block.get()
+    if block is not None and block.calendar is not None:
+        return block.calendar
+    calendar = _calendar_at(_stored_version())
+    if block is not None:
+        block.calendar = calendar
+    return calendar
 
-        rows = list(CalendarDay.objects.values_list("date", "kind"))
-        _cached = (
-            monotonic(),
-            WorkingCalendar(
-                holidays=frozenset(d for d, kind in rows if kind == CalendarDay.Kind.HOLIDAY),
-                makeup_workdays=frozenset(
-                    d for d, kind in rows if kind == CalendarDay.Kind.MAKEUP_WORKDAY
-                ),
-            ),
-        )
-    return _cached[1]
+
+@contextmanager
+def one_calendar():
+    """Count every deadline inside the block on one calendar, checked against the database once.
+
+    A page of a hundred tasks asks for the calendar a hundred times (colours, days left): each
+    web request is such a block (approvals/middleware.py). An edit of the calendar made inside
+    the block (forget_cached_calendar) is seen by the block's next deadline.
+    """
+    token = _block.set(_Block())
+    try:
+        yield
+    finally:
+        _block.reset(token)
 
 
 def forget_cached_calendar(**kwargs) -> None:
-    global _cached
-    _cached = None
+    """This process changed the calendar: the enclosing block reads it again at its next use.
+
+    Other processes, and this one outside the block, see the new version in the database.
+    """
+    block = _block.get()
+    if block is not None:
+        block.calendar = None
+
+
+def _stored_version() -> UUID | None:
+    from .models import CalendarVersion
+
+    return (
+        CalendarVersion.objects.filter(pk=CalendarVersion.SINGLETON)
+        .values_list("token", flat=True)
+        .first()
+    )
+
+
+def _calendar_at(version: UUID | None) -> WorkingCalendar:
+    global _latest
+    latest = _latest
+    if version is not None and latest is not None and latest[0] == version:
+        return latest[1]
+    # Read after the version, never before: days changed in between are newer than the
+    # version kept with them, and the next check meets the version they brought and reads
+    # them again. The other way round, older days could be kept under a newer version.
+    calendar = _read_calendar()
+    if version is not None:  # no version row (a flushed test database): nothing to key on
+        _latest = (version, calendar)
+    return calendar
+
+
+def _read_calendar() -> WorkingCalendar:
+    from .models import CalendarDay
+
+    rows = list(CalendarDay.objects.values_list("date", "kind"))
+    return WorkingCalendar(
+        holidays=frozenset(d for d, kind in rows if kind == CalendarDay.Kind.HOLIDAY),
+        makeup_workdays=frozenset(d for d, kind in rows if kind == CalendarDay.Kind.MAKEUP_WORKDAY),
+    )
 
 
 def official_date(moment: datetime) -> date:

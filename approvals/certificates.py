@@ -42,7 +42,6 @@ from services.models import Application, ApplicationEvent
 from .models import Certificate, ReviewTask
 
 PAYLOAD_FORMAT = "portal-e-certificate/1"
-DEFAULT_VALIDITY_YEARS = 5  # The catalogue's default, for cases frozen before it had the field.
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 REVOKE_PERMISSION = "approvals.revoke_certificate"
 
@@ -222,8 +221,8 @@ def issuing_departments(application: Application) -> str:
         .order_by("stage_order", "department__code")
         .values_list("department__name", flat=True)
     )
-    if not names and application.definition.get("acceptance"):
-        names = [application.definition["acceptance"]["name"]]
+    if not names:
+        names = [step.name for step in application.definition.acceptance.steps]
     return "、".join(dict.fromkeys(names))
 
 
@@ -250,10 +249,10 @@ def issue_certificate(application: Application) -> Certificate:
         return existing
     if application.status != Application.Status.APPROVED:
         raise ValidationError(_("Only an approved application receives an e-certificate."))
-    item = application.definition["item"]
+    item = application.definition.item
     now = timezone.now()
     valid_from = timezone.localdate(application.decided_at or now)
-    years = item.get("certificate_validity_years", DEFAULT_VALIDITY_YEARS)
+    years = item.certificate_validity_years
     holder_kind, holder_name, holder_identifier = _holder(application)
     certificate = Certificate(
         application=application,
@@ -261,10 +260,10 @@ def issue_certificate(application: Application) -> Certificate:
         holder_kind=holder_kind,
         holder_name=holder_name,
         holder_identifier=holder_identifier,
-        item_code=item["code"],
-        item_name=item["name"],
-        item_name_en=item.get("name_en", ""),
-        scope=item.get("certificate_scope") or item["name"],
+        item_code=item.code,
+        item_name=item.name,
+        item_name_en=item.name_en,
+        scope=item.certificate_scope_or_name,
         valid_from=valid_from,
         valid_until=years_after(valid_from, years) if years else None,
         issuing_departments=issuing_departments(application),

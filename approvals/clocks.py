@@ -134,7 +134,7 @@ def request_extension(task_id: int, reviewer, working_days: int, reason: str) ->
     if task.is_acceptance:
         # Art. 42 extends the decision period, not the 5 days of the acceptance check.
         raise ValidationError(_("The acceptance limit cannot be extended."))
-    longest = application.definition["item"]["max_extension_days"]
+    longest = application.definition.item.max_extension_days
     if not 1 <= working_days <= longest:
         raise ValidationError(
             {"working_days": _("Between 1 and %(max)s working days.") % {"max": longest}}

@@ -30,17 +30,6 @@ def remaining_working_days(due_at: datetime, now: datetime | None = None) -> int
     return working_days_between(now, due_at)
 
 
-def overall_limit_days(definition: dict) -> int:
-    """Art. 42: the promised limit if published, 45 days for joint handling, else statutory."""
-    limits = definition["item"]
-    if limits.get("promised_limit_days"):
-        return limits["promised_limit_days"]
-    departments = {d["id"] for stage in definition["stages"] for d in stage["departments"]}
-    if len(departments) > 1:
-        return limits.get("joint_limit_days", 45)
-    return limits["statutory_limit_days"]
-
-
 def deadline_colour(due_at: datetime, remind_at: datetime | None = None, now=None) -> str:
     """Green, amber (reminder period) or red (overdue), as the staff queue shows a deadline."""
     now = now or timezone.now()

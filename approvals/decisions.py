@@ -187,7 +187,7 @@ def join_stage(application: Application, actor=None) -> None:
     if rejected and application.current_stage == ACCEPTANCE_STAGE:
         _finish(application, Status.REJECTED, rejected, event=Event.NOT_ACCEPTED, actor=actor)
         return
-    if rejected and application.definition["item"]["rejection_ends_case"]:
+    if rejected and application.definition.item.rejection_ends_case:
         ReviewTask.objects.filter(application=application, state__in=ReviewTask.OPEN_STATES).update(
             state=State.CANCELLED
         )

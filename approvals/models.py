@@ -9,21 +9,24 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from services.definitions import ACCEPTANCE_ORDER
 from services.models import Application, TimeoutPolicy
 
-ACCEPTANCE_STAGE = (
-    0  # Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
-)
+# Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
+ACCEPTANCE_STAGE = ACCEPTANCE_ORDER
+
+
+class ReviewTaskState(models.TextChoices):
+    PENDING = "pending", _("Under review")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Waiting for supplements")
+    APPROVED = "approved", _("Approved")
+    DEEMED_APPROVED = "deemed_approved", _("Deemed approved (no response in time)")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Closed without decision")
 
 
 class ReviewTask(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", _("Under review")
-        SUPPLEMENT_REQUESTED = "supplement_requested", _("Waiting for supplements")
-        APPROVED = "approved", _("Approved")
-        DEEMED_APPROVED = "deemed_approved", _("Deemed approved (no response in time)")
-        REJECTED = "rejected", _("Rejected")
-        CANCELLED = "cancelled", _("Closed without decision")
+    State = ReviewTaskState
 
     OPEN_STATES = (State.PENDING, State.SUPPLEMENT_REQUESTED)
     APPROVED_STATES = (State.APPROVED, State.DEEMED_APPROVED)
@@ -94,25 +97,22 @@ class ReviewTask(models.Model):
                 name="one_task_per_department_per_stage",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    state__in=[
-                        "pending",
-                        "supplement_requested",
-                        "approved",
-                        "deemed_approved",
-                        "rejected",
-                        "cancelled",
-                    ]
-                ),
+                condition=models.Q(state__in=ReviewTaskState.values),
                 name="review_task_state_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(state__in=["approved", "deemed_approved", "rejected"])
+                condition=~models.Q(
+                    state__in=[
+                        ReviewTaskState.APPROVED,
+                        ReviewTaskState.DEEMED_APPROVED,
+                        ReviewTaskState.REJECTED,
+                    ]
+                )
                 | models.Q(decided_at__isnull=False),
                 name="decided_task_has_decision_time",
             ),
             models.CheckConstraint(
-                condition=models.Q(timeout_policy__in=["deemed_approval", "escalation"]),
+                condition=models.Q(timeout_policy__in=TimeoutPolicy.values),
                 name="review_task_timeout_policy_valid",
             ),
             models.CheckConstraint(
@@ -131,7 +131,9 @@ class ReviewTask(models.Model):
                 F("clock_stopped_at").asc(nulls_first=True),
                 F("due_at"),
                 F("id"),
-                condition=models.Q(state__in=["pending", "supplement_requested"]),
+                condition=models.Q(
+                    state__in=[ReviewTaskState.PENDING, ReviewTaskState.SUPPLEMENT_REQUESTED]
+                ),
                 name="review_task_open_queue",
             ),
             # The sweeper reads only the tasks whose clock runs and whose policy is not yet
@@ -170,14 +172,17 @@ class ReviewTask(models.Model):
         return self.is_open and self.clock_stopped_at is None and self.due_at < timezone.now()
 
 
+class ClockStopReason(models.TextChoices):
+    SUPPLEMENT = "supplement", _("Waiting for the applicant's supplements")
+    HEARING = "hearing", _("Hearing")
+    INSPECTION = "inspection", _("On-site inspection")
+    EXPERT_REVIEW = "expert_review", _("Expert review")
+
+
 class ClockStop(models.Model):
     """Time that does not count against a deadline (Administrative License Law Art. 45)."""
 
-    class Reason(models.TextChoices):
-        SUPPLEMENT = "supplement", _("Waiting for the applicant's supplements")
-        HEARING = "hearing", _("Hearing")
-        INSPECTION = "inspection", _("On-site inspection")
-        EXPERT_REVIEW = "expert_review", _("Expert review")
+    Reason = ClockStopReason
 
     task = models.ForeignKey(ReviewTask, on_delete=models.PROTECT, related_name="clock_stops")
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
@@ -200,9 +205,7 @@ class ClockStop(models.Model):
                 name="one_running_clock_stop_per_task",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    reason__in=["supplement", "hearing", "inspection", "expert_review"]
-                ),
+                condition=models.Q(reason__in=ClockStopReason.values),
                 name="clock_stop_reason_valid",
             ),
         ]
@@ -211,13 +214,16 @@ class ClockStop(models.Model):
         return f"{self.task} · {self.get_reason_display()}"
 
 
+class ExtensionState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting the head's approval")
+    APPROVED = "approved", _("Extension granted")
+    REFUSED = "refused", _("Extension refused")
+
+
 class Extension(models.Model):
     """One extension per task (Administrative License Law Art. 42), approved by the head."""
 
-    class State(models.TextChoices):
-        REQUESTED = "requested", _("Awaiting the head's approval")
-        APPROVED = "approved", _("Extension granted")
-        REFUSED = "refused", _("Extension refused")
+    State = ExtensionState
 
     # One-to-one: a task is extended at most once, whatever the outcome of the request.
     task = models.OneToOneField(ReviewTask, on_delete=models.PROTECT, related_name="extension")
@@ -244,13 +250,18 @@ class Extension(models.Model):
                 condition=models.Q(working_days__gte=1), name="extension_at_least_one_day"
             ),
             models.CheckConstraint(
-                condition=models.Q(state__in=["requested", "approved", "refused"]),
+                condition=models.Q(state__in=ExtensionState.values),
                 name="extension_state_valid",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.task} · +{self.working_days}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    MAKEUP_WORKDAY = "workday", _("Make-up working day")
 
 
 class CalendarDay(models.Model):
@@ -260,9 +271,7 @@ class CalendarDay(models.Model):
     it when the State Council publishes the year's arrangement.
     """
 
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Public holiday (no work)")
-        MAKEUP_WORKDAY = "workday", _("Make-up working day")
+    Kind = CalendarDayKind
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -274,12 +283,41 @@ class CalendarDay(models.Model):
         ordering = ["date"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["holiday", "workday"]), name="calendar_day_kind_valid"
+                condition=models.Q(kind__in=CalendarDayKind.values), name="calendar_day_kind_valid"
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarVersion(models.Model):
+    """The one row saying which calendar the database holds (approvals/calendar.py).
+
+    A trigger on the calendar's table (migration 0010) gives it a new random token in the same
+    transaction as any change to the days, whatever makes it: the admin, the seeding task's
+    bulk insert, an UPDATE by hand. A process keeps the calendar it read under the token it
+    read first, and reads the days again when the token differs.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    token = models.UUIDField(_("version"), editable=False)
+
+    class Meta:
+        verbose_name = _("calendar version")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="calendar_version_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
+class CertificateHolderKind(models.TextChoices):
+    NATURAL_PERSON = "natural_person", _("Natural person")
+    ENTERPRISE = "enterprise", _("Enterprise or organisation")
 
 
 class Certificate(models.Model):
@@ -290,9 +328,7 @@ class Certificate(models.Model):
     verifies. Revocation is not signed; it is a fact the portal records and publishes.
     """
 
-    class HolderKind(models.TextChoices):
-        NATURAL_PERSON = "natural_person", _("Natural person")
-        ENTERPRISE = "enterprise", _("Enterprise or organisation")
+    HolderKind = CertificateHolderKind
 
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     application = models.OneToOneField(
@@ -337,7 +373,7 @@ class Certificate(models.Model):
                 name="revoked_certificate_has_reason",
             ),
             models.CheckConstraint(
-                condition=models.Q(holder_kind__in=["natural_person", "enterprise"]),
+                condition=models.Q(holder_kind__in=CertificateHolderKind.values),
                 name="certificate_holder_kind_valid",
             ),
             models.CheckConstraint(
@@ -368,6 +404,13 @@ class Certificate(models.Model):
         return self.item_name
 
 
+class CommonOpinionOutcome(models.TextChoices):
+    # The values of approvals.decisions.Outcome, repeated: models cannot import decisions.
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Request supplements")
+
+
 class CommonOpinion(models.Model):
     """A department's stock wording for an outcome (常用意见), offered on the decision form.
 
@@ -376,11 +419,7 @@ class CommonOpinion(models.Model):
     heads keep the list in the Django admin; the reviewer may still edit the text before deciding.
     """
 
-    class Outcome(models.TextChoices):
-        # The values of approvals.decisions.Outcome, repeated: models cannot import decisions.
-        APPROVE = "approve", _("Approve")
-        REJECT = "reject", _("Reject")
-        REQUEST_SUPPLEMENT = "request_supplement", _("Request supplements")
+    Outcome = CommonOpinionOutcome
 
     department = models.ForeignKey(
         Department,
@@ -401,7 +440,7 @@ class CommonOpinion(models.Model):
         ordering = ["department", "outcome", "order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["approve", "reject", "request_supplement"]),
+                condition=models.Q(outcome__in=CommonOpinionOutcome.values),
                 name="common_opinion_outcome_valid",
             ),
             models.UniqueConstraint(

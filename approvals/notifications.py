@@ -21,11 +21,11 @@ def _moment(value) -> str:
 
 
 def _case(application: Application) -> dict:
-    item = application.definition["item"]
+    item = application.definition.item
     return {
         "tracking_number": application.tracking_number,
-        "item_name": item["name"],
-        "item_name_en": item.get("name_en", ""),
+        "item_name": item.name,
+        "item_name_en": item.name_en,
     }
 
 

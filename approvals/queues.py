@@ -17,9 +17,9 @@ from accounts.permissions import is_civil_servant
 from services.models import Application, ApplicationEvent, ServiceItem
 from services.permissions import applications_of
 
-from .calendar import working_days_between
+from .calendar import current_calendar, working_days_between
 from .deadlines import remaining_working_days
-from .models import ACCEPTANCE_STAGE, Certificate, CommonOpinion, Extension, ReviewTask
+from .models import Certificate, CommonOpinion, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
 
 WORKLOAD_PERIOD_DAYS = 30
@@ -149,22 +149,15 @@ def application_progress(application: Application, now: datetime | None = None) 
         .select_related("department", "extension")
         .prefetch_related("clock_stops")
     }
-    definition = application.definition
-    acceptance = {
-        "order": ACCEPTANCE_STAGE,
-        "name": "受理",
-        "name_en": "Acceptance",
-        "departments": [definition["acceptance"]] if definition.get("acceptance") else [],
-    }
     stages = []
-    for stage in [acceptance, *definition["stages"]]:
+    for stage in application.definition.stages:
         rows = []
-        for department in stage["departments"]:
-            task = tasks.get((stage["order"], department["id"]))
+        for step in stage.steps:
+            task = tasks.get((stage.order, step.department_id))
             progress = task_progress(task)
             rows.append(
                 {
-                    "department": department,
+                    "department": step,
                     "task": task,
                     "progress": progress,
                     # A stopped clock does not run down; its days left are frozen, not shown.
@@ -182,9 +175,9 @@ def application_progress(application: Application, now: datetime | None = None) 
             ]
         stages.append(
             {
-                "order": stage["order"],
-                "name": stage["name"],
-                "name_en": stage.get("name_en", ""),
+                "order": stage.order,
+                "name": stage.name,
+                "name_en": stage.name_en,
                 "departments": rows,
                 "progress": stage_progress(rows),
                 "done_count": sum(
@@ -343,8 +336,9 @@ def workload_for_head(user, now: datetime | None = None) -> list[dict]:
         .values_list("decided_by", "created_at", "decided_at", "stopped")
     )
     durations: dict[int, list[int]] = {}
+    calendar = current_calendar()
     for reviewer_id, opened_at, decided_at, stopped in decided:
-        days = max(working_days_between(opened_at, decided_at) - stopped, 0)
+        days = max(working_days_between(opened_at, decided_at, calendar) - stopped, 0)
         durations.setdefault(reviewer_id, []).append(days)
     reviewers = (
         # Clerks included: they decide the acceptance tasks of the service centre.

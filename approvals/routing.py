@@ -13,7 +13,7 @@ from accounts.audit import appended_together
 from services.lifecycle import change_status, record_event
 from services.models import Application, ApplicationEvent
 
-from .deadlines import deadline_after, overall_limit_days, reminder_time
+from .deadlines import deadline_after, reminder_time
 from .models import ACCEPTANCE_STAGE, ReviewTask
 from .notifications import tell_department_new_tasks
 from .permissions import grant_task
@@ -23,39 +23,28 @@ Status = Application.Status
 Event = ApplicationEvent.Kind
 
 
-def stage_definition(application: Application, order: int) -> dict:
-    definition = application.definition
-    if order == ACCEPTANCE_STAGE:
-        return {
-            "order": ACCEPTANCE_STAGE,
-            "name": "受理",
-            "departments": [definition["acceptance"]],
-        }
-    return next(s for s in definition["stages"] if s["order"] == order)
-
-
 def next_stage_order(application: Application, after: int) -> int | None:
-    orders = sorted(s["order"] for s in application.definition["stages"])
-    return next((o for o in orders if o > after), None)
+    stage = application.definition.next_stage(after)
+    return stage.order if stage else None
 
 
 def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     """Create the stage's tasks in parallel; existing ones are left alone (unique constraint)."""
-    stage = stage_definition(application, order)
+    stage = application.definition.stage(order)
     tasks = []
-    for department in stage["departments"]:
-        due_at = deadline_after(now, department["time_limit_days"])
+    for step in stage.steps:
+        due_at = deadline_after(now, step.time_limit_days)
         tasks.append(
             ReviewTask(
                 application=application,
                 stage_order=order,
-                stage_name=stage["name"],
-                department_id=department["id"],
-                time_limit_days=department["time_limit_days"],
-                timeout_policy=department["timeout_policy"],
+                stage_name=stage.name,
+                department_id=step.department_id,
+                time_limit_days=step.time_limit_days,
+                timeout_policy=step.timeout_policy,
                 due_at=due_at,
-                reminder_days=department["reminder_days"],
-                remind_at=reminder_time(due_at, department["reminder_days"]),
+                reminder_days=step.reminder_days,
+                remind_at=reminder_time(due_at, step.reminder_days),
             )
         )
     ReviewTask.objects.bulk_create(tasks, ignore_conflicts=True)
@@ -110,7 +99,7 @@ def accept_and_open_review(application: Application, *, deemed: bool, actor=None
         department=application.review_tasks.get(stage_order=ACCEPTANCE_STAGE).department,
         accepted_at=accepted_at,
         current_stage=first,
-        due_at=deadline_after(accepted_at, overall_limit_days(application.definition)),
+        due_at=deadline_after(accepted_at, application.definition.overall_limit_days()),
     )
     record_stage_opened(application, open_stage(application, first, now))
 

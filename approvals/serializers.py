@@ -48,11 +48,11 @@ class ProgressDepartmentSerializer(serializers.Serializer):
 
     @extend_schema_field(DepartmentSerializer)
     def get_department(self, row) -> dict:
-        d = row["department"]
-        return {"code": d["code"], "name": d["name"], "name_en": d.get("name_en", "")}
+        step = row["department"]
+        return {"code": step.code, "name": step.name, "name_en": step.name_en}
 
     def get_time_limit_days(self, row) -> int:
-        return row["department"]["time_limit_days"]
+        return row["department"].time_limit_days
 
     def get_state(self, row) -> str:
         return row["task"].state if row["task"] else "waiting"
@@ -189,11 +189,11 @@ class TaskDetailSerializer(TaskSerializer):
         application = task.application
         return [
             {
-                "name": spec["name"],
-                "label": spec["label"],
-                "value": application.answers.get(spec["name"]),
+                "name": field.name,
+                "label": field.label,
+                "value": application.answers.get(field.name),
             }
-            for spec in application.definition["fields"]
+            for field in application.definition.fields
         ]
 
     @extend_schema_field(AttachmentSerializer(many=True))

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from portal.celery import TRANSIENT_ERRORS
+from common.transient import TRANSIENT_ERRORS
 
 from .calendar import seed_china_calendar
 from .notifications import tell_escalations, tell_reminders

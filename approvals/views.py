@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
-from portal.pagination import bounded_page
+from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
 from . import claims, clocks, decisions
@@ -224,8 +224,8 @@ def render_task(request, task, **forms):
             "acceptance_notice_sent": task.is_acceptance
             and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists(),
             "answers": [
-                (spec["label"], application.answers.get(spec["name"]))
-                for spec in application.definition["fields"]
+                (field.label, application.answers.get(field.name))
+                for field in application.definition.fields
             ],
             "attachments": attachments_with_material_names(application),
             "stages": application_progress(application),
@@ -235,7 +235,7 @@ def render_task(request, task, **forms):
 
 
 def attachments_with_material_names(application) -> list:
-    names = {m["code"]: m["name"] for m in application.definition["materials"]}
+    names = {m.code: m.name for m in application.definition.materials}
     attachments = list(application.attachments.filter(is_current=True))
     for attachment in attachments:
         attachment.material_name = names.get(attachment.material_code, attachment.material_code)

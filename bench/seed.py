@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.definitions import ItemDefinition
 
 # Share of cases per demo item: business start-up (4 departments in parallel) and the
 # two-stage planning permit dominate, as company formation and construction do in a province;
@@ -109,7 +113,9 @@ def seed_national_scale(
         report.applications = applications
         clock.lap("applications")
         for code, version in versions.items():
-            report.review_tasks += _seed_tasks(cursor, items[code], version.definition, first_case)
+            report.review_tasks += _seed_tasks(
+                cursor, items[code], version.item_definition, first_case
+            )
         clock.lap("review tasks")
         report.events = _seed_events(cursor, first_case, centre.pk)
         clock.lap("timeline events")
@@ -192,13 +198,13 @@ def _status_case() -> str:
     return "CASE " + " ".join(parts) + " ELSE 'approved' END"
 
 
-def _sample_answers(definition: dict) -> dict:
+def _sample_answers(definition: ItemDefinition) -> dict:
     answers = {}
-    for spec in definition["fields"]:
-        if spec["kind"] == "choice":
-            answers[spec["name"]] = spec["choices"][0] if spec["choices"] else ""
+    for question in definition.fields:
+        if question.kind == "choice":
+            answers[question.name] = question.choices[0] if question.choices else ""
         else:
-            answers[spec["name"]] = SAMPLE_ANSWERS[spec["kind"]]
+            answers[question.name] = SAMPLE_ANSWERS[question.kind]
     return answers
 
 
@@ -206,7 +212,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
     """Open cases were filed in the last 30 days, decided ones over the last two years."""
     import json
 
-    last_stage = max(s["order"] for s in version.definition["stages"])
+    last_stage = max(s.order for s in version.item_definition.review_stages)
     cursor.execute(
         f"""
         INSERT INTO services_application (item_id, item_version_id, applicant_id,
@@ -246,7 +252,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
             "version": version.pk,
             "first_applicant": pool[0],
             "applicants": pool[1],
-            "answers": json.dumps(_sample_answers(version.definition), ensure_ascii=False),
+            "answers": json.dumps(_sample_answers(version.item_definition), ensure_ascii=False),
             "last_stage": last_stage,
             "start": offset + 1,
             "stop": offset + count,
@@ -254,16 +260,13 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
     )
 
 
-def _seed_tasks(cursor, item, definition: dict, first_case: int) -> int:
+def _seed_tasks(cursor, item, definition: ItemDefinition, first_case: int) -> int:
     """One task per department per stage the case reached, in the state its case implies."""
-    stages = [
-        {"order": 0, "name": "受理", "departments": [definition["acceptance"]]},
-        *definition["stages"],
-    ]
+    stages = definition.stages
     last = stages[-1]
     created = 0
     for stage in stages:
-        order = stage["order"]
+        order = stage.order
         if order == 0:
             reached = "a.status <> 'draft'"
             state = "CASE WHEN a.status = 'submitted' THEN 'pending' ELSE 'approved' END"
@@ -279,16 +282,16 @@ def _seed_tasks(cursor, item, definition: dict, first_case: int) -> int:
                 WHEN 'supplement_requested' THEN CASE WHEN %(first)s THEN 'supplement_requested'
                                                       ELSE 'pending' END
                 ELSE CASE WHEN random() < 0.3 THEN 'approved' ELSE 'pending' END END"""
-        for position, department in enumerate(stage["departments"]):
+        for position, step in enumerate(stage.steps):
             params = {
                 "item": item.pk,
                 "first_case": first_case,
                 "order": order,
-                "stage_name": stage["name"],
-                "department": department["id"],
-                "days": department["time_limit_days"],
-                "policy": department["timeout_policy"],
-                "reminder": department["reminder_days"],
+                "stage_name": stage.name,
+                "department": step.department_id,
+                "days": step.time_limit_days,
+                "policy": step.timeout_policy,
+                "reminder": step.reminder_days,
                 "rejects": stage is last and position == 0,
                 "first": position == 0,
                 "opened": f"{max(order, 0) + 1} days",

@@ -25,7 +25,7 @@ class SweepSeed:
         from accounts.models import User
 
         self.applicant = User.objects.get(username="hefei-demo-tech")
-        self.department_ids = [d["id"] for d in self.version.definition["stages"][0]["departments"]]
+        self.department_ids = self.version.item_definition.review_stages[0].department_ids
         # A reused database already holds some: new ones are numbered after them.
         self.cases = Application.objects.filter(tracking_number__startswith="BENCH").count()
 

@@ -6,7 +6,6 @@ public and published through; statistics come from disclosure.statistics, as on 
 """
 
 from django.http import Http404
-from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -16,7 +15,7 @@ from rest_framework.views import APIView
 
 from approvals.certificates import CertificateStatus, verify_certificate
 from approvals.models import Certificate
-from portal.api import AccountThrottle, AnonymousThrottle, VerificationRateLimit
+from common.api_access import AccountThrottle, AnonymousThrottle, VerificationRateLimit
 
 from . import statistics
 from .filters import DecisionRecordFilter, PublicationFilter
@@ -268,14 +267,3 @@ class StatisticsView(APIView):
             "items": statistics.statistics_by_item(period),
         }
         return Response(StatisticsSerializer(data).data)
-
-
-def register(router) -> None:
-    router.register("publications", PublicationViewSet, basename="publication")
-    router.register("decisions", DecisionRecordViewSet, basename="decision")
-
-
-urlpatterns = [
-    path("certificates/<str:number>/", CertificateVerificationView.as_view(), name="certificate"),
-    path("statistics/", StatisticsView.as_view(), name="statistics"),
-]

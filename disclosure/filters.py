@@ -2,7 +2,7 @@
 
 import django_filters
 
-from portal.api_access import MomentFilter
+from common.api_access import MomentFilter
 
 from .models import DecisionRecord, Publication
 from .search import matching, parse_query

@@ -25,6 +25,29 @@ class PublicationQuerySet(models.QuerySet):
         )
 
 
+class PublicationKind(models.TextChoices):
+    DOCUMENT = "document", _("Policy document")
+    NOTICE = "notice", _("Notice or announcement")
+    PERMIT_DECISION = "decision", _("Permit decision")
+    STATISTICS = "statistics", _("Statistics")
+    ANNUAL_REPORT = "annual_report", _("Annual report")
+    REQUEST_ANSWER = "request_answer", _("Answer to a disclosure request")
+
+
+class PublicationClassification(models.TextChoices):
+    # Regulations on the Disclosure of Government Information Art. 13-16 and 19-20.
+    PUBLIC = "public", _("Public (proactively disclosed)")
+    ON_REQUEST = "on_request", _("Disclosed on request only")
+    INTERNAL = "internal", _("Internal")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft, awaiting approval")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class Publication(models.Model):
     """A piece of government information the government discloses of its own motion (主动公开).
 
@@ -33,25 +56,9 @@ class Publication(models.Model):
     so a permalink that once worked says why it no longer shows the text.
     """
 
-    class Kind(models.TextChoices):
-        DOCUMENT = "document", _("Policy document")
-        NOTICE = "notice", _("Notice or announcement")
-        PERMIT_DECISION = "decision", _("Permit decision")
-        STATISTICS = "statistics", _("Statistics")
-        ANNUAL_REPORT = "annual_report", _("Annual report")
-        REQUEST_ANSWER = "request_answer", _("Answer to a disclosure request")
-
-    class Classification(models.TextChoices):
-        # Regulations on the Disclosure of Government Information Art. 13-16 and 19-20.
-        PUBLIC = "public", _("Public (proactively disclosed)")
-        ON_REQUEST = "on_request", _("Disclosed on request only")
-        INTERNAL = "internal", _("Internal")
-        CONFIDENTIAL = "confidential", _("Confidential")
-
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft, awaiting approval")
-        PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+    Kind = PublicationKind
+    Classification = PublicationClassification
+    State = PublicationState
 
     number = models.CharField(
         _("publication number"), max_length=24, unique=True, null=True, blank=True
@@ -120,26 +127,15 @@ class Publication(models.Model):
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "document",
-                        "notice",
-                        "decision",
-                        "statistics",
-                        "annual_report",
-                        "request_answer",
-                    ]
-                ),
+                condition=models.Q(kind__in=PublicationKind.values),
                 name="publication_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    classification__in=["public", "on_request", "internal", "confidential"]
-                ),
+                condition=models.Q(classification__in=PublicationClassification.values),
                 name="publication_classification_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(state__in=["draft", "published", "withdrawn"]),
+                condition=models.Q(state__in=PublicationState.values),
                 name="publication_state_valid",
             ),
             # The four-eyes rule, as the last guard: whoever approves did not write it.
@@ -231,6 +227,11 @@ class CatalogueSearchEntry(models.Model):
         return str(self.item)
 
 
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class DecisionRecord(models.Model):
     """A permit decision as the public sees it (Administrative License Law Art. 40).
 
@@ -238,9 +239,7 @@ class DecisionRecord(models.Model):
     register never holds more than what may be shown.
     """
 
-    class Outcome(models.TextChoices):
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+    Outcome = DecisionOutcome
 
     application = models.OneToOneField(
         Application, on_delete=models.PROTECT, related_name="decision_record"
@@ -264,7 +263,7 @@ class DecisionRecord(models.Model):
         ordering = ["-decided_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["approved", "rejected"]),
+                condition=models.Q(outcome__in=DecisionOutcome.values),
                 name="decision_outcome_valid",
             )
         ]

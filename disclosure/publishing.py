@@ -141,14 +141,14 @@ def publish_decision(application: Application) -> DecisionRecord:
     )
     departments = [name for name, _state in decided]
     silent = [name for name, state in decided if state == "deemed_approved"]
-    item = application.definition["item"]
+    item = application.definition.item
     record, created = DecisionRecord.objects.get_or_create(
         application=application,
         defaults={
             "tracking_number": application.tracking_number,
-            "item_code": item["code"],
-            "item_name": item["name"],
-            "item_name_en": item["name_en"],
+            "item_code": item.code,
+            "item_name": item.name,
+            "item_name_en": item.name_en,
             "applicant_display": name,
             "outcome": application.status,
             "departments": "、".join(dict.fromkeys(departments)),

@@ -24,6 +24,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from .models import CatalogueSearchEntry, Publication
+from .selectors import public_publications, searchable_guides
+
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 MAX_QUERY_LENGTH = 100
@@ -82,8 +85,6 @@ def item_text(item) -> tuple[str, str]:
 
 def index_service_item(item) -> None:
     """Index a published item's guide; an unpublished item leaves the index."""
-    from .models import CatalogueSearchEntry
-
     if not item.is_published:
         CatalogueSearchEntry.objects.filter(item=item).delete()
         return
@@ -311,70 +312,107 @@ def search(
     page_number: int | str | None = 1,
     per_page: int = 20,
 ) -> SearchResults:
-    """Public publications and service guides matching `text`, best first."""
-    from .models import Publication
-    from .selectors import public_publications, searchable_guides
+    """Public publications and service guides matching `text`, best first.
 
+    `kind` narrows to one kind of publication, or to GUIDE_KIND for the guides alone; guides
+    are shown on the first page of publications only.
+    """
     query = parse_query(text)
     results = SearchResults(query=query)
     if query.is_empty:
         return results
-
     if kind != GUIDE_KIND:
-        publications = public_publications()
-        if department_id:
-            publications = publications.filter(department_id=department_id)
-        if kind:
-            publications = publications.filter(kind=kind)
-        if date_from:
-            publications = publications.filter(published_at__date__gte=date_from)
-        if date_to:
-            publications = publications.filter(published_at__date__lte=date_to)
-        newest = newest_matching_ids(publications, query)
-        ranked = matching(
-            Publication.objects.filter(pk__in=newest).select_related("department"),
-            query,
-            table="disclosure_publication",
-        ).order_by("-rank", "-published_at", "-id")
-        paginator = Paginator(ranked, per_page)
-        paginator.count = len(newest)  # they match by construction: no need to count again
-        results.page = paginator.get_page(page_number)
-        results.hits = [
-            SearchHit(
-                title=highlight(p.title, query, length=200),
-                snippet=highlight(p.body, query),
-                url=p.get_absolute_url(),
-                kind_label=p.get_kind_display(),
-                department=p.department.display_name,
-                date=p.published_at.date() if p.published_at else None,
-                rank=p.rank,
-            )
-            for p in results.page.object_list
-        ]
-
-    if not kind or kind == GUIDE_KIND:
-        first_page = results.page is None or results.page.number == 1
-        if first_page:
-            entries = searchable_guides(department_id=department_id)
-            if date_from:
-                entries = entries.filter(item__updated_at__date__gte=date_from)
-            if date_to:
-                entries = entries.filter(item__updated_at__date__lte=date_to)
-            found = matching(entries, query, table="disclosure_cataloguesearchentry").order_by(
-                "-rank", "item__code"
-            )
-            results.guides = [
-                SearchHit(
-                    title=highlight(e.item.display_name, query, length=200),
-                    snippet=highlight(
-                        " ".join([e.item.summary, e.item.legal_basis, e.item.conditions]), query
-                    ),
-                    url=e.item.get_absolute_url(),
-                    kind_label="",
-                    department="",
-                    date=None,
-                    rank=e.rank,
-                )
-                for e in found[:CATALOGUE_HITS_SHOWN]
-            ]
+        publications = _filtered_publications(
+            department_id=department_id, kind=kind, date_from=date_from, date_to=date_to
+        )
+        results.page = _ranked_page(publications, query, page_number, per_page)
+        results.hits = [_publication_hit(p, query) for p in results.page.object_list]
+    on_first_page = results.page is None or results.page.number == 1
+    if (not kind or kind == GUIDE_KIND) and on_first_page:
+        results.guides = _guide_hits(
+            query, department_id=department_id, date_from=date_from, date_to=date_to
+        )
     return results
+
+
+# --- publications --------------------------------------------------------------------------------
+
+
+def _filtered_publications(
+    *, department_id: int | None, kind: str, date_from: date | None, date_to: date | None
+) -> QuerySet:
+    """The public publications the search's filters leave, before any text is matched."""
+    publications = public_publications()
+    if department_id:
+        publications = publications.filter(department_id=department_id)
+    if kind:
+        publications = publications.filter(kind=kind)
+    if date_from:
+        publications = publications.filter(published_at__date__gte=date_from)
+    if date_to:
+        publications = publications.filter(published_at__date__lte=date_to)
+    return publications
+
+
+def _ranked_page(
+    publications: QuerySet, query: ParsedQuery, page_number: int | str | None, per_page: int
+) -> Page:
+    """Page `page_number` of the newest matches (newest_matching_ids), by relevance."""
+    newest = newest_matching_ids(publications, query)
+    ranked = matching(
+        Publication.objects.filter(pk__in=newest).select_related("department"),
+        query,
+        table="disclosure_publication",
+    ).order_by("-rank", "-published_at", "-id")
+    paginator = Paginator(ranked, per_page)
+    paginator.count = len(newest)  # they match by construction: no need to count again
+    return paginator.get_page(page_number)
+
+
+def _publication_hit(publication: Publication, query: ParsedQuery) -> SearchHit:
+    published_at = publication.published_at
+    return SearchHit(
+        title=highlight(publication.title, query, length=200),
+        snippet=highlight(publication.body, query),
+        url=publication.get_absolute_url(),
+        kind_label=publication.get_kind_display(),
+        department=publication.department.display_name,
+        date=published_at.date() if published_at else None,
+        rank=publication.rank,
+    )
+
+
+# --- service guides ------------------------------------------------------------------------------
+
+
+def _guide_hits(
+    query: ParsedQuery,
+    *,
+    department_id: int | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> list[SearchHit]:
+    """The CATALOGUE_HITS_SHOWN best matching guides of published items; the dates are those
+    of the item's last change."""
+    entries = searchable_guides(department_id=department_id)
+    if date_from:
+        entries = entries.filter(item__updated_at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(item__updated_at__date__lte=date_to)
+    found = matching(entries, query, table="disclosure_cataloguesearchentry").order_by(
+        "-rank", "item__code"
+    )
+    return [_guide_hit(entry, query) for entry in found[:CATALOGUE_HITS_SHOWN]]
+
+
+def _guide_hit(entry: CatalogueSearchEntry, query: ParsedQuery) -> SearchHit:
+    item = entry.item
+    return SearchHit(
+        title=highlight(item.display_name, query, length=200),
+        snippet=highlight(" ".join([item.summary, item.legal_basis, item.conditions]), query),
+        url=item.get_absolute_url(),
+        kind_label="",
+        department="",
+        date=None,
+        rank=entry.rank,
+    )

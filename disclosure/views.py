@@ -12,8 +12,8 @@ from accounts.models import Department
 from approvals import certificates
 from approvals.models import Certificate
 from approvals.views import staff_required
+from common.ratelimits import by_ip, rate_limited
 from instruments.selectors import appeal_period_of_refusal
-from portal.ratelimits import by_ip, rate_limited
 
 from . import statistics
 from .forms import (

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import AccountThrottle, AnonymousThrottle, VerificationRateLimit
+from common.api_access import AccountThrottle, AnonymousThrottle, VerificationRateLimit
 from services.permissions import applications_of
 
 from .selectors import case_instruments, instrument_for_party
@@ -191,21 +191,3 @@ class InstrumentVerificationView(APIView):
         except NotAPdf as error:
             raise serializers.ValidationError({"file": [str(error)]}) from None
         return Response(VerificationSerializer(verification.as_dict()).data)
-
-
-def urlpatterns_v1():
-    from django.urls import path
-
-    return [
-        path(
-            "applications/<int:id>/instruments/",
-            ApplicationInstrumentsView.as_view(),
-            name="application-instruments",
-        ),
-        path(
-            "applications/<int:id>/instruments/<int:instrument_id>/",
-            ApplicationInstrumentView.as_view(),
-            name="application-instrument",
-        ),
-        path("instruments/verify/", InstrumentVerificationView.as_view(), name="instrument-verify"),
-    ]

@@ -126,9 +126,9 @@ def _day(moment) -> date | None:
     return official_date(moment) if moment else None
 
 
-def _frozen_item(application: Application) -> dict:
-    """The item as the case froze it (one read, for the typed definition to replace)."""
-    return application.definition["item"]
+def _frozen_item(application: Application):
+    """The item's terms as the case froze them (services.definitions.ItemTerms)."""
+    return application.definition.item
 
 
 def _in(language: str, chinese: str, english: str) -> str:
@@ -201,7 +201,7 @@ def placeholders(
         },
         "case": {
             "tracking_number": application.tracking_number,
-            "item_name": _in(language, item["name"], item.get("name_en", "")),
+            "item_name": _in(language, item.name, item.name_en),
             "submitted_on": format_date(_day(application.submitted_at), language),
             "accepted_on": format_date(_day(application.accepted_at), language),
             "deemed_accepted": event.kind == Event.DEEMED_ACCEPTED,

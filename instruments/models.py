@@ -27,18 +27,6 @@ class Kind(models.TextChoices):
     CERTIFICATE = "certificate", _("E-certificate")
 
 
-KIND_VALUES = [
-    "acceptance",
-    "non_acceptance",
-    "supplement",
-    "approval",
-    "refusal",
-    "extension",
-    "disclosure_answer",
-    "certificate",
-]
-
-
 class IssuingOffice(models.Model):
     """What a department's instruments say of it: the prefix of their numbers, where to appeal."""
 
@@ -158,7 +146,7 @@ class InstrumentTemplate(models.Model):
             ),
             models.UniqueConstraint(fields=["kind", "item"], name="one_template_per_kind_and_item"),
             models.CheckConstraint(
-                condition=models.Q(kind__in=KIND_VALUES), name="instrument_template_kind_valid"
+                condition=models.Q(kind__in=Kind.values), name="instrument_template_kind_valid"
             ),
         ]
 
@@ -247,7 +235,7 @@ class Instrument(models.Model):
                 fields=["department", "year", "serial"], name="unique_instrument_serial"
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=KIND_VALUES), name="instrument_kind_valid"
+                condition=models.Q(kind__in=Kind.values), name="instrument_kind_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),

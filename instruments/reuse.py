@@ -37,8 +37,9 @@ def holder_ids(application: Application) -> list[int]:
     return [application.applicant_id]
 
 
-def _specs(application: Application) -> dict[str, dict]:
-    return {m["code"]: m for m in application.definition["materials"] if m.get("certificate_of")}
+def _specs(application: Application) -> dict:
+    """The materials an e-certificate may stand for (services.definitions.MaterialDefinition)."""
+    return {m.code: m for m in application.definition.materials if m.certificate_of}
 
 
 def _candidates(application: Application, item_codes: set[str]):
@@ -64,15 +65,13 @@ class IssuedCertificates:
             return {}
         found = [
             certificate
-            for certificate in _candidates(
-                application, {s["certificate_of"] for s in specs.values()}
-            )
+            for certificate in _candidates(application, {s.certificate_of for s in specs.values()})
             if verify_certificate(certificate) == CertificateStatus.VALID
         ]
         return {
-            code: [c for c in found if c.item_code == spec["certificate_of"]]
+            code: [c for c in found if c.item_code == spec.certificate_of]
             for code, spec in specs.items()
-            if any(c.item_code == spec["certificate_of"] for c in found)
+            if any(c.item_code == spec.certificate_of for c in found)
         }
 
     @transaction.atomic
@@ -92,13 +91,13 @@ class IssuedCertificates:
             ContentFile(pdf, name=f"{certificate.number}.pdf"),
             "application/pdf",
             actor,
-            material_kind=spec.get("kind", ""),
+            material_kind=spec.kind,
         )
         Attachment.objects.filter(pk=attachment.pk).update(certificate_number=certificate.number)
         attachment.certificate_number = certificate.number
         with official_language():
             note = _("%(material)s: e-certificate %(number)s (%(item)s), valid when chosen") % {
-                "material": spec["name"],
+                "material": spec.name,
                 "number": certificate.number,
                 "item": certificate.item_name,
             }

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.audit import record
 from approvals.views import staff_required
-from portal.ratelimits import by_ip, rate_limited
+from common.ratelimits import by_ip, rate_limited
 
 from .forms import VerifyForm
 from .models import Instrument

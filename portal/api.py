@@ -1,7 +1,8 @@
-"""The REST API's common ground: errors, the documentation pages and the URLs.
+"""The REST API's common ground: errors and the documentation pages.
 
-Authentication, throttles and pagination are in portal/api_access.py, the schema's
-conventions in portal/api_schema.py (both imported by DRF from its settings).
+Authentication is in accounts/api_authentication.py, throttles and pagination in
+common/api_access.py, the schema's conventions in portal/api_schema.py (all imported by DRF
+from its settings), its addresses in portal/api_urls.py.
 
 Every endpoint lives in the app whose domain it serves (services/api.py, approvals/api.py,
 disclosure/api.py, accounts/api.py) and calls the same domain functions and permission checks
@@ -14,31 +15,14 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.defaults import page_not_found
-from drf_spectacular.views import (
-    SpectacularJSONAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from services.lifecycle import TransitionNotAllowed
-
-from .api_access import (  # noqa: F401  (the API's modules import them from here)
-    AccountThrottle,
-    AnonymousThrottle,
-    FilingRateLimit,
-    LoginRateLimit,
-    PagePagination,
-    VerificationRateLimit,
-    token_lifetime,
-)
-from .api_schema import ErrorSerializer, PortalAutoSchema  # noqa: F401
 
 # --- errors --------------------------------------------------------------------------------------
 
@@ -127,35 +111,6 @@ class CSPFriendlyRedocView(SpectacularRedocView):
             "img-src": ["data:"],
         }
         return response
-
-
-# --- URLs ----------------------------------------------------------------------------------------
-
-
-def api_urlpatterns():
-    from accounts import api as accounts_api
-    from approvals import api as approvals_api
-    from disclosure import api as disclosure_api
-    from instruments import api as instruments_api
-    from services import api as services_api
-
-    router = DefaultRouter()
-    router.include_root_view = False
-    services_api.register(router)
-    approvals_api.register(router)
-    disclosure_api.register(router)
-    v1 = [
-        *router.urls,
-        *accounts_api.urlpatterns,
-        *disclosure_api.urlpatterns,
-        *instruments_api.urlpatterns_v1(),
-    ]
-    return [
-        path("v1/", include(v1)),
-        path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
-        path("docs/", CSPFriendlySwaggerView.as_view(url_name="api:schema"), name="docs"),
-        path("docs/redoc/", CSPFriendlyRedocView.as_view(url_name="api:schema"), name="redoc"),
-    ]
 
 
 def not_found(request, exception):

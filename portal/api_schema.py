@@ -60,7 +60,7 @@ class PortalAutoSchema(AutoSchema):
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api_access.ExpiringTokenAuthentication"
+    target_class = "accounts.api_authentication.ExpiringTokenAuthentication"
     name = "token"
 
     def get_security_definition(self, auto_schema):
@@ -73,7 +73,7 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "portal.api_access.VerifiedSessionAuthentication"
+    target_class = "accounts.api_authentication.VerifiedSessionAuthentication"
     name = "session"
 
     def get_security_definition(self, auto_schema):

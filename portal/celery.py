@@ -9,22 +9,10 @@ constraints, conditional updates, row locks), and none relies on a result backen
 import os
 
 from celery import Celery, Task
-from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as BrokerUnavailable
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from common.transient import TRANSIENT_ERRORS
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
-
-# Errors that say "try again later", not "this case is wrong": PostgreSQL restarting or
-# failing over, a connection cut, Redis unreachable while a task publishes a follow-up.
-TRANSIENT_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    BrokerUnavailable,
-    RedisConnectionError,
-    RedisTimeoutError,
-)
 
 
 class PortalTask(Task):

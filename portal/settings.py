@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    # A page's deadlines all counted on one working-day calendar, read once (approvals/calendar.py).
+    "approvals.middleware.OneCalendarPerRequestMiddleware",
     # PostgreSQL unreachable (restart, failover): a clean 503, not a traceback.
     "portal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
@@ -168,7 +170,7 @@ BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY")
 if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many proxies in front of the portal append to X-Forwarded-For: the client address that
-# lock-outs and rate limits count is the one the outermost of them saw (portal/ratelimits.py).
+# lock-outs and rate limits count is the one the outermost of them saw (common/ratelimits.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or (1 if BEHIND_HTTPS_PROXY else 0))
 # Plain-HTTP requests are redirected to HTTPS. Off by default unless behind the HTTPS proxy:
 # without SECURE_PROXY_SSL_HEADER every proxied request looks like HTTP and would loop.
@@ -214,13 +216,13 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "portal.ratelimits.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.ratelimits.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 
 # TOTP second factor (django-otp) for civil servants and administrators (accounts/two_factor.py).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Government Services Portal")
 
-# Rate limits (portal/ratelimits.py): "count/period" per address, or per account once logged in.
+# Rate limits (common/ratelimits.py): "count/period" per address, or per account once logged in.
 RATE_LIMITS = {
     "login": os.environ.get("RATE_LIMIT_LOGIN", "20/10m"),
     "registration": os.environ.get("RATE_LIMIT_REGISTRATION", "20/h"),
@@ -253,7 +255,7 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ratelimit",
     },
-    # Whole public pages for anonymous visitors (portal/page_cache.py), under their own prefix.
+    # Whole public pages for anonymous visitors (common/page_cache.py), under their own prefix.
     "pages": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
@@ -395,16 +397,16 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))
 # The REST API (portal/api.py, docs/api.md): tokens for programs, the session for the browser.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.api_access.ExpiringTokenAuthentication",
-        "portal.api_access.VerifiedSessionAuthentication",
+        "accounts.api_authentication.ExpiringTokenAuthentication",
+        "accounts.api_authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api_access.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "common.api_access.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "portal.api_access.AnonymousThrottle",
-        "portal.api_access.AccountThrottle",
+        "common.api_access.AnonymousThrottle",
+        "common.api_access.AccountThrottle",
     ],
     # Per address (anonymous) or per account, counted in the default (Redis) cache; DRF's
     # "count/second|minute|hour|day".
@@ -417,7 +419,7 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
 }
 # Knox tokens: hashed at rest; they expire after the same idle time as a session of the same
-# person (portal.api.ExpiringTokenAuthentication renews them on each use, per kind of user).
+# person (accounts.api_authentication.ExpiringTokenAuthentication renews them on each use, per kind of user).
 REST_KNOX = {
     "TOKEN_TTL": timedelta(seconds=APPLICANT_SESSION_IDLE_SECONDS),
     "AUTO_REFRESH": True,

@@ -9,14 +9,13 @@ from approvals.views import (
     application_certificate_json,
     application_status,
 )
+from common.ratelimits import rate_limited
 from disclosure.sitemaps import SITEMAPS
 from instruments import views as instrument_views
 
-from . import views
-from .api import api_urlpatterns
+from . import api_urls, views
 from .bench_views import bench_urlpatterns
 from .health import health
-from .ratelimits import rate_limited
 
 # The admin's own login form gets the same limit as the portal's (django-axes guards both).
 admin.site.login = rate_limited("login")(admin.site.login)
@@ -51,7 +50,7 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     # The REST API and its documentation (docs/api.md).
-    path("api/", include((api_urlpatterns(), "api"))),
+    path("api/", include((api_urls.urlpatterns, "api"))),
 ]
 
 # Only on the benchmark's server (bench/server.py): the bare view all pages are compared to.

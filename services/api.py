@@ -15,10 +15,22 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from portal.api import FilingRateLimit
+from common.api_access import FilingRateLimit
 
 from . import filing
+from .api_examples import (
+    ANSWERS_REQUEST,
+    APPLICATION_EXAMPLE,
+    DRAFT_EXAMPLE,
+    GUIDE_DETAIL_EXAMPLE,
+    GUIDE_EXAMPLE,
+    INCOMPLETE_RESPONSE,
+    START_REQUEST,
+    WITHDRAW_REQUEST,
+    WITHDRAWN_EXAMPLE,
+)
 from .catalogue import item_with_guide
+from .definitions import ItemDefinition
 from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
 from .materials import ACCEPTED_TYPES, attachment_response
@@ -34,19 +46,6 @@ from .serializers import (
     UploadSerializer,
     WithdrawSerializer,
 )
-
-GUIDE_EXAMPLE = {
-    "code": "food-business-licence",
-    "name": "食品经营许可",
-    "name_en": "Food business licence",
-    "display_name": "Food business licence",
-    "theme": {"slug": "business", "name": "企业开办", "name_en": "Starting a business"},
-    "audience": "both",
-    "summary": "开办食品经营场所前须取得许可。",
-    "fee": None,
-    "statutory_limit_days": 20,
-    "promised_limit_days": 10,
-}
 
 
 @extend_schema(tags=["catalogue"])
@@ -87,57 +86,7 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
         examples=[
             OpenApiExample(
                 "Guide",
-                value={
-                    **GUIDE_EXAMPLE,
-                    "legal_basis": "《中华人民共和国食品安全法》第三十五条",
-                    "conditions": "",
-                    "process": "",
-                    "fee_basis": "",
-                    "max_extension_days": 10,
-                    "acceptance_limit_days": 5,
-                    "joint_limit_days": 45,
-                    "rejection_ends_case": True,
-                    "materials": [
-                        {
-                            "code": "id_card",
-                            "name": "身份证明",
-                            "description": "",
-                            "is_required": True,
-                            "has_sample": False,
-                        }
-                    ],
-                    "form_fields": [
-                        {
-                            "name": "business_name",
-                            "label": "经营者名称",
-                            "help_text": "",
-                            "kind": "text",
-                            "is_required": True,
-                            "min_length": 2,
-                            "max_length": 40,
-                            "pattern": "",
-                            "choices": [],
-                        }
-                    ],
-                    "stages": [
-                        {
-                            "order": 1,
-                            "name": "审查",
-                            "name_en": "Review",
-                            "departments": [
-                                {
-                                    "department": {
-                                        "code": "market",
-                                        "name": "市场监督管理局",
-                                        "name_en": "Market Regulation",
-                                    },
-                                    "time_limit_days": 5,
-                                    "timeout_policy": "deemed_approval",
-                                }
-                            ],
-                        }
-                    ],
-                },
+                value=GUIDE_DETAIL_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -148,59 +97,17 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- filing --------------------------------------------------------------------------------------
 
-APPLICATION_EXAMPLE = {
-    "id": 42,
-    "tracking_number": "2026112300000042",
-    "item": {"code": "food-business-licence", "name": "食品经营许可", "name_en": ""},
-    "status": "in_review",
-    "status_display": "Under review",
-    "created_at": "2026-11-23T09:58:00+08:00",
-    "submitted_at": "2026-11-23T10:00:00+08:00",
-    "accepted_at": "2026-11-23T11:00:00+08:00",
-    "due_at": "2026-12-21T11:00:00+08:00",
-    "clock_stopped_at": None,
-    "decided_at": None,
-}
-DRAFT_EXAMPLE = {
-    **APPLICATION_EXAMPLE,
-    "tracking_number": None,
-    "status": "draft",
-    "status_display": "Draft",
-    "submitted_at": None,
-    "accepted_at": None,
-    "due_at": None,
-    "answers": {"business_name": "张三便利店"},
-    "form_fields": [
-        {"name": "business_name", "label": "经营者名称", "kind": "text", "is_required": True}
-    ],
-    "materials": [{"code": "id_card", "name": "身份证明", "is_required": True}],
-    "attachments": [],
-    "missing": ["Attach “身份证明”."],
-    "decision_reason": "",
-    "timeline": [
-        {
-            "kind": "created",
-            "kind_display": "Draft started",
-            "department": None,
-            "note": "",
-            "created_at": "2026-11-23T09:58:00+08:00",
-        }
-    ],
-}
-
-
 # What a stored material can be (services/materials.py ACCEPTED_TYPES), as it was uploaded.
 MATERIAL_FILE = {(200, content_type): OpenApiTypes.BINARY for content_type in ACCEPTED_TYPES}
 
 
-def answers_from_json(definition: dict, answers: dict) -> dict:
+def answers_from_json(definition: ItemDefinition, answers: dict) -> dict:
     """Check JSON answers with the page's own form (kinds, lengths, patterns, choices) and
     return them as filing stores them; only the answers given are returned."""
-    specs = {spec["name"]: spec for spec in definition["fields"]}
     errors = {}
     data = {}
     for name, value in answers.items():
-        if name not in specs:
+        if definition.field(name) is None:
             errors[f"answers.{name}"] = [_("This service's form has no such field.")]
         elif isinstance(value, dict | list):
             errors[f"answers.{name}"] = [_("Give a single value.")]
@@ -293,7 +200,7 @@ class ApplicationViewSet(
         request=StartApplicationSerializer,
         responses={201: ApplicationDetailSerializer},
         examples=[
-            OpenApiExample("Start", value={"item": "food-business-licence"}, request_only=True),
+            OpenApiExample("Start", value=START_REQUEST, request_only=True),
             OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True, status_codes=["201"]),
         ],
     )
@@ -316,7 +223,7 @@ class ApplicationViewSet(
         examples=[
             OpenApiExample(
                 "Answers",
-                value={"answers": {"business_name": "张三便利店", "postcode": "230001"}},
+                value=ANSWERS_REQUEST,
                 request_only=True,
             ),
             OpenApiExample("Draft", value=DRAFT_EXAMPLE, response_only=True),
@@ -345,7 +252,7 @@ class ApplicationViewSet(
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         code = serializer.validated_data["material"]
-        if code not in {m["code"] for m in application.definition["materials"]}:
+        if application.definition.material(code) is None:
             raise serializers.ValidationError(
                 {"material": [_("This service asks for no such material.")]}
             )
@@ -395,7 +302,7 @@ class ApplicationViewSet(
             OpenApiExample("Submitted", value=APPLICATION_EXAMPLE, response_only=True),
             OpenApiExample(
                 "Incomplete",
-                value={"errors": ["Attach “身份证明”."], "fields": {}},
+                value=INCOMPLETE_RESPONSE,
                 response_only=True,
                 status_codes=["400"],
             ),
@@ -430,10 +337,10 @@ class ApplicationViewSet(
         request=WithdrawSerializer,
         responses={200: ApplicationDetailSerializer},
         examples=[
-            OpenApiExample("Reason", value={"reason": "不再需要"}, request_only=True),
+            OpenApiExample("Reason", value=WITHDRAW_REQUEST, request_only=True),
             OpenApiExample(
                 "Withdrawn",
-                value={**APPLICATION_EXAMPLE, "status": "withdrawn", "status_display": "Withdrawn"},
+                value=WITHDRAWN_EXAMPLE,
                 response_only=True,
             ),
         ],
@@ -445,7 +352,3 @@ class ApplicationViewSet(
         serializer.is_valid(raise_exception=True)
         filing.withdraw(application, request.user, reason=serializer.validated_data["reason"])
         return self.detail_response(application)
-
-
-def register(router) -> None:
-    router.register("services", ServiceItemViewSet, basename="service")

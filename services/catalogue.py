@@ -4,6 +4,14 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Department
 
+from .definitions import (
+    FieldDefinition,
+    ItemDefinition,
+    ItemTerms,
+    MaterialDefinition,
+    StageDefinition,
+    StepDefinition,
+)
 from .models import (
     FormField,
     Material,
@@ -11,6 +19,7 @@ from .models import (
     ServiceItem,
     ServiceItemVersion,
     StageDepartment,
+    TimeoutPolicy,
 )
 
 
@@ -59,25 +68,25 @@ def accepting_department(item: ServiceItem) -> Department | None:
     return Department.objects.filter(is_service_centre=True).order_by("code").first()
 
 
-def acceptance_definition(item: ServiceItem) -> dict | None:
+def acceptance_step(item: ServiceItem) -> StepDefinition | None:
     """Acceptance (受理) is the first step of every case, by the service centre by default."""
     department = accepting_department(item)
     if department is None:
         return None
-    return {
-        "id": department.pk,
-        "code": department.code,
-        "name": department.name,
-        "name_en": department.name_en,
-        "time_limit_days": item.acceptance_limit_days,
+    return StepDefinition(
+        department_id=department.pk,
+        code=department.code,
+        name=department.name,
+        name_en=department.name_en,
+        time_limit_days=item.acceptance_limit_days,
         # Art. 32: an application not answered in time counts as accepted on receipt.
-        "timeout_policy": "deemed_approval",
-        "reminder_days": 1,
-    }
+        timeout_policy=TimeoutPolicy.DEEMED_APPROVAL.value,
+        reminder_days=1,
+    )
 
 
-def item_definition(item: ServiceItem) -> dict:
-    """Everything about an item that a case depends on, as plain data that can be frozen."""
+def item_definition(item: ServiceItem) -> ItemDefinition:
+    """Everything about an item that a case depends on, as it is now, ready to be frozen."""
     fields = FormField.objects.filter(item=item).order_by("order", "id")
     materials = Material.objects.filter(item=item).order_by("order", "id")
     stages = (
@@ -92,79 +101,81 @@ def item_definition(item: ServiceItem) -> dict:
             )
         )
     )
-    return {
-        "item": {
-            "code": item.code,
-            "name": item.name,
-            "name_en": item.name_en,
-            "statutory_limit_days": item.statutory_limit_days,
-            "promised_limit_days": item.promised_limit_days,
-            "max_extension_days": item.max_extension_days,
-            "acceptance_limit_days": item.acceptance_limit_days,
-            "joint_limit_days": item.joint_limit_days,
-            "rejection_ends_case": item.rejection_ends_case,
+    return ItemDefinition(
+        item=ItemTerms(
+            code=item.code,
+            name=item.name,
+            name_en=item.name_en,
+            statutory_limit_days=item.statutory_limit_days,
+            promised_limit_days=item.promised_limit_days,
+            max_extension_days=item.max_extension_days,
+            acceptance_limit_days=item.acceptance_limit_days,
+            joint_limit_days=item.joint_limit_days,
+            rejection_ends_case=item.rejection_ends_case,
             # Frozen with the case, so a later catalogue edit never changes an issued certificate.
-            "certificate_scope": item.certificate_scope_or_default,
-            "certificate_validity_years": item.certificate_validity_years,
-        },
-        "acceptance": acceptance_definition(item),
-        "fields": [
-            {
-                "name": f.name,
-                "label": f.label,
-                "help_text": f.help_text,
-                "kind": f.kind,
-                "is_required": f.is_required,
-                "min_length": f.min_length,
-                "max_length": f.max_length,
-                "pattern": f.pattern,
-                "pattern_message": f.pattern_message,
-                "choices": [c.strip() for c in f.choices.splitlines() if c.strip()],
-                "prefill_from": f.prefill_from,
-            }
+            certificate_scope=item.certificate_scope_or_default,
+            certificate_validity_years=item.certificate_validity_years,
+        ),
+        acceptance_step=acceptance_step(item),
+        fields=tuple(
+            FieldDefinition(
+                name=f.name,
+                label=f.label,
+                help_text=f.help_text,
+                kind=f.kind,
+                is_required=f.is_required,
+                min_length=f.min_length,
+                max_length=f.max_length,
+                pattern=f.pattern,
+                pattern_message=f.pattern_message,
+                choices=tuple(c.strip() for c in f.choices.splitlines() if c.strip()),
+                prefill_from=f.prefill_from,
+            )
             for f in fields
-        ],
-        "materials": [
-            {
-                "code": m.code,
-                "name": m.name,
-                "description": m.description,
-                "is_required": m.is_required,
-                "kind": m.kind,
-                "validity_days": m.validity_days,
-                "certificate_of": m.certificate_of,
-            }
+        ),
+        materials=tuple(
+            MaterialDefinition(
+                code=m.code,
+                name=m.name,
+                description=m.description,
+                is_required=m.is_required,
+                kind=m.kind,
+                validity_days=m.validity_days,
+                certificate_of=m.certificate_of,
+            )
             for m in materials
-        ],
-        "stages": [
-            {
-                "order": s.order,
-                "name": s.name,
-                "name_en": s.name_en,
-                "departments": [
-                    {
-                        "id": sd.department_id,
-                        "code": sd.department.code,
-                        "name": sd.department.name,
-                        "name_en": sd.department.name_en,
-                        "time_limit_days": sd.time_limit_days,
-                        "timeout_policy": sd.timeout_policy,
-                        "reminder_days": sd.reminder_days,
-                    }
+        ),
+        review_stages=tuple(
+            StageDefinition(
+                order=s.order,
+                name=s.name,
+                name_en=s.name_en,
+                steps=tuple(
+                    StepDefinition(
+                        department_id=sd.department_id,
+                        code=sd.department.code,
+                        name=sd.department.name,
+                        name_en=sd.department.name_en,
+                        time_limit_days=sd.time_limit_days,
+                        timeout_policy=sd.timeout_policy,
+                        reminder_days=sd.reminder_days,
+                    )
                     for sd in s.departments.all()
-                ],
-            }
+                ),
+            )
             for s in stages
-        ],
-    }
+        ),
+    )
 
 
-def freeze_definition(item: ServiceItem, definition: dict | None = None) -> ServiceItemVersion:
+def freeze_definition(
+    item: ServiceItem, definition: ItemDefinition | None = None
+) -> ServiceItemVersion:
     """The version matching the item as it is now, created only when the item changed.
 
     `definition` is the item's definition if the caller has just read it (item_definition).
     """
-    definition = item_definition(item) if definition is None else definition
+    definition = (item_definition(item) if definition is None else definition).to_json()
     latest = ServiceItemVersion.objects.filter(item=item).order_by("-number").first()
     if latest and latest.definition == definition:
         return latest

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from portal.ratelimits import by_user_or_ip, rate_limited
+from common.ratelimits import by_user_or_ip, rate_limited
 
 from . import counter
 from .catalogue import published_items

@@ -4,6 +4,8 @@ Submission stores everything in one transaction (answers, files, the frozen item
 the tracking number and the timeline event) and announces it; routing happens after commit.
 """
 
+from enum import StrEnum
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -14,6 +16,7 @@ from accounts.audit import appended_together, record
 from accounts.notifications import notify
 
 from .catalogue import freeze_definition, item_definition
+from .definitions import ItemDefinition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, ServiceItem
@@ -48,8 +51,18 @@ def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
 
 
 @transaction.atomic
-def save_draft(application: Application, answers: dict, uploads: dict, actor) -> Application:
-    """Keep what the applicant typed and attached so far; nothing is checked for completeness."""
+def save_draft(
+    application: Application,
+    answers: dict,
+    uploads: dict,
+    actor,
+    *,
+    definition: ItemDefinition | None = None,
+) -> Application:
+    """Keep what the applicant typed and attached so far; nothing is checked for completeness.
+
+    `definition`: the item definition the caller already read (the form's), if it did.
+    """
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable_by_applicant:
         raise ValidationError(_("This application can no longer be changed."))
@@ -57,19 +70,17 @@ def save_draft(application: Application, answers: dict, uploads: dict, actor) ->
     merged = {**application.answers, **answers}
     application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
     application.save(update_fields=["answers", "updated_at"])
-    kinds = (
-        {m["code"]: m.get("kind", "") for m in application.definition["materials"]}
-        if uploads
-        else {}
-    )
+    if uploads and definition is None:
+        definition = application.definition
     for material_code, upload in uploads.items():
+        material = definition.material(material_code)
         store_attachment(
             application,
             material_code,
             upload,
             upload.sniffed_type,
             actor,
-            material_kind=kinds.get(material_code, ""),
+            material_kind=material.kind if material else "",
         )
     return application
 
@@ -95,21 +106,27 @@ def remove_attachment(application: Application, attachment_id: int, actor) -> At
     return attachment
 
 
-def missing_requirements(application: Application) -> list[str]:
-    """What still stops the application from being submitted, in words the applicant reads."""
-    definition = application.definition
+def missing_requirements(
+    application: Application, definition: ItemDefinition | None = None
+) -> list[str]:
+    """What still stops the application from being submitted, in words the applicant reads.
+
+    `definition`: the item definition the caller already read, if it did.
+    """
+    if definition is None:
+        definition = application.definition
     present = set(
         application.attachments.filter(is_current=True).values_list("material_code", flat=True)
     )
     missing = [
-        _("Answer “%(label)s”.") % {"label": spec["label"]}
-        for spec in definition["fields"]
-        if spec["is_required"] and application.answers.get(spec["name"]) in (None, "")
+        _("Answer “%(label)s”.") % {"label": field.label}
+        for field in definition.fields
+        if field.is_required and application.answers.get(field.name) in (None, "")
     ]
     missing += [
-        _("Attach “%(name)s”.") % {"name": material["name"]}
-        for material in definition["materials"]
-        if material["is_required"] and material["code"] not in present
+        _("Attach “%(name)s”.") % {"name": material.name}
+        for material in definition.materials
+        if material.is_required and material.code not in present
     ]
     return missing
 
@@ -121,7 +138,9 @@ def tracking_number_for(application: Application) -> str:
 
 @transaction.atomic
 @appended_together()
-def submit(application: Application, actor, *, definition: dict | None = None) -> Application:
+def submit(
+    application: Application, actor, *, definition: ItemDefinition | None = None
+) -> Application:
     """`definition`: the item definition the caller checked the answers against (the form's),
     frozen as it is; read anew if not given."""
     # Only the application's row (of=self): a FOR UPDATE on the joined item would block every
@@ -134,14 +153,14 @@ def submit(application: Application, actor, *, definition: dict | None = None) -
     )
     if application.status != Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))
-    if definition is not None:
-        application._live_definition = definition
-    missing = missing_requirements(application)
+    # The definition checked is the one frozen: read once, here if the caller has not.
+    if definition is None:
+        definition = application.definition
+    missing = missing_requirements(application, definition)
     if missing:
         raise ValidationError(missing)
-    # The definition just checked is the one frozen (read once, by missing_requirements).
-    version = freeze_definition(application.item, application.definition)
-    if version.definition["acceptance"] is None:
+    version = freeze_definition(application.item, definition)
+    if definition.acceptance_step is None:
         raise ValidationError(
             _("No service centre accepts this service yet. Please contact the service centre.")
         )
@@ -163,15 +182,15 @@ def submit(application: Application, actor, *, definition: dict | None = None) -
 
 def acknowledge_receipt(application: Application) -> None:
     """The applicant's receipt: the tracking number, in their inbox and by e-mail."""
-    item = application.item_version.definition["item"]
+    item = application.definition.item
     notify(
         [application.applicant],
         "application_received",
         f"receipt:{application.pk}",
         {
             "tracking_number": application.tracking_number,
-            "item_name": item["name"],
-            "item_name_en": item.get("name_en", ""),
+            "item_name": item.name,
+            "item_name_en": item.name_en,
         },
         url=application.get_absolute_url(),
     )
@@ -192,6 +211,38 @@ def provide_supplement(application: Application, actor, *, note: str = "") -> Ap
     change_status(application, back_to, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note)
     supplement_provided.send(sender=Application, application=application, actor=actor)
     return application
+
+
+class Filed(StrEnum):
+    """What the application form's buttons did."""
+
+    SAVED = "saved"
+    SUBMITTED = "submitted"
+    SUPPLEMENT_PROVIDED = "supplement_provided"
+
+
+@transaction.atomic
+def file_form(
+    application: Application,
+    *,
+    answers: dict,
+    uploads: dict,
+    actor,
+    send: bool,
+    definition: ItemDefinition | None = None,
+) -> tuple[Application, Filed]:
+    """Keep what the form holds and, when the applicant sends it, submit a draft or provide
+    the supplement a department asked for (the form's one "send" button does both).
+
+    One transaction: when sending is refused (something is missing) nothing is saved, and the
+    form shows what the applicant typed with the reasons. `definition`: the form's.
+    """
+    application = save_draft(application, answers, uploads, actor, definition=definition)
+    if not send:
+        return application, Filed.SAVED
+    if application.status == Status.DRAFT:
+        return submit(application, actor, definition=definition), Filed.SUBMITTED
+    return provide_supplement(application, actor), Filed.SUPPLEMENT_PROVIDED
 
 
 @transaction.atomic

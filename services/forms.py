@@ -8,39 +8,39 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .definitions import FieldDefinition, ItemDefinition
 from .materials import sniff_material
 
 MATERIAL_PREFIX = "material__"
 
 
-def _answer_field(spec: dict, *, require_complete: bool) -> forms.Field:
+def _answer_field(spec: FieldDefinition, *, require_complete: bool) -> forms.Field:
     field = _answer_field_of_kind(spec, require_complete=require_complete)
     # Drafts accept gaps, but the page still marks what submission will require.
-    field.required_on_submit = spec["is_required"]
+    field.required_on_submit = spec.is_required
     return field
 
 
-def _answer_field_of_kind(spec: dict, *, require_complete: bool) -> forms.Field:
+def _answer_field_of_kind(spec: FieldDefinition, *, require_complete: bool) -> forms.Field:
     common = {
-        "label": spec["label"],
-        "help_text": spec.get("help_text", ""),
-        "required": spec["is_required"] and require_complete,
+        "label": spec.label,
+        "help_text": spec.help_text,
+        "required": spec.is_required and require_complete,
     }
-    kind = spec["kind"]
+    kind = spec.kind
     if kind in {"text", "long_text"}:
         validators = []
-        if spec.get("pattern"):
+        if spec.pattern:
             validators.append(
                 RegexValidator(
-                    f"^(?:{spec['pattern']})$",
-                    message=spec.get("pattern_message")
-                    or _("Enter a value in the required format."),
+                    f"^(?:{spec.pattern})$",
+                    message=spec.pattern_message or _("Enter a value in the required format."),
                 )
             )
         widget = forms.Textarea(attrs={"rows": 4}) if kind == "long_text" else forms.TextInput
         return forms.CharField(
-            min_length=spec.get("min_length"),
-            max_length=spec.get("max_length") or (5000 if kind == "long_text" else 255),
+            min_length=spec.min_length,
+            max_length=spec.max_length or (5000 if kind == "long_text" else 255),
             validators=validators,
             widget=widget,
             **common,
@@ -50,7 +50,7 @@ def _answer_field_of_kind(spec: dict, *, require_complete: bool) -> forms.Field:
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == "choice":
-        choices = [("", "—")] + [(c, c) for c in spec.get("choices", [])]
+        choices = [("", "—")] + [(c, c) for c in spec.choices]
         return forms.ChoiceField(choices=choices, **common)
     if kind == "yes_no":
         choices = [("", "—"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
@@ -68,10 +68,10 @@ def answer_to_json(value):
     return value
 
 
-def answer_to_initial(spec: dict, value):
+def answer_to_initial(spec: FieldDefinition, value):
     if value is None:
         return None
-    if spec["kind"] == "yes_no":
+    if spec.kind == "yes_no":
         return "yes" if value else "no"
     return value
 
@@ -93,7 +93,7 @@ class ApplicationForm(forms.Form):
 
     def __init__(
         self,
-        definition: dict,
+        definition: ItemDefinition,
         *args,
         require_complete: bool = False,
         present_materials=(),
@@ -102,41 +102,37 @@ class ApplicationForm(forms.Form):
         self.definition = definition
         answers = kwargs.pop("answers", {}) or {}
         super().__init__(*args, **kwargs)
-        for spec in definition["fields"]:
-            self.fields[spec["name"]] = _answer_field(spec, require_complete=require_complete)
-            self.initial.setdefault(
-                spec["name"], answer_to_initial(spec, answers.get(spec["name"]))
-            )
-        for material in definition["materials"]:
+        for spec in definition.fields:
+            self.fields[spec.name] = _answer_field(spec, require_complete=require_complete)
+            self.initial.setdefault(spec.name, answer_to_initial(spec, answers.get(spec.name)))
+        for material in definition.materials:
             needs_file = (
-                material["is_required"]
-                and require_complete
-                and material["code"] not in present_materials
+                material.is_required and require_complete and material.code not in present_materials
             )
-            field = self.fields[MATERIAL_PREFIX + material["code"]] = MaterialField(
-                label=material["name"],
-                help_text=material.get("description", ""),
+            field = self.fields[MATERIAL_PREFIX + material.code] = MaterialField(
+                label=material.name,
+                help_text=material.description,
                 required=needs_file,
                 widget=forms.ClearableFileInput(
                     attrs={"accept": "application/pdf,image/jpeg,image/png"}
                 ),
                 error_messages={"required": _("Attach this material before you submit.")},
             )
-            field.required_on_submit = material["is_required"]
+            field.required_on_submit = material.is_required
 
     @property
     def answer_fields(self):
-        return [self[spec["name"]] for spec in self.definition["fields"]]
+        return [self[spec.name] for spec in self.definition.fields]
 
     @property
     def material_fields(self):
-        return [self[MATERIAL_PREFIX + m["code"]] for m in self.definition["materials"]]
+        return [self[MATERIAL_PREFIX + m.code] for m in self.definition.materials]
 
     def answers(self) -> dict:
         """Every answer on the form; a field the applicant emptied is None, so saving clears it."""
         return {
-            spec["name"]: answer_to_json(self.cleaned_data.get(spec["name"]))
-            for spec in self.definition["fields"]
+            spec.name: answer_to_json(self.cleaned_data.get(spec.name))
+            for spec in self.definition.fields
         }
 
     def uploads(self) -> dict:
@@ -153,9 +149,9 @@ class ApplicationForm(forms.Form):
         Call after is_valid().
         """
         return {
-            spec["name"]: answer_to_json(self.cleaned_data.get(spec["name"]))
-            for spec in self.definition["fields"]
-            if spec["name"] not in self.errors
+            spec.name: answer_to_json(self.cleaned_data.get(spec.name))
+            for spec in self.definition.fields
+            if spec.name not in self.errors
         }
 
     def valid_uploads(self) -> dict:

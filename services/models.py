@@ -5,6 +5,8 @@ definition is frozen into a `ServiceItemVersion`, so editing the catalogue never
 case already in flight (the snapshot is what routing, review and the applicant's forms use).
 """
 
+from functools import cached_property
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -12,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BilingualNameMixin, Department
+
+from .definitions import ItemDefinition
 
 
 class Theme(BilingualNameMixin, models.Model):
@@ -134,7 +138,7 @@ class ServiceItem(BilingualNameMixin, models.Model):
                 name="promised_limit_not_longer_than_statutory",
             ),
             models.CheckConstraint(
-                condition=models.Q(audience__in=["citizen", "enterprise", "both"]),
+                condition=models.Q(audience__in=Audience.values),
                 name="item_audience_valid",
             ),
         ]
@@ -226,14 +230,17 @@ class Prefill(models.TextChoices):
     ADDRESS = "address", _("Address")
 
 
+class FormFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    YES_NO = "yes_no", _("Yes / no")
+
+
 class FormField(models.Model):
-    class Kind(models.TextChoices):
-        TEXT = "text", _("Text")
-        LONG_TEXT = "long_text", _("Long text")
-        NUMBER = "number", _("Number")
-        DATE = "date", _("Date")
-        CHOICE = "choice", _("Choice")
-        YES_NO = "yes_no", _("Yes / no")
+    Kind = FormFieldKind
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="fields")
     name = models.SlugField(
@@ -270,26 +277,12 @@ class FormField(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "name"], name="unique_field_name_per_item"),
-            # The values of Kind (tests/test_integrity.py keeps the two lists equal).
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=["text", "long_text", "number", "date", "choice", "yes_no"]
-                ),
+                condition=models.Q(kind__in=FormFieldKind.values),
                 name="form_field_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    prefill_from__in=[
-                        "",
-                        "real_name",
-                        "resident_id",
-                        "enterprise_name",
-                        "credit_code",
-                        "mobile",
-                        "email",
-                        "address",
-                    ]
-                ),
+                condition=models.Q(prefill_from__in=Prefill.values),
                 name="form_field_prefill_from_valid",
             ),
         ]
@@ -351,7 +344,7 @@ class StageDepartment(models.Model):
                 fields=["stage", "department"], name="unique_department_per_stage"
             ),
             models.CheckConstraint(
-                condition=models.Q(timeout_policy__in=["deemed_approval", "escalation"]),
+                condition=models.Q(timeout_policy__in=TimeoutPolicy.values),
                 name="stage_department_timeout_policy_valid",
             ),
         ]
@@ -378,20 +371,26 @@ class ServiceItemVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.item.code} v{self.number}"
 
+    @cached_property
+    def item_definition(self) -> ItemDefinition:
+        """The frozen definition as typed objects, read from its JSON once per instance."""
+        return ItemDefinition.from_json(self.definition)
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting acceptance")
+    IN_REVIEW = "in_review", _("Under review")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
 
 class Application(models.Model):
     """One application (办件): filed once, reviewed by every department concerned."""
 
-    _live_definition: dict | None = None  # a draft's item definition, read once (definition)
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Awaiting acceptance")
-        IN_REVIEW = "in_review", _("Under review")
-        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+    Status = ApplicationStatus
 
     item = models.ForeignKey(
         ServiceItem,
@@ -446,17 +445,7 @@ class Application(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=[
-                        "draft",
-                        "submitted",
-                        "in_review",
-                        "supplement_requested",
-                        "approved",
-                        "rejected",
-                        "withdrawn",
-                    ]
-                ),
+                condition=models.Q(status__in=ApplicationStatus.values),
                 name="application_status_valid",
             ),
             models.CheckConstraint(
@@ -486,17 +475,19 @@ class Application(models.Model):
         return reverse("application_status", args=[self.pk])
 
     @property
-    def definition(self) -> dict:
+    def definition(self) -> ItemDefinition:
         """The item definition this application follows: frozen once submitted, live while a draft."""
-        from .catalogue import item_definition
-
         if self.item_version_id:
-            return self.item_version.definition
+            return self.item_version.item_definition
+        return self._draft_definition
+
+    @cached_property
+    def _draft_definition(self) -> ItemDefinition:
         # Read once per instance: a request asks for it several times (form, checks, freezing),
         # and each reading is five queries. A fresh instance (each request's) reads it anew.
-        if self._live_definition is None:
-            self._live_definition = item_definition(self.item)
-        return self._live_definition
+        from .catalogue import item_definition
+
+        return item_definition(self.item)
 
     @property
     def is_editable_by_applicant(self) -> bool:
@@ -560,40 +551,43 @@ class Attachment(models.Model):
         return self.original_name
 
 
+class ApplicationEventKind(models.TextChoices):
+    CREATED = "created", _("Draft started")
+    ASSISTED_FILING = "assisted_filing", _("Assisted filing at the service centre")
+    MATERIAL_REUSED = "material_reused", _("Material reused from an earlier application")
+    SUBMITTED = "submitted", _("Application submitted")
+    ROUTED = "routed", _("Received for acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    DEEMED_ACCEPTED = (
+        "deemed_accepted",
+        _("Deemed accepted on the day of receipt: no answer within the acceptance limit"),
+    )
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    STAGE_OPENED = "stage_opened", _("Review stage opened")
+    APPROVED_BY_DEPARTMENT = "department_approved", _("Approved by a department")
+    DEEMED_APPROVED_BY_DEPARTMENT = (
+        "department_deemed_approved",
+        _("Deemed approved: no response by the deadline"),
+    )
+    REJECTED_BY_DEPARTMENT = "department_rejected", _("Rejected by a department")
+    ESCALATED = "escalated", _("Overdue: escalated to the department head")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    SUPPLEMENT_PROVIDED = "supplement_provided", _("Supplement provided")
+    CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
+    CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+    EXTENDED = "extended", _("Time limit extended")
+    APPROVED = "approved", _("Application approved")
+    REJECTED = "rejected", _("Application rejected")
+    WITHDRAWN = "withdrawn", _("Application withdrawn")
+    PUBLISHED = "published", _("Decision published")
+    CERTIFICATE_ISSUED = "certificate_issued", _("E-certificate issued")
+    CERTIFICATE_REVOKED = "certificate_revoked", _("E-certificate revoked")
+
+
 class ApplicationEvent(models.Model):
     """One line of the applicant-visible timeline; written by every state change."""
 
-    class Kind(models.TextChoices):
-        CREATED = "created", _("Draft started")
-        ASSISTED_FILING = "assisted_filing", _("Assisted filing at the service centre")
-        MATERIAL_REUSED = "material_reused", _("Material reused from an earlier application")
-        SUBMITTED = "submitted", _("Application submitted")
-        ROUTED = "routed", _("Received for acceptance")
-        ACCEPTED = "accepted", _("Accepted")
-        DEEMED_ACCEPTED = (
-            "deemed_accepted",
-            _("Deemed accepted on the day of receipt: no answer within the acceptance limit"),
-        )
-        NOT_ACCEPTED = "not_accepted", _("Not accepted")
-        STAGE_OPENED = "stage_opened", _("Review stage opened")
-        APPROVED_BY_DEPARTMENT = "department_approved", _("Approved by a department")
-        DEEMED_APPROVED_BY_DEPARTMENT = (
-            "department_deemed_approved",
-            _("Deemed approved: no response by the deadline"),
-        )
-        REJECTED_BY_DEPARTMENT = "department_rejected", _("Rejected by a department")
-        ESCALATED = "escalated", _("Overdue: escalated to the department head")
-        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
-        SUPPLEMENT_PROVIDED = "supplement_provided", _("Supplement provided")
-        CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
-        CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
-        EXTENDED = "extended", _("Time limit extended")
-        APPROVED = "approved", _("Application approved")
-        REJECTED = "rejected", _("Application rejected")
-        WITHDRAWN = "withdrawn", _("Application withdrawn")
-        PUBLISHED = "published", _("Decision published")
-        CERTIFICATE_ISSUED = "certificate_issued", _("E-certificate issued")
-        CERTIFICATE_REVOKED = "certificate_revoked", _("E-certificate revoked")
+    Kind = ApplicationEventKind
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
@@ -611,36 +605,8 @@ class ApplicationEvent(models.Model):
         verbose_name_plural = _("timeline events")
         ordering = ["created_at", "id"]
         constraints = [
-            # The values of Kind (tests/test_integrity.py keeps the two lists equal).
             models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "created",
-                        "assisted_filing",
-                        "material_reused",
-                        "submitted",
-                        "routed",
-                        "accepted",
-                        "deemed_accepted",
-                        "not_accepted",
-                        "stage_opened",
-                        "department_approved",
-                        "department_deemed_approved",
-                        "department_rejected",
-                        "escalated",
-                        "supplement_requested",
-                        "supplement_provided",
-                        "clock_stopped",
-                        "clock_resumed",
-                        "extended",
-                        "approved",
-                        "rejected",
-                        "withdrawn",
-                        "published",
-                        "certificate_issued",
-                        "certificate_revoked",
-                    ]
-                ),
+                condition=models.Q(kind__in=ApplicationEventKind.values),
                 name="application_event_kind_valid",
             ),
         ]

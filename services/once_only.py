@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .definitions import ItemDefinition, MaterialDefinition
 from .lifecycle import official_language, record_event
 from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, Prefill
@@ -22,22 +23,15 @@ from .models import Application, ApplicationEvent, Attachment, Prefill
 PREFILL_SOURCES = {choice.value for choice in Prefill if choice.value}
 
 
-def identity_answers(definition: dict, applicant) -> dict:
+def identity_answers(definition: ItemDefinition, applicant) -> dict:
     """Answers the account already holds, for the fields of the form that ask for them."""
     answers = {}
-    for spec in definition["fields"]:
-        source = spec.get("prefill_from", "")
-        if source in PREFILL_SOURCES:
-            value = getattr(applicant, source, "") or ""
+    for field in definition.fields:
+        if field.prefill_from in PREFILL_SOURCES:
+            value = getattr(applicant, field.prefill_from, "") or ""
             if value:
-                answers[spec["name"]] = value
+                answers[field.name] = value
     return answers
-
-
-def material_spec(application: Application, material_code: str) -> dict | None:
-    return next(
-        (m for m in application.definition["materials"] if m["code"] == material_code), None
-    )
 
 
 def _still_valid(attachment: Attachment, validity_days: int | None, now) -> bool:
@@ -47,7 +41,9 @@ def _still_valid(attachment: Attachment, validity_days: int | None, now) -> bool
 def reusable_materials(application: Application) -> dict[str, Attachment]:
     """For each material of the form, the applicant's latest still-valid file of its type
     given in another submitted application (one query, whatever the number of materials)."""
-    specs = {m["code"]: m for m in application.definition["materials"] if m.get("kind")}
+    specs: dict[str, MaterialDefinition] = {
+        m.code: m for m in application.definition.materials if m.kind
+    }
     if not specs:
         return {}
     now = timezone.now()
@@ -55,7 +51,7 @@ def reusable_materials(application: Application) -> dict[str, Attachment]:
         Attachment.objects.filter(
             application__applicant_id=application.applicant_id,
             application__submitted_at__isnull=False,
-            material_kind__in={spec["kind"] for spec in specs.values()},
+            material_kind__in={spec.kind for spec in specs.values()},
             is_current=True,
         )
         .exclude(application_id=application.pk)
@@ -66,10 +62,10 @@ def reusable_materials(application: Application) -> dict[str, Attachment]:
     for attachment in candidates:
         latest_of_kind.setdefault(attachment.material_kind, attachment)
     return {
-        code: latest_of_kind[spec["kind"]]
+        code: latest_of_kind[spec.kind]
         for code, spec in specs.items()
-        if spec["kind"] in latest_of_kind
-        and _still_valid(latest_of_kind[spec["kind"]], spec.get("validity_days"), now)
+        if spec.kind in latest_of_kind
+        and _still_valid(latest_of_kind[spec.kind], spec.validity_days, now)
     }
 
 
@@ -81,7 +77,7 @@ def reuse_material(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable_by_applicant:
         raise ValidationError(_("This application can no longer be changed."))
-    spec = material_spec(application, material_code)
+    spec = application.definition.material(material_code)
     offered = reusable_materials(application).get(material_code)
     # Only what the form offered: the applicant's own, submitted, of this type, still valid.
     if spec is None or offered is None or offered.pk != int(source_id):
@@ -100,7 +96,7 @@ def reuse_material(
     )
     with official_language():
         note = _("%(material)s: the file given on %(date)s for %(number)s") % {
-            "material": spec["name"],
+            "material": spec.name,
             "date": timezone.localtime(source.uploaded_at).strftime("%Y-%m-%d"),
             "number": source.application.tracking_number,
         }
@@ -132,7 +128,7 @@ def register_certificate_source(source: CertificateSource) -> None:
 
 
 def certificate_offers(application: Application) -> dict[str, list]:
-    if not any(m.get("certificate_of") for m in application.definition["materials"]):
+    if not any(m.certificate_of for m in application.definition.materials):
         return {}
     offers: dict[str, list] = {}
     for source in _certificate_sources:

@@ -1,4 +1,4 @@
-"""The public catalogue pages are cached for anonymous visitors (portal/page_cache.py); any
+"""The public catalogue pages are cached for anonymous visitors (common/page_cache.py); any
 change to what they show makes them stale, whoever makes it: the admin, the demo seed,
 `loaddata` or a management command. (A data migration uses historical models, which send
 these receivers nothing; it comes with a new release, whose pages have keys of their own.)"""
@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Department
-from portal.page_cache import page_changed
+from common.page_cache import page_changed
 
 from .models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 

@@ -196,11 +196,11 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     @extend_schema_field(DefinitionFieldSerializer(many=True))
     def get_form_fields(self, application):
-        return DefinitionFieldSerializer(application.definition["fields"], many=True).data
+        return DefinitionFieldSerializer(application.definition.fields, many=True).data
 
     @extend_schema_field(DefinitionMaterialSerializer(many=True))
     def get_materials(self, application):
-        return DefinitionMaterialSerializer(application.definition["materials"], many=True).data
+        return DefinitionMaterialSerializer(application.definition.materials, many=True).data
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, application):

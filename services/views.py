@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
-from portal.ratelimits import by_user_or_ip, rate_limited
+from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
+from common.ratelimits import by_user_or_ip, rate_limited
 
 from . import filing, once_only, ratings
 from .catalogue import item_with_guide, published_items
@@ -155,8 +154,14 @@ def application_form_page(
     if request.method == "POST" and not submitting and not form.is_valid():
         # Saving a draft never loses work: what passed its checks is kept, the rest is shown
         # with its error for the applicant to correct.
-        kept = form.valid_answers()
-        filing.save_draft(application, kept, form.valid_uploads(), request.user)
+        filing.file_form(
+            application,
+            answers=form.valid_answers(),
+            uploads=form.valid_uploads(),
+            actor=request.user,
+            send=False,
+            definition=definition,
+        )
         messages.warning(
             request,
             _("Draft saved, except the answers marked below: please correct them."),
@@ -164,28 +169,19 @@ def application_form_page(
         current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     elif request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                filing.save_draft(application, form.answers(), form.uploads(), request.user)
-                if submitting and application.status == Application.Status.DRAFT:
-                    application = filing.submit(application, request.user, definition=definition)
-                    messages.success(
-                        request,
-                        _("Submitted. Your tracking number is %(number)s.")
-                        % {"number": application.tracking_number},
-                    )
-                elif submitting:
-                    filing.provide_supplement(application, request.user)
-                    messages.success(
-                        request, _("Your supplement has been sent; the review continues.")
-                    )
-                else:
-                    messages.success(
-                        request, _("Draft saved. You can come back to it at any time.")
-                    )
+            filed, outcome = filing.file_form(
+                application,
+                answers=form.answers(),
+                uploads=form.uploads(),
+                actor=request.user,
+                send=submitting,
+                definition=definition,
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            messages.success(request, filed_message(filed, outcome))
             return redirect(submitted_url if submitting else edit_url)
     return render(
         request,
@@ -217,6 +213,16 @@ def application_form_page(
             else [],
         },
     )
+
+
+def filed_message(application: Application, outcome: filing.Filed) -> str:
+    if outcome == filing.Filed.SUBMITTED:
+        return _("Submitted. Your tracking number is %(number)s.") % {
+            "number": application.tracking_number
+        }
+    if outcome == filing.Filed.SUPPLEMENT_PROVIDED:
+        return _("Your supplement has been sent; the review continues.")
+    return _("Draft saved. You can come back to it at any time.")
 
 
 def reuse_chosen_materials(request, application: Application, offers: dict) -> None:

@@ -95,16 +95,6 @@ def private_media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fresh_working_day_calendar():
-    """Each test counts on the calendar its database holds, not one an earlier test cached."""
-    from approvals.calendar import forget_cached_calendar
-
-    forget_cached_calendar()
-    yield
-    forget_cached_calendar()
-
-
-@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Hashing is not under test here; PBKDF2's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

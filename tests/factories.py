@@ -307,10 +307,188 @@ def item_with_stages(
 # --- applications --------------------------------------------------------------------------------
 
 
-def draft_application(item: ServiceItem, applicant: User | None = None) -> Application:
+class Reached:
+    """How far ApplicationFactory takes an application (its traits set `reached`)."""
+
+    DRAFT = "draft"
+    COMPLETE = "complete"
+    SUBMITTED = "submitted"
+    AT_ACCEPTANCE = "at_acceptance"
+    IN_REVIEW = "in_review"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    # Each state is reached through the ones before it; the last four branch from review.
+    PIPELINE = (DRAFT, COMPLETE, SUBMITTED, AT_ACCEPTANCE, IN_REVIEW)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application brought to a state through the portal's own domain functions, as an
+    applicant, the service centre and the departments would, so every row a state implies
+    (tasks, events, versions, certificates) exists.
+
+    `ApplicationFactory()` is a draft of a one-department item by a citizen. Traits:
+    `complete` (the answers and a PDF for every material), `submitted` (not yet routed),
+    `at_acceptance` (routed to the accepting department), `in_review` (accepted: its first
+    stage open), `supplement_requested` (the first department of that stage asked for more),
+    `approved` (every department approved, stage after stage), `rejected` (the first
+    department rejected it), `withdrawn` (withdrawn by the applicant during review).
+    `answers` and `uploads` replace the defaults of a complete draft.
+
+    Inside a `db` test the routing message is never sent (the transaction never commits):
+    `submitted` stays unrouted unless the test routes it or uses the Celery worker.
+    """
+
+    class Meta:
+        model = Application
+
+    class Params:
+        complete = factory.Trait(reached=Reached.COMPLETE)
+        submitted = factory.Trait(reached=Reached.SUBMITTED)
+        at_acceptance = factory.Trait(reached=Reached.AT_ACCEPTANCE)
+        in_review = factory.Trait(reached=Reached.IN_REVIEW)
+        supplement_requested = factory.Trait(reached=Reached.SUPPLEMENT_REQUESTED)
+        approved = factory.Trait(reached=Reached.APPROVED)
+        rejected = factory.Trait(reached=Reached.REJECTED)
+        withdrawn = factory.Trait(reached=Reached.WITHDRAWN)
+
+    item = factory.LazyFunction(lambda: item_with_stages([[DepartmentFactory()]]))
+    applicant = factory.SubFactory(CitizenFactory)
+    reached = Reached.DRAFT
+    answers = None
+    uploads = None
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("An application reaches a state by being saved: create it.")
+
+    @classmethod
+    def _create(cls, model_class, *, item, applicant, reached, answers, uploads):
+        from services import filing
+
+        application = filing.start_draft(item, applicant)
+        along_the_pipeline = reached if reached in Reached.PIPELINE else Reached.IN_REVIEW
+        for state in Reached.PIPELINE[1 : Reached.PIPELINE.index(along_the_pipeline) + 1]:
+            application = _advance(application, state, answers=answers, uploads=uploads)
+        if reached != along_the_pipeline:
+            application = _conclude(application, reached)
+        return application
+
+
+def _advance(application: Application, state: str, *, answers, uploads) -> Application:
+    """The step of the pipeline that brings `application` to `state`."""
+    from approvals.routing import route_application
     from services import filing
 
-    return filing.start_draft(item, applicant or CitizenFactory())
+    if state == Reached.COMPLETE:
+        if uploads is None:
+            uploads = {
+                m.code: pdf_upload(f"{m.code}.pdf") for m in application.item.materials.all()
+            }
+        return filing.save_draft(
+            application,
+            dict(DEFAULT_ANSWERS if answers is None else answers),
+            {code: sniffed(upload) for code, upload in uploads.items()},
+            application.applicant,
+        )
+    if state == Reached.SUBMITTED:
+        return filing.submit(application, application.applicant)
+    if state == Reached.AT_ACCEPTANCE:
+        route_application(application.pk)
+        application.refresh_from_db()
+        return application
+    if state == Reached.IN_REVIEW:
+        return accept(application)
+    raise ValueError(state)
+
+
+def _conclude(application: Application, reached: str) -> Application:
+    """From review to the end `reached` names, through the departments' own decisions."""
+    from approvals.decisions import Outcome, decide
+    from services import filing
+
+    if reached == Reached.WITHDRAWN:
+        filing.withdraw(application, application.applicant, reason="不再需要")
+    elif reached == Reached.APPROVED:
+        while (
+            task := application.review_tasks.filter(state="pending")
+            .order_by("stage_order", "department__code")
+            .first()
+        ):
+            decide(task.pk, reviewer_of(task.department), Outcome.APPROVE, "符合条件")
+    else:
+        task = first_task_of_current_stage(application)
+        outcome, opinion = {
+            Reached.SUPPLEMENT_REQUESTED: (Outcome.REQUEST_SUPPLEMENT, "请补充经营场所照片。"),
+            Reached.REJECTED: (Outcome.REJECT, "经营场所不符合条件。"),
+        }[reached]
+        decide(task.pk, reviewer_of(task.department), outcome, opinion)
+    application.refresh_from_db()
+    return application
+
+
+def first_task_of_current_stage(application: Application):
+    return (
+        application.review_tasks.filter(stage_order=application.current_stage)
+        .order_by("department__code")
+        .first()
+    )
+
+
+class ReviewTaskFactory(factory.django.DjangoModelFactory):
+    """A review task, made the only way tasks are made: by routing and accepting a case.
+
+    `ReviewTaskFactory()` is the task of the first department (by code) of the first review
+    stage of a new case in review; give `application` (in review) and `department` to pick
+    another. Traits: `decided` (approved by a reviewer of its department), `rejected` and
+    `supplement_requested` (by the same reviewer, with an opinion).
+    """
+
+    class Meta:
+        model = "approvals.ReviewTask"
+
+    class Params:
+        decided = factory.Trait(outcome="approve", opinion="符合条件")
+        rejected = factory.Trait(outcome="reject", opinion="经营场所不符合条件。")
+        supplement_requested = factory.Trait(
+            outcome="request_supplement", opinion="请补充经营场所照片。"
+        )
+
+    application = factory.SubFactory(ApplicationFactory, in_review=True)
+    department = None
+    outcome = None
+    opinion = ""
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("A review task is made by routing a case: create it.")
+
+    @classmethod
+    def _create(cls, model_class, *, application, department, outcome, opinion):
+        from approvals.decisions import decide
+
+        if department is None:
+            task = first_task_of_current_stage(application)
+        else:
+            task = application.review_tasks.get(
+                stage_order=application.current_stage, department=department
+            )
+        if outcome is not None:
+            decide(task.pk, reviewer_of(task.department), outcome, opinion)
+            task.refresh_from_db()
+        return task
+
+
+def _application(item: ServiceItem, applicant: User | None, **fields) -> Application:
+    if applicant is not None:
+        fields["applicant"] = applicant
+    return ApplicationFactory(item=item, **fields)
+
+
+def draft_application(item: ServiceItem, applicant: User | None = None) -> Application:
+    return _application(item, applicant)
 
 
 def sniffed(upload: SimpleUploadedFile) -> SimpleUploadedFile:
@@ -329,17 +507,7 @@ def complete_draft(
     uploads: dict | None = None,
 ) -> Application:
     """A draft with its answers and a PDF for every material, ready to be submitted."""
-    from services import filing
-
-    application = draft_application(item, applicant)
-    if uploads is None:
-        uploads = {m.code: pdf_upload(f"{m.code}.pdf") for m in item.materials.all()}
-    return filing.save_draft(
-        application,
-        dict(DEFAULT_ANSWERS if answers is None else answers),
-        {code: sniffed(upload) for code, upload in uploads.items()},
-        application.applicant,
-    )
+    return _application(item, applicant, complete=True, answers=answers, uploads=uploads)
 
 
 def submitted_application(
@@ -351,22 +519,14 @@ def submitted_application(
     commits; a test that wants routing calls `application_at_acceptance`, `routed_application`
     or uses the Celery worker.
     """
-    from services import filing
-
-    application = complete_draft(item, applicant, **kwargs)
-    return filing.submit(application, application.applicant)
+    return _application(item, applicant, submitted=True, **kwargs)
 
 
 def application_at_acceptance(
     item: ServiceItem, applicant: User | None = None, **kwargs
 ) -> Application:
     """A submitted application routed to acceptance (受理): one task, for the accepting department."""
-    from approvals.routing import route_application
-
-    application = submitted_application(item, applicant, **kwargs)
-    route_application(application.pk)
-    application.refresh_from_db()
-    return application
+    return _application(item, applicant, at_acceptance=True, **kwargs)
 
 
 def acceptance_task(application: Application):
@@ -387,7 +547,7 @@ def accept(application: Application, clerk: User | None = None) -> Application:
 
 def routed_application(item: ServiceItem, applicant: User | None = None, **kwargs) -> Application:
     """A submitted application, routed and accepted: in review at its first stage's departments."""
-    return accept(application_at_acceptance(item, applicant, **kwargs))
+    return _application(item, applicant, in_review=True, **kwargs)
 
 
 def wait_until(

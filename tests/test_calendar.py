@@ -9,6 +9,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import assume, given
@@ -20,7 +22,7 @@ from approvals.calendar import (
     WorkingCalendar,
     add_working_days,
     current_calendar,
-    forget_cached_calendar,
+    one_calendar,
     working_days_between,
 )
 from approvals.models import CalendarDay
@@ -228,7 +230,6 @@ def test_holiday_added_by_an_administrator_moves_later_deadlines(client_for):
         {"date": "2026-11-25", "kind": CalendarDay.Kind.HOLIDAY, "name": "临时休息日"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    forget_cached_calendar()  # what every process does within a minute of the edit
 
     assert add_working_days(monday, 2) == shanghai("2026-11-26 17:30")
     assert working_days_between(monday, shanghai("2026-11-26 09:00")) == 2
@@ -242,7 +243,6 @@ def test_make_up_working_day_added_by_an_administrator_brings_deadlines_forward(
     CalendarDay.objects.create(
         date=date(2026, 11, 28), kind=CalendarDay.Kind.MAKEUP_WORKDAY, name="调休上班"
     )
-    forget_cached_calendar()
 
     assert add_working_days(friday, 1) == shanghai("2026-11-28 17:30")
 
@@ -253,3 +253,55 @@ def test_deadlines_are_computed_in_shanghai_time_whatever_the_active_timezone():
         deadline = add_working_days(shanghai("2026-11-23 10:00"), 1)
 
     assert deadline == shanghai("2026-11-24 17:30")
+
+
+# --- the calendar's version: no process counts on a calendar the database no longer holds -------
+
+
+@pytest.mark.django_db
+def test_an_edit_made_behind_the_orms_back_is_counted_at_once():
+    monday = shanghai("2026-11-23 10:00")
+    assert add_working_days(monday, 2) == shanghai("2026-11-25 17:30")
+
+    # As another process, a bulk update or psql would: no signal reaches this process.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO approvals_calendarday (date, kind, name) VALUES (%s, %s, %s)",
+            [date(2026, 11, 24), CalendarDay.Kind.HOLIDAY, "临时休息日"],
+        )
+
+    assert add_working_days(monday, 2) == shanghai("2026-11-26 17:30")
+
+
+@pytest.mark.django_db
+def test_an_edit_rolled_back_is_not_counted_afterwards():
+    monday = shanghai("2026-11-23 10:00")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CalendarDay.objects.create(date=date(2026, 11, 24), kind=CalendarDay.Kind.HOLIDAY)
+        assert add_working_days(monday, 2) == shanghai("2026-11-26 17:30")
+        raise RuntimeError("the edit is rolled back")
+
+    assert add_working_days(monday, 2) == shanghai("2026-11-25 17:30")
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_calendar_once_for_all_its_deadlines():
+    monday = shanghai("2026-11-23 10:00")
+
+    with one_calendar(), CaptureQueriesContext(connection) as queries:
+        deadlines = {add_working_days(monday, 2) for _ in range(50)}
+
+    assert deadlines == {shanghai("2026-11-25 17:30")}
+    assert len(queries) <= 2  # the version, and the days if this process had not read them
+
+
+@pytest.mark.django_db
+def test_a_request_that_edits_the_calendar_counts_its_later_deadlines_on_the_edit():
+    monday = shanghai("2026-11-23 10:00")
+
+    with one_calendar():
+        before = add_working_days(monday, 2)
+        CalendarDay.objects.create(date=date(2026, 11, 24), kind=CalendarDay.Kind.HOLIDAY)
+        after = add_working_days(monday, 2)
+
+    assert (before, after) == (shanghai("2026-11-25 17:30"), shanghai("2026-11-26 17:30"))

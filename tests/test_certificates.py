@@ -35,6 +35,7 @@ from approvals.decisions import AlreadyDecided, Outcome, decide
 from approvals.models import Certificate, ReviewTask
 from services.models import ApplicationEvent
 from tests.factories import (
+    ApplicationFactory,
     CitizenFactory,
     DepartmentFactory,
     EnterpriseFactory,
@@ -104,10 +105,6 @@ def approve_all(application):
     return application
 
 
-def approved(item, applicant=None):
-    return approve_all(routed_application(item, applicant))
-
-
 @pytest.fixture
 def citizen():
     return CitizenFactory(real_name="张三丰", resident_id="110105199005170013")
@@ -115,7 +112,7 @@ def citizen():
 
 @pytest.fixture
 def certificate(item, citizen):
-    return approved(item, citizen).certificate
+    return ApplicationFactory(item=item, applicant=citizen, approved=True).certificate
 
 
 def reload(certificate: Certificate) -> Certificate:
@@ -182,7 +179,7 @@ def test_natural_persons_certificate_stores_only_a_masked_id_number(certificate,
 def test_enterprise_certificate_names_the_enterprise_and_its_credit_code(item):
     enterprise = EnterpriseFactory(enterprise_name="合肥市放心食品有限公司", real_name="李经办")
 
-    certificate = approved(item, enterprise).certificate
+    certificate = ApplicationFactory(item=item, applicant=enterprise, approved=True).certificate
 
     assert certificate.holder_kind == Certificate.HolderKind.ENTERPRISE
     assert certificate.holder_name == "合肥市放心食品有限公司"
@@ -221,7 +218,7 @@ def test_item_without_a_scope_uses_its_name_and_without_validity_never_expires(m
         [[market]], name="户外广告设置许可", certificate_scope="", certificate_validity_years=None
     )
 
-    certificate = approved(item).certificate
+    certificate = ApplicationFactory(item=item, approved=True).certificate
 
     assert certificate.scope == "户外广告设置许可"
     assert certificate.valid_until is None
@@ -232,7 +229,7 @@ def test_item_without_a_scope_uses_its_name_and_without_validity_never_expires(m
 def test_certificate_issued_on_29_february_ends_on_27_february(market):
     item = item_with_stages([[market]], certificate_validity_years=4)
     with time_machine.travel(shanghai("2028-02-29 10:00"), tick=False):
-        certificate = approved(item).certificate
+        certificate = ApplicationFactory(item=item, approved=True).certificate
 
     assert certificate.valid_from == date(2028, 2, 29)
     assert certificate.valid_until == date(2032, 2, 28)
@@ -292,7 +289,9 @@ def test_malformed_signature_is_invalid(certificate, signature):
 
 
 def test_signature_of_another_certificate_does_not_fit(item, certificate):
-    other = approved(item, CitizenFactory(real_name="李四")).certificate
+    other = ApplicationFactory(
+        item=item, applicant=CitizenFactory(real_name="李四"), approved=True
+    ).certificate
     Certificate.objects.filter(pk=certificate.pk).update(signature=other.signature)
 
     assert verify_certificate(reload(other)) == Status.VALID
@@ -320,7 +319,7 @@ def test_certificate_signed_by_another_key_under_the_same_id_is_invalid(certific
 def test_rotation_signs_with_the_new_key_and_still_verifies_the_old(item, certificate, settings):
     settings.CERTIFICATE_SIGNING_KEYS = f"k2027:{raw_key(8)}, k2026:{raw_key(7)}"
 
-    newer = approved(item, CitizenFactory()).certificate
+    newer = ApplicationFactory(item=item, approved=True).certificate
 
     assert newer.key_id == "k2027"
     assert verify_certificate(reload(newer)) == Status.VALID
@@ -439,7 +438,7 @@ def test_anyone_sees_a_valid_certificate_with_the_holder_masked(client, certific
 
 def test_public_page_shows_an_enterprise_by_name_and_credit_code(client, item):
     enterprise = EnterpriseFactory(enterprise_name="合肥市放心食品有限公司")
-    certificate = approved(item, enterprise).certificate
+    certificate = ApplicationFactory(item=item, applicant=enterprise, approved=True).certificate
 
     _response, page = public_page(client, certificate)
 

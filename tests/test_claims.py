@@ -13,6 +13,7 @@ from approvals.models import ReviewTask
 from approvals.queues import queue_for
 from tests.factories import (
     DepartmentFactory,
+    ReviewTaskFactory,
     head_of,
     item_with_stages,
     reviewer_of,
@@ -36,8 +37,7 @@ def market():
 
 @pytest.fixture
 def task(market):
-    application = routed_application(item_with_stages([[market]]))
-    return ReviewTask.objects.get(application=application, department=market, stage_order=1)
+    return ReviewTaskFactory(application__item=item_with_stages([[market]]))
 
 
 def test_a_reviewer_claims_an_open_task_of_their_department(task, market):

@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from approvals.decisions import Outcome, decide
 from approvals.models import ReviewTask
 from approvals.routing import route_application
 from services import filing
@@ -14,17 +15,19 @@ from services.models import Application, ApplicationEvent, Attachment, Audience,
 from tests.factories import (
     PDF_BYTES,
     TEXT_BYTES,
+    ApplicationFactory,
     CitizenFactory,
     DepartmentFactory,
     ReviewStageFactory,
     StageDepartmentFactory,
     accept,
     application_form_data,
-    draft_application,
     item_with_stages,
     pdf_upload,
     png_upload,
-    submitted_application,
+    reviewer_of,
+    routed_application,
+    sniffed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +50,7 @@ def citizen():
 
 @pytest.fixture
 def draft(item, citizen):
-    return draft_application(item, citizen)
+    return ApplicationFactory(item=item, applicant=citizen)
 
 
 @pytest.fixture
@@ -319,7 +322,7 @@ def test_bad_file_is_not_stored_but_the_answers_of_the_same_post_are(applicant_c
 
 
 def test_submitted_application_is_no_longer_editable(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
 
     response = applicant_client.get(edit_url(application))
 
@@ -328,7 +331,7 @@ def test_submitted_application_is_no_longer_editable(applicant_client, item, cit
 
 
 def test_submitted_application_cannot_be_submitted_again(item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
 
     with pytest.raises(ValidationError):
         filing.submit(application, citizen)
@@ -336,7 +339,7 @@ def test_submitted_application_cannot_be_submitted_again(item, citizen):
 
 
 def test_domain_submission_lists_everything_missing(item, citizen):
-    application = draft_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen)
 
     with pytest.raises(ValidationError) as error:
         filing.submit(application, citizen)
@@ -346,8 +349,62 @@ def test_domain_submission_lists_everything_missing(item, citizen):
     assert application.status == Application.Status.DRAFT
 
 
+# --- the form's decision: save, submit or send the supplement (filing.file_form) -------------------
+
+
+def test_filing_the_form_without_sending_saves_the_draft(draft, citizen):
+    filed, outcome = filing.file_form(
+        draft, answers={"business_name": "张三便利店"}, uploads={}, actor=citizen, send=False
+    )
+
+    assert outcome == filing.Filed.SAVED
+    assert filed.status == Application.Status.DRAFT
+    assert filed.answers == {"business_name": "张三便利店"}
+
+
+def test_sending_a_complete_draft_submits_it(draft, citizen):
+    uploads = {"id_card": sniffed(pdf_upload())}
+
+    filed, outcome = filing.file_form(
+        draft, answers={"business_name": "张三便利店"}, uploads=uploads, actor=citizen, send=True
+    )
+
+    assert outcome == filing.Filed.SUBMITTED
+    assert filed.status == Application.Status.SUBMITTED
+    assert filed.tracking_number
+
+
+def test_sending_an_incomplete_draft_is_refused_and_saves_nothing(draft, citizen):
+    with pytest.raises(ValidationError):
+        filing.file_form(
+            draft, answers={"business_name": "张三便利店"}, uploads={}, actor=citizen, send=True
+        )
+
+    draft.refresh_from_db()
+    assert draft.status == Application.Status.DRAFT
+    assert draft.answers == {}
+
+
+def test_sending_an_application_awaiting_supplements_provides_the_supplement(item, departments):
+    application = routed_application(item)
+    task = ReviewTask.objects.filter(application=application, stage_order=1).first()
+    decide(task.pk, reviewer_of(task.department), Outcome.REQUEST_SUPPLEMENT, "请补充照片")
+
+    filed, outcome = filing.file_form(
+        application,
+        answers={},
+        uploads={"site_photo": sniffed(png_upload())},
+        actor=application.applicant,
+        send=True,
+    )
+
+    assert outcome == filing.Filed.SUPPLEMENT_PROVIDED
+    assert filed.status == Application.Status.IN_REVIEW
+    assert application.events.filter(kind=ApplicationEvent.Kind.SUPPLEMENT_PROVIDED).exists()
+
+
 def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition(item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     frozen = application.definition
 
     item.fields.filter(name="business_name").update(label="改名后的字段")
@@ -360,13 +417,13 @@ def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition
 
     application = Application.objects.get(pk=application.pk)
     assert application.definition == frozen
-    assert [f["label"] for f in application.definition["fields"]][0] == "经营者名称"
-    assert len(application.definition["stages"]) == 1
-    assert application.definition["item"]["statutory_limit_days"] == 20
+    assert [f.label for f in application.definition.fields][0] == "经营者名称"
+    assert len(application.definition.review_stages) == 1
+    assert application.definition.item.statutory_limit_days == 20
 
 
 def test_routing_follows_the_definition_frozen_at_submission(item, citizen, departments):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     item.stages.get(order=1).departments.create(department=DepartmentFactory(name="新增的部门"))
 
     route_application(application.pk)
@@ -381,26 +438,26 @@ def test_routing_follows_the_definition_frozen_at_submission(item, citizen, depa
 
 
 def test_submission_after_a_catalogue_edit_follows_the_new_definition(item, departments):
-    before = submitted_application(item)
+    before = ApplicationFactory(item=item, submitted=True)
     added = DepartmentFactory(name="新增的部门")
     item.stages.get(order=1).departments.create(department=added)
 
-    after = submitted_application(item)
+    after = ApplicationFactory(item=item, submitted=True)
 
     assert after.item_version != before.item_version
     assert after.item_version.number == before.item_version.number + 1
-    assert added.pk in {d["id"] for d in after.definition["stages"][0]["departments"]}
+    assert added.pk in after.definition.review_stages[0].department_ids
 
 
 def test_unchanged_item_reuses_its_frozen_version(item):
-    submitted_application(item)
-    submitted_application(item)
+    ApplicationFactory(item=item, submitted=True)
+    ApplicationFactory(item=item, submitted=True)
 
     assert ServiceItemVersion.objects.filter(item=item).count() == 1
 
 
 def test_applicant_downloads_their_own_attachment(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     attachment = application.attachments.get(material_code="id_card")
 
     response = applicant_client.get(
@@ -414,7 +471,7 @@ def test_applicant_downloads_their_own_attachment(applicant_client, item, citize
 
 
 def test_applicant_withdraws_an_application_under_review(applicant_client, item, citizen):
-    application = submitted_application(item, citizen)
+    application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
     route_application(application.pk)
     accept(application)
 

@@ -1,11 +1,13 @@
 """Integrity the database itself guarantees, and the attachment store kept free of orphans."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -13,12 +15,7 @@ from django.utils import timezone
 from services.cleanup import delete_orphan_attachment_files, orphan_attachment_files
 from services.models import ApplicationEvent, ServiceItemVersion
 from services.tasks import delete_orphan_attachment_files as cleanup_task
-from tests.factories import (
-    DepartmentFactory,
-    complete_draft,
-    item_with_stages,
-    submitted_application,
-)
+from tests.factories import ApplicationFactory
 
 PORTAL_APPS = ["accounts", "services", "approvals", "instruments", "disclosure"]
 
@@ -41,6 +38,18 @@ def check_constraint_of(model, field) -> models.CheckConstraint | None:
     return None
 
 
+def values_allowed_by_the_database(model, constraint_name: str) -> list[str]:
+    """The quoted values of the constraint as PostgreSQL holds it (… = ANY (ARRAY['a', …]))."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conname = %s AND conrelid = %s::regclass",
+            [constraint_name, model._meta.db_table],
+        )
+        (definition,) = cursor.fetchone()
+    return [value.replace("''", "'") for value in re.findall(r"'((?:[^']|'')*)'", definition)]
+
+
 @pytest.mark.parametrize(
     "model, field",
     list(choice_columns()),
@@ -58,11 +67,21 @@ def test_every_state_column_allows_exactly_its_choices_in_the_database(db, model
             [constraint.name, model._meta.db_table],
         )
         assert cursor.fetchone(), f"{constraint.name} is not in the database: migrate"
+    # The models build their constraints from the choices, so what can drift is the database:
+    # a choice added without its migration.
+    assert sorted(values_allowed_by_the_database(model, constraint.name)) == sorted(
+        value for value, _label in field.flatchoices
+    ), f"{constraint.name} in the database differs from the choices: makemigrations"
+
+
+@pytest.mark.django_db
+def test_the_migrations_describe_the_models_as_they_are():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
 @pytest.mark.django_db
 def test_database_refuses_a_timeline_event_of_an_unknown_kind():
-    application = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    application = ApplicationFactory(submitted=True)
     event = application.events.first()
 
     with pytest.raises(IntegrityError, match="application_event_kind_valid"):
@@ -72,7 +91,7 @@ def test_database_refuses_a_timeline_event_of_an_unknown_kind():
 
 @pytest.mark.django_db
 def test_a_catalogue_snapshot_with_applications_cannot_be_deleted():
-    application = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    application = ApplicationFactory(submitted=True)
     version = application.item_version
 
     with pytest.raises(ProtectedError):
@@ -100,8 +119,7 @@ def stray_file(media: Path, relative: str) -> Path:
 
 @pytest.mark.django_db
 def test_cleanup_deletes_only_old_files_no_row_refers_to(settings):
-    item = item_with_stages([[DepartmentFactory()]])
-    submitted = submitted_application(item)
+    submitted = ApplicationFactory(submitted=True)
     media = Path(settings.MEDIA_ROOT)
     kept = [Path(a.file.path) for a in submitted.attachments.all()]
     orphan = stray_file(media, f"attachments/{submitted.pk}/ab/rolled-back.pdf")
@@ -117,7 +135,7 @@ def test_cleanup_deletes_only_old_files_no_row_refers_to(settings):
 
 @pytest.mark.django_db
 def test_cleanup_leaves_young_files_to_their_uploads_in_flight(settings):
-    submitted = submitted_application(item_with_stages([[DepartmentFactory()]]))
+    submitted = ApplicationFactory(submitted=True)
     young = stray_file(Path(settings.MEDIA_ROOT), f"attachments/{submitted.pk}/ef/uploading.pdf")
 
     assert orphan_attachment_files() == []
@@ -127,7 +145,7 @@ def test_cleanup_leaves_young_files_to_their_uploads_in_flight(settings):
 
 @pytest.mark.django_db
 def test_cleanup_never_touches_a_draft_in_progress(settings):
-    draft = complete_draft(item_with_stages([[DepartmentFactory()]]))
+    draft = ApplicationFactory(complete=True)
     media = Path(settings.MEDIA_ROOT)
     unreferenced = stray_file(media, f"attachments/{draft.pk}/aa/interrupted-save.pdf")
     old = (timezone.now() - timedelta(days=30)).timestamp()

@@ -1,5 +1,5 @@
 """The catalogue and the service guides are served from Redis to anonymous visitors
-(portal/page_cache.py): rendered once, stale the moment the catalogue changes, never shared
+(common/page_cache.py): rendered once, stale the moment the catalogue changes, never shared
 where a page is personal (the header of a logged-in person, a message, a CSRF token)."""
 
 import re
@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from portal.page_cache import cached_for_anonymous_visitors
+from common.page_cache import cached_for_anonymous_visitors
 from services.models import ServiceItem
 from tests.factories import (
     CitizenFactory,

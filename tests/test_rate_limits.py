@@ -1,4 +1,4 @@
-"""Rate limits on login, registration, filing and certificate verification (portal/ratelimits.py),
+"""Rate limits on login, registration, filing and certificate verification (common/ratelimits.py),
 counted in Redis as in production; each test starts from zero (conftest.fresh_rate_limits)."""
 
 import pytest
@@ -6,7 +6,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from portal.ratelimits import by_ip, client_ip
+from common.ratelimits import by_ip, client_ip
 from services.models import Application
 from tests.factories import PASSWORD, CitizenFactory, DepartmentFactory, item_with_stages
 

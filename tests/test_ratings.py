@@ -5,31 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from approvals.decisions import Outcome, decide
-from services import filing, ratings
+from services import ratings
 from services.models import Rating
-from tests.factories import (
-    CitizenFactory,
-    DepartmentFactory,
-    item_with_stages,
-    reviewer_of,
-    routed_application,
-    submitted_application,
-)
+from tests.factories import ApplicationFactory, CitizenFactory
 
 
 @pytest.fixture
-def department(db):
-    return DepartmentFactory()
-
-
-@pytest.fixture
-def decided(department):
-    application = routed_application(item_with_stages([[department]]))
-    task = application.review_tasks.get(department=department)
-    decide(task.pk, reviewer_of(department), Outcome.APPROVE, "同意")
-    application.refresh_from_db()
-    return application
+def decided(db):
+    return ApplicationFactory(approved=True)
 
 
 def test_applicant_rates_a_decided_case_on_its_status_page(decided, client_for):
@@ -76,17 +59,15 @@ def test_bad_score_gets_a_clear_message_and_stores_nothing(decided, client_for, 
     assert not Rating.objects.exists()
 
 
-def test_a_case_still_running_cannot_be_rated(department):
-    application = routed_application(item_with_stages([[department]]))
+def test_a_case_still_running_cannot_be_rated(db):
+    application = ApplicationFactory(in_review=True)
 
     with pytest.raises(ValidationError):
         ratings.rate(application, application.applicant, 5)
 
 
-def test_withdrawn_case_can_be_rated(department):
-    application = submitted_application(item_with_stages([[department]]))
-    filing.withdraw(application, application.applicant)
-    application.refresh_from_db()
+def test_withdrawn_case_can_be_rated(db):
+    application = ApplicationFactory(withdrawn=True)
 
     assert ratings.rate(application, application.applicant, 2, "等得太久").score == 2
 

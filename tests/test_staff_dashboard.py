@@ -164,7 +164,7 @@ def test_a_long_queue_is_counted_only_up_to_a_bound_and_pages_on_with_next(
     """Counting 150,000 open tasks on every view cost more than the page: past the bound the
     queue says "more than" and its pages go on for as long as tasks remain."""
     monkeypatch.setattr("approvals.views.QUEUE_PAGE_SIZE", 2)
-    monkeypatch.setattr("portal.pagination.COUNTED_UP_TO", 3)
+    monkeypatch.setattr("common.pagination.COUNTED_UP_TO", 3)
     numbers = {routed_application(item).tracking_number for _ in range(5)}
     client = client_for(reviewer_of(market))
 
@@ -178,7 +178,7 @@ def test_a_long_queue_is_counted_only_up_to_a_bound_and_pages_on_with_next(
 
 
 def test_a_queue_within_the_bound_is_counted_exactly(client_for, item, market, monkeypatch):
-    monkeypatch.setattr("portal.pagination.COUNTED_UP_TO", 3)
+    monkeypatch.setattr("common.pagination.COUNTED_UP_TO", 3)
     for _ in range(3):
         routed_application(item)
 

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 
 from approvals import clocks
-from approvals.decisions import Outcome, decide
 from approvals.models import ReviewTask
 from approvals.queues import Progress, application_progress
 from approvals.timeouts import sweep_overdue_tasks
 from tests.factories import (
     DepartmentFactory,
+    ReviewTaskFactory,
     item_with_stages,
     reviewer_of,
     routed_application,
@@ -65,7 +65,7 @@ def three_stage_case(market, health, fire, police):
     item = item_with_stages([[market, health], [fire], [police]], audience="both")
     with time_machine.travel(shanghai("2026-11-23 10:00"), tick=False):
         application = routed_application(item)
-        decide(task_of(application, market).pk, reviewer_of(market), Outcome.APPROVE, "同意。")
+        ReviewTaskFactory(application=application, department=market, decided=True)
     with time_machine.travel(shanghai("2026-12-03 10:00"), tick=False):
         sweep_overdue_tasks()
     application.refresh_from_db()
@@ -153,7 +153,9 @@ def test_an_ended_clock_stop_stays_listed_with_the_days_not_counted(client_for, 
 def test_a_rejection_shows_the_stage_as_rejected_and_the_rest_closed(client_for, market, fire):
     item = item_with_stages([[market], [fire]])
     application = routed_application(item)
-    decide(task_of(application, market).pk, reviewer_of(market), Outcome.REJECT, "场所不符。")
+    ReviewTaskFactory(
+        application=application, department=market, rejected=True, opinion="场所不符。"
+    )
 
     html = client_for(application.applicant).get(application.get_absolute_url()).content.decode()
 
@@ -167,7 +169,9 @@ def test_progress_states_follow_the_tasks(three_stage_case, market, health, fire
     stages = application_progress(three_stage_case)
 
     by_department = {
-        row["department"]["id"]: row["progress"] for stage in stages for row in stage["departments"]
+        row["department"].department_id: row["progress"]
+        for stage in stages
+        for row in stage["departments"]
     }
     assert by_department[market.pk] == Progress.DONE
     assert by_department[health.pk] == Progress.DEEMED_APPROVED

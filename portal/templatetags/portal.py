@@ -8,7 +8,10 @@ register = template.Library()
 
 @register.filter
 def bilingual(obj) -> str:
-    """The English name of a frozen catalogue entry (a dict) when the page is in English."""
+    """The English name of a catalogue entry (one with a display_name, such as a frozen stage
+    or step, or a dict) when the page is in English."""
+    if hasattr(obj, "display_name"):
+        return obj.display_name
     if (get_language() or "").startswith("en") and obj.get("name_en"):
         return obj["name_en"]
     return obj.get("name", "")

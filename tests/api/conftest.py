@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from knox.models import AuthToken
 
-from portal.api_access import token_lifetime
+from accounts.api_authentication import token_lifetime
 
 
 def token_for(user) -> str:

@@ -1,67 +1,27 @@
-"""Who may call the REST API, and how often: authentication, throttles, pagination.
+"""How often the REST API may be called, its pages and its filters: throttles, pagination.
 
-Kept apart from portal/api.py because DRF imports these classes from its settings while
-rest_framework.views is being imported; this module must not import views itself.
+DRF imports these classes from its settings while rest_framework.views is being imported;
+this module must not import views itself. Who is calling (tokens, the session) is
+accounts/api_authentication.py.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
-from knox.auth import TokenAuthentication
 from redis.exceptions import RedisError
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
-
-from accounts.two_factor import idle_seconds, requires_two_factor
 
 from .ratelimits import by_ip, seconds_until_allowed
 
 logger = logging.getLogger(__name__)
-
-# --- who is asking -------------------------------------------------------------------------------
-
-
-def token_lifetime(user) -> timedelta:
-    """A token lives as long as an idle session of the same person: 15 minutes for staff."""
-    return timedelta(seconds=idle_seconds(user))
-
-
-class ExpiringTokenAuthentication(TokenAuthentication):
-    """Knox tokens (`Authorization: Token …`), hashed at rest, renewed on every use by the
-    idle time of the holder's kind, never beyond REST_KNOX["AUTO_REFRESH_MAX_TTL"]."""
-
-    def renew_token(self, auth_token) -> None:
-        new_expiry = timezone.now() + token_lifetime(auth_token.user)
-        longest = settings.REST_KNOX.get("AUTO_REFRESH_MAX_TTL")
-        if longest is not None:
-            new_expiry = min(new_expiry, auth_token.created + longest)
-        if (new_expiry - auth_token.expiry).total_seconds() > 60:
-            auth_token.expiry = new_expiry
-            auth_token.save(update_fields=["expiry"])
-
-
-class VerifiedSessionAuthentication(SessionAuthentication):
-    """The browser's session (with CSRF), once fully logged in: a civil servant who has typed
-    the password but not yet the TOTP code is not authenticated here either."""
-
-    def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            return None
-        user = result[0]
-        if requires_two_factor(user) and not request._request.user.is_verified():
-            return None
-        return result
-
 
 # --- throttles and pages -------------------------------------------------------------------------
 

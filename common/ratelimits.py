@@ -7,7 +7,7 @@ A person over the limit gets the 429 page (templates/429.html) with a Retry-Afte
 
 Apply it to a view, naming the scope and who is counted:
 
-    from portal.ratelimits import by_ip, rate_limited
+    from common.ratelimits import by_ip, rate_limited
 
     @rate_limited("verification", key=by_ip, methods=("GET", "POST"))
     def verify_certificate(request, number): ...
@@ -93,7 +93,7 @@ def seconds_until_allowed(
     """Count this request against RATE_LIMITS[scope]; None if allowed, else the seconds to wait.
 
     The one counter of a scope, whichever door it is knocked on (a page, or the API's
-    throttles in portal/api.py).
+    throttles in common/api_access.py).
     """
     try:
         usage = get_usage(

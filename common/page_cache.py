@@ -51,7 +51,7 @@ CSRF_PLACEHOLDER = b"__page_cache_csrf_token__"
 KEEP_OUT = "_page_cache_keep_out"
 
 # What a release changes that shapes a page: its code, templates, translations, static files.
-RELEASE_SOURCES = ("accounts", "approvals", "disclosure", "portal", "services")
+RELEASE_SOURCES = ("accounts", "approvals", "common", "disclosure", "portal", "services")
 RELEASE_EXTRA = ("templates", "locale", "static")
 
 
