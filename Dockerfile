@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# The CJK fonts the written instruments embed (docs/instruments.md): Debian's Noto CJK.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies before the code, so that a code change does not reinstall them.
 # Only the runtime requirements: the embedded servers and test tools stay out of the image.
 COPY requirements.txt .
@@ -20,6 +25,8 @@ COPY . .
 # connect anywhere and do not reach the running containers.
 RUN SECRET_KEY=build-only-not-secret \
     CERTIFICATE_SIGNING_KEYS=build-only-unused \
+    INSTRUMENT_SIGNING_KEYS=build-only-unused \
+    INSTRUMENT_ROOT_KEY=build-only-unused \
     FIELD_ENCRYPTION_KEYS=build-only-unused \
     BLIND_INDEX_KEY=build-only-unused \
     DATABASE_URL=postgresql://build@localhost/build \

@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test faults bench lint format messages clean browser-deps
+.PHONY: venv run test faults bench lint format messages clean browser-deps fonts instrument-screenshots
 
 # The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 .venv venv: $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed fonts
 	$(PY) -m portal.launcher run
 
 # The browser tests (tests/browser/, docs/accessibility.md) drive Debian's Chromium, installed
@@ -37,14 +37,30 @@ $(AXE): package.json package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE)
 
+# The written instruments (docs/instruments.md) are set in Noto CJK, embedded as subsets in
+# each PDF: Debian's fonts-noto-cjk, installed from apt when missing (the Dockerfile does the
+# same). INSTRUMENT_FONT_DIRS points elsewhere on a machine that keeps its fonts elsewhere.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
+
+$(CJK_FONT):
+	$(APT_INSTALL) fonts-noto-cjk || { apt-get update -q && $(APT_INSTALL) fonts-noto-cjk; }
+
+fonts: $(CJK_FONT)
+
+# docs/screenshots/instrument-*.png: each instrument's first page, from the quick instrument
+# benchmark's cases (bench/instruments.py), turned into PNG by poppler's pdftoppm.
+instrument-screenshots: $(VENV)/.installed fonts
+	command -v pdftoppm >/dev/null || $(APT_INSTALL) poppler-utils || { apt-get update -q && $(APT_INSTALL) poppler-utils; }
+	$(PY) -m portal.launcher bench instruments --quick --screenshots docs/screenshots
+
 # Extra pytest arguments: make test ARGS="-k routing -x"
-test: $(VENV)/.installed browser-deps
+test: $(VENV)/.installed browser-deps fonts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m portal.launcher test $(ARGS)
 
 # Prints figures and writes bench/results/; make bench ARGS="--quick" for a smoke run.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed fonts
 	$(PY) -m portal.launcher bench $(ARGS)
 
 lint: $(VENV)/.installed
@@ -68,5 +84,5 @@ clean:
 
 # Fault injection (docs/operations.md): own PostgreSQL, Redis, gunicorn, workers and beat,
 # stopped and killed on purpose; prints a figure per test. make faults ARGS="-k sweepers"
-faults: $(VENV)/.installed
+faults: $(VENV)/.installed fonts
 	$(PY) -m tests.faults $(ARGS)

@@ -14,13 +14,16 @@ counts only once a code from it has been entered.
 from __future__ import annotations
 
 from base64 import b32encode
-from xml.etree import ElementTree
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# The ElementTree qrcode builds its SVG with: lxml's when installed (pyHanko needs it), else the
+# standard library's; the title added below must be an element of the same kind.
+from qrcode.compat.etree import ET as ElementTree
 
 from .models import User
 from .reauth import mark_authenticated

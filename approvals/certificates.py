@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import lru_cache
-from xml.etree import ElementTree
 
 import qrcode
 import qrcode.image.svg
@@ -32,6 +31,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+# The ElementTree qrcode builds its SVG with: lxml's when installed (pyHanko needs it), else the
+# standard library's; the title added below must be an element of the same kind.
+from qrcode.compat.etree import ET as ElementTree
 
 from services.lifecycle import record_event
 from services.models import Application, ApplicationEvent

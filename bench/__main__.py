@@ -6,6 +6,7 @@
 4. The sweep timed again, now among millions of open tasks.
 5. gunicorn and Celery workers as production runs them (bench/server.py), and the load driver
    in its own process (bench/load.py): the bare view, then each page, then filing end to end.
+   Then CPU and size per written instrument (bench/instruments.py; alone: `bench instruments`).
 6. Ratios to the bare view, the filing rate and routing lag from the database, written to
    bench/results/ (JSON) and docs/benchmarks.md.
 """
@@ -125,6 +126,9 @@ def main(argv: list[str]) -> int:
         run["filing"] = filing_figures(load["filing"], people["filers"])
     run["pages"] = with_ratios(load["pages"])
     run["load"] = {"users": args.users, "seconds_per_page": args.seconds}
+    from bench.instruments import run_instrument_benchmark
+
+    run["instruments"] = run_instrument_benchmark(count=60 if args.quick else 300)
     report(run)
     return 0
 
@@ -348,6 +352,10 @@ def markdown(run: dict) -> str:
             *(f"| | {row['publications']:,} | {row['p95_ms']:.1f} |" for row in sizes),
             f"| p95 ratio (target ≤ 3) | | {search['p95_ratio']:.2f} |",
         ]
+    if run.get("instruments"):
+        from bench.instruments import markdown as instruments_markdown
+
+        lines += ["", instruments_markdown(run["instruments"]).rstrip("\n")]
     sweep = run.get("sweep")
     if sweep:
         lines += [
@@ -372,4 +380,8 @@ if __name__ == "__main__":
         from bench import consultation
 
         sys.exit(consultation.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["instruments"]:  # the written instruments alone (issue 18)
+        from bench import instruments
+
+        sys.exit(instruments.main(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))

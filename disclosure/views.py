@@ -13,6 +13,7 @@ from approvals import certificates
 from approvals.models import Certificate
 from approvals.views import staff_required
 from common.ratelimits import by_ip, rate_limited
+from instruments.selectors import appeal_period_of_refusal
 
 from . import statistics
 from .forms import (
@@ -23,7 +24,7 @@ from .forms import (
     YearForm,
 )
 from .masking import public_holder_name
-from .models import Publication
+from .models import DecisionRecord, Publication
 from .permissions import (
     can_approve,
     can_withdraw,
@@ -64,7 +65,10 @@ def decisions(request):
 
 def decision(request, tracking_number: str):
     record = get_object_or_404(public_decisions(), tracking_number=tracking_number)
-    return render(request, "disclosure/decision.html", {"record": record})
+    appeal = None
+    if record.outcome == DecisionRecord.Outcome.REJECTED:
+        appeal = appeal_period_of_refusal(record.application_id, record.decided_at)
+    return render(request, "disclosure/decision.html", {"record": record, "appeal": appeal})
 
 
 def publications(request):

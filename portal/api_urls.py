@@ -1,7 +1,7 @@
 """The REST API's addresses in one place: /api/v1/… (docs/api.md) and the schema's pages.
 
 Each endpoint lives in the app whose domain it serves (accounts/api.py, services/api.py,
-approvals/api.py, disclosure/api.py); only here, on top of them all, are they routed, so no
+approvals/api.py, instruments/api.py, disclosure/api.py); only here, on top of them all, are they routed, so no
 app's api module knows of another's routes, and none imports portal/.
 """
 
@@ -18,6 +18,11 @@ from disclosure.api import (
     DecisionRecordViewSet,
     PublicationViewSet,
     StatisticsView,
+)
+from instruments.api import (
+    ApplicationInstrumentsView,
+    ApplicationInstrumentView,
+    InstrumentVerificationView,
 )
 from services.api import ServiceItemViewSet
 
@@ -45,6 +50,18 @@ v1 = [
     path("auth/me/", MeView.as_view(), name="me"),
     path("certificates/<str:number>/", CertificateVerificationView.as_view(), name="certificate"),
     path("statistics/", StatisticsView.as_view(), name="statistics"),
+    # Written instruments (docs/instruments.md): the parties' PDFs and public verification.
+    path(
+        "applications/<int:id>/instruments/",
+        ApplicationInstrumentsView.as_view(),
+        name="application-instruments",
+    ),
+    path(
+        "applications/<int:id>/instruments/<int:instrument_id>/",
+        ApplicationInstrumentView.as_view(),
+        name="application-instrument",
+    ),
+    path("instruments/verify/", InstrumentVerificationView.as_view(), name="instrument-verify"),
 ]
 
 urlpatterns = [

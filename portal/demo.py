@@ -22,6 +22,7 @@ from disclosure.consultations import (
     submit_comment,
 )
 from disclosure.models import Consultation, Publication
+from instruments.models import IssuingOffice
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
 DEMO_PASSWORD = "Portal-demo-2026"
@@ -55,6 +56,21 @@ DEPARTMENTS = [
     ("general-office", "市人民政府办公室", "General Office of the Municipal Government", False),
 ]
 
+# The abbreviations that number each department's written instruments (instruments/numbering.py).
+INSTRUMENT_PREFIXES = {
+    "service-centre": "合政服受",
+    "market": "合市监许",
+    "tax": "合税许",
+    "police": "合公许",
+    "hrss": "合人社许",
+    "planning": "合自规许",
+    "housing": "合建许",
+    "fire": "合消许",
+    "education": "合教许",
+    "health": "合卫许",
+    "general-office": "合政办依申请",
+}
+
 ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
 
 # Once-only: the same document asked by several items shares a type (Material.kind), so a
@@ -68,6 +84,9 @@ DOCUMENT_TYPES = {
     "premises": "premises-proof",
 }
 PREFILL = {"current_address": "address"}
+# Materials an e-certificate issued by the portal may stand for (电子证照免提交, issue 18 §8):
+# (item, material) → the item whose valid e-certificate satisfies it.
+SATISFIED_BY_CERTIFICATE = {("food-business-licence", "business-licence"): "business-startup"}
 
 # code, name, name_en, theme, audience, summary, basis, conditions, process, fee, statutory, promised,
 # max extension, fields, materials, stages[(name, name_en, [(department, days)])]
@@ -128,6 +147,13 @@ ITEMS = [
             ("safety_manager", "食品安全管理人员", "text", True, {"max_length": 30}),
         ],
         "materials": [
+            (
+                "business-licence",
+                "营业执照",
+                "可选用本平台核发的企业开办电子证照，免于上传。",
+                True,
+                False,
+            ),
             ("layout", "经营场所平面布局图", "标明设备设施位置。", True, True),
             ("safety-rules", "食品安全管理制度", "", True, False),
         ],
@@ -335,6 +361,7 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
                 "is_required": required,
                 "order": order,
                 "kind": DOCUMENT_TYPES.get(code, ""),
+                "certificate_of": SATISFIED_BY_CERTIFICATE.get((spec["code"], code), ""),
             },
         )
         if has_sample and not material.sample:
@@ -388,6 +415,10 @@ def load_demo() -> list[tuple[str, str, str]]:
     }
     for spec in ITEMS:
         _load_item(spec, themes, departments)
+    for code, prefix in INSTRUMENT_PREFIXES.items():
+        IssuingOffice.objects.update_or_create(
+            department=departments[code], defaults={"number_prefix": prefix}
+        )
 
     accounts = []
     admin = _user(

@@ -15,6 +15,14 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault(
     "CERTIFICATE_SIGNING_KEYS", "demo:2nRVvDJv/1+4uy4V2b998iRMR8ZRhk1gaIM1U/d7YNo="
 )
+# DEMO ONLY: published P-256 keys of the instruments' seals (one for every department) and of
+# the authority that certifies them; PDFs signed with them prove nothing (docs/instruments.md).
+os.environ.setdefault(
+    "INSTRUMENT_SIGNING_KEYS", "*:demo-seal:3q2+7wFOq5n0cvkYh2dXzRmaJQp8e0FjYvB3b7cWjDA="
+)
+os.environ.setdefault(
+    "INSTRUMENT_ROOT_KEY", "demo-root:Hk8Vq4cYw1Rz9bT2mN6pLx3sJf0aE7uG5iKoDnWyQ2c="
+)
 # DEMO ONLY: published keys for the personal-data encryption and its blind index. Anything
 # encrypted with them is readable by anyone with the source; production sets its own
 # (docs/operations.md), and `check --deploy` warns if these reach it.

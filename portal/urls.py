@@ -11,6 +11,7 @@ from approvals.views import (
 )
 from common.ratelimits import rate_limited
 from disclosure.sitemaps import SITEMAPS
+from instruments import views as instrument_views
 
 from . import api_urls, views
 from .bench_views import bench_urlpatterns
@@ -35,10 +36,16 @@ urlpatterns = [
         application_certificate_json,
         name="application_certificate_json",
     ),
+    path(
+        "applications/<int:pk>/instruments/<int:instrument_id>.pdf",
+        instrument_views.download,
+        name="instrument_download",
+    ),
     path("accounts/", include("accounts.urls")),
     path("staff/counter/", include("services.counter_urls")),
     path("staff/", include("approvals.urls")),
     path("disclosure/", include("disclosure.urls")),
+    path("instruments/", include("instruments.urls")),
     # Django's language switch, remembering the choice for the person's notifications.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     # The elderly-friendly mode (适老化), remembered in a cookie and on the account.

@@ -141,6 +141,10 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
                 is_required=m.is_required,
                 kind=m.kind,
                 validity_days=m.validity_days,
+                certificate_of=m.certificate_of,
+                # Frozen only where an e-certificate may stand for the material, so the JSON of
+                # every other item stays what it always was (and is not frozen anew for it).
+                absent_keys=frozenset() if m.certificate_of else frozenset({"certificate_of"}),
             )
             for m in materials
         ),

@@ -171,6 +171,8 @@ class MaterialDefinition(Definition):
     # Once-only: a file of the same document type given earlier may be reused (services.once_only).
     kind: str = ""
     validity_days: int | None = None
+    # Or a valid e-certificate of this item instead of a copy (instruments.reuse; 免提交).
+    certificate_of: str = ""
 
 
 # The catalogue's default, for cases frozen before items had a certificate validity.

@@ -192,6 +192,17 @@ class Material(models.Model):
             "How long after it was given a file of this type may be reused. Empty: always."
         ),
     )
+    # Once-only for what the government issued itself (电子证照免提交): the applicant may pick a
+    # valid e-certificate of this item instead of uploading a copy.
+    certificate_of = models.SlugField(
+        _("or an e-certificate of the item"),
+        max_length=32,
+        blank=True,
+        help_text=_(
+            "The code of an item whose valid e-certificate satisfies this material (e.g. "
+            "business-startup for a business licence copy). Empty: a file is uploaded."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -518,6 +529,9 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # The e-certificate this file is the signed PDF of, when the applicant chose one of theirs
+    # instead of a copy (services/once_only.py): checked again when the case is decided.
+    certificate_number = models.CharField(_("e-certificate"), max_length=32, blank=True)
     # Re-uploads (e.g. after a supplement request) supersede a file but never delete it.
     is_current = models.BooleanField(_("current"), default=True)
 

@@ -7,6 +7,7 @@ case's reviewers see it through their own case, and the earlier case keeps its o
 """
 
 from datetime import timedelta
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -101,3 +102,42 @@ def reuse_material(
         }
     record_event(application, ApplicationEvent.Kind.MATERIAL_REUSED, actor=actor, note=note)
     return copy
+
+
+# --- e-certificates in place of a copy (电子证照免提交) -----------------------------------------
+#
+# A material may say "satisfied by a valid e-certificate of item X" (Material.certificate_of).
+# Certificates are issued to the right of filing (approvals, instruments), so filing asks
+# whoever registered as their source, the way it announces its own events with signals.
+
+
+class CertificateSource(Protocol):
+    def offers(self, application: Application) -> dict[str, list]:
+        """For each material code, the applicant's certificates that may stand for it."""
+
+    def use(self, application: Application, material_code: str, certificate_id: int, actor):
+        """Attach the certificate in place of the material, or raise PermissionDenied."""
+
+
+_certificate_sources: list[CertificateSource] = []
+
+
+def register_certificate_source(source: CertificateSource) -> None:
+    if source not in _certificate_sources:
+        _certificate_sources.append(source)
+
+
+def certificate_offers(application: Application) -> dict[str, list]:
+    if not any(m.certificate_of for m in application.definition.materials):
+        return {}
+    offers: dict[str, list] = {}
+    for source in _certificate_sources:
+        for code, certificates in source.offers(application).items():
+            offers.setdefault(code, []).extend(certificates)
+    return offers
+
+
+def use_certificate(application: Application, material_code: str, certificate_id: int, actor):
+    if not _certificate_sources:
+        raise PermissionDenied(_("E-certificates cannot be used here."))
+    return _certificate_sources[0].use(application, material_code, certificate_id, actor)

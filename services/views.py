@@ -137,8 +137,10 @@ def application_form_page(
     """The application form, for the applicant online or a clerk at the counter."""
     definition = application.definition
     offers = once_only.reusable_materials(application)
+    certificates = once_only.certificate_offers(application)
     if request.method == "POST":
         reuse_chosen_materials(request, application, offers)
+        use_chosen_certificates(request, application, certificates)
     current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     submitting = request.method == "POST" and "submit" in request.POST
     form = ApplicationForm(
@@ -194,11 +196,13 @@ def application_form_page(
                     field,
                     current.get(code),
                     None
-                    if current.get(code) and current[code].reused_from_id == offers[code].pk
+                    if code not in offers
+                    or (current.get(code) and current[code].reused_from_id == offers[code].pk)
                     else offers[code],
+                    []
+                    if current.get(code) and current[code].certificate_number
+                    else certificates.get(code, []),
                 )
-                if code in offers
-                else (field, current.get(code), None)
                 for field in form.material_fields
                 for code in [field.name.removeprefix(MATERIAL_PREFIX)]
             ],
@@ -228,6 +232,15 @@ def reuse_chosen_materials(request, application: Application, offers: dict) -> N
         chosen = request.POST.get(f"reuse__{code}", "")
         if chosen.isdigit() and not request.FILES.get(MATERIAL_PREFIX + code):
             once_only.reuse_material(application, code, int(chosen), request.user)
+
+
+def use_chosen_certificates(request, application: Application, offers: dict) -> None:
+    """The form's "use your e-certificate instead of a copy" choices; a new file chosen for the
+    same material wins over the choice."""
+    for code in offers:
+        chosen = request.POST.get(f"certificate__{code}", "")
+        if chosen.isdigit() and not request.FILES.get(MATERIAL_PREFIX + code):
+            once_only.use_certificate(application, code, int(chosen), request.user)
 
 
 @login_required

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals.models import ReviewTask
 from services.models import Application
@@ -151,3 +152,14 @@ def test_citizen_application_goes_through_parallel_review_to_a_published_decisio
     assert tracking_number in public
     assert "张**" in public
     assert "张三丰" not in public
+
+    # The worker seals the case's instruments after each event; the test ends once it has, so
+    # the database's flush after it never waits on (or deadlocks with) a half-done one.
+    from instruments.generation import events_without_instrument
+    from instruments.models import Instrument
+
+    assert wait_until(
+        lambda: not events_without_instrument(timezone.now())
+        and Instrument.objects.filter(application__tracking_number=tracking_number).exists(),
+        timeout=60,
+    )

@@ -17,7 +17,7 @@ from services.models import ApplicationEvent, ServiceItemVersion
 from services.tasks import delete_orphan_attachment_files as cleanup_task
 from tests.factories import ApplicationFactory
 
-PORTAL_APPS = ["accounts", "services", "approvals", "disclosure"]
+PORTAL_APPS = ["accounts", "services", "approvals", "instruments", "disclosure"]
 
 
 def choice_columns():

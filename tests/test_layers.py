@@ -1,6 +1,6 @@
 """Layers point one way (README, "How it works"): `common` below every app, then `accounts`,
-`services`, `approvals`, `disclosure`, and `portal/` (settings, URLs, Celery, launcher, demo)
-on top, importing the apps and imported by none.
+`services`, `approvals`, `instruments`, `disclosure`, and `portal/` (settings, URLs, Celery,
+launcher, demo) on top, importing the apps and imported by none.
 
 The imports are read from the source with `ast`, not from what happens to be loaded, so an
 import inside a function (often written to dodge a circle) counts as much as one at the top,
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "services", "approvals", "disclosure")
+APPS = ("accounts", "services", "approvals", "instruments", "disclosure")
 
 
 def imports_in(source: str) -> list[tuple[int, str]]:

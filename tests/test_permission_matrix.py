@@ -18,6 +18,7 @@ from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
+from instruments.generation import issue_instruments_of
 from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
     CitizenFactory,
@@ -239,6 +240,13 @@ EXPECTED: dict[str, Row] = {
     "disclosure:verify_certificate": Row(everyone(OK)),
     "disclosure:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
     "disclosure:certificate_keys": Row(everyone(OK)),
+    # Written instruments: the parties' and the departments' concerned; verification is public.
+    "instrument_download": Row(owner_only(), lambda w: [w.decided.pk, w.instrument.pk]),
+    "instruments:staff_download": Row(
+        department_x_only(), lambda w: [w.decided_task.pk, w.instrument.pk]
+    ),
+    "instruments:verify": Row(everyone(OK)),
+    "instruments:check": Row(everyone(OK), lambda w: [w.instrument.token]),
     # --- the REST API (docs/api.md): the same rules, in JSON ---
     "api:schema": Row(everyone(OK)),
     "api:docs": Row(everyone(OK)),
@@ -291,6 +299,10 @@ EXPECTED: dict[str, Row] = {
     "api:decision-list": Row(everyone(OK)),
     "api:decision-detail": Row(everyone(OK), lambda w: [w.decided.tracking_number]),
     "api:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
+    "api:application-instruments": Row(api_owner_only(), lambda w: [w.decided.pk]),
+    "api:application-instrument": Row(api_owner_only(), lambda w: [w.decided.pk, w.instrument.pk]),
+    # No file: refused whoever sends it.
+    "api:instrument-verify": Row(everyone(INVALID), method="post"),
     "api:statistics": Row(everyone(OK)),
     "api:consultation-list": Row(everyone(OK)),
     "api:consultation-detail": Row(everyone(OK), lambda w: [w.consultation.pk]),
@@ -388,6 +400,9 @@ class World:
         self.decided = routed_application(self.item, owner)
         decided_task = self.decided.review_tasks.get(department=self.department_x)
         decide(decided_task.pk, self.people["reviewer_x"], Outcome.APPROVE, "同意")
+        self.decided_task = decided_task
+        # In a `db` test nothing commits, so the after-commit task never runs: issue them here.
+        self.instrument = issue_instruments_of(self.decided.pk)[0]
         self.notification = Notification.objects.filter(recipient=owner).first()
         drafted = draft_publication(
             self.people["reviewer_x"],

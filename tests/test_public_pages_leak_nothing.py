@@ -18,8 +18,10 @@ from disclosure.masking import EMAIL_PATTERN, MOBILE_PATTERN, RESIDENT_ID_PATTER
 from disclosure.models import Consultation, DecisionRecord, Publication
 from disclosure.publishing import approve_publication
 from disclosure.requests import draft_answer_publication
+from instruments.generation import issue_instruments_of
+from instruments.models import Instrument
 from portal.demo import demo_resident_id, load_demo
-from services.models import ServiceItem
+from services.models import Application, ServiceItem
 from tests.consultation_factories import comment_on
 from tests.factories import CitizenFactory, head_of, reviewer_of, routed_application
 
@@ -102,6 +104,9 @@ def demo_world():
             moderated=moderated,
             moderator=author,
         )
+    # Nothing commits in a `db` test: the instruments the worker would issue are issued here.
+    for application in Application.objects.exclude(tracking_number=None):
+        issue_instruments_of(application.pk)
     return [zhangsan, ouyang]
 
 
@@ -142,6 +147,8 @@ def public_paths() -> list[str]:
         for code in Department.objects.values_list("code", flat=True)
     ]
     paths += [c.get_absolute_url() for c in Certificate.objects.all()]
+    paths += [reverse("instruments:verify")]
+    paths += [reverse("instruments:check", args=[i.token]) for i in Instrument.objects.all()]
     return paths + public_api_paths()
 
 
@@ -229,3 +236,24 @@ def test_the_published_answer_is_found_and_masked(demo_world):
     assert "欧阳**" in answer.body
     assert "欧阳娜娜" not in answer.body
     assert "312" in answer.body
+
+
+def test_the_verification_of_an_instrument_names_no_natural_person(demo_world):
+    """What the verification page and API answer for an uploaded instrument: its number,
+    issuer and date; never the party it is addressed to."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    people = demo_world + list(User.objects.filter(kind__in=["citizen", "enterprise"]))
+    client = Client(headers={"accept-language": "zh-hans"})
+    problems = {}
+    for instrument in Instrument.objects.select_related("application__applicant"):
+        for url in (reverse("instruments:verify"), reverse("api:instrument-verify")):
+            upload = SimpleUploadedFile("i.pdf", bytes(instrument.pdf), "application/pdf")
+            body = client.post(url, {"file": upload}).content.decode()
+            found = leaks(body, people)
+            if instrument.application.applicant.real_name in body:
+                found.append(instrument.application.applicant.real_name)
+            if found:
+                problems[(instrument.number, url)] = found
+    assert Instrument.objects.count() > 5
+    assert problems == {}

@@ -125,6 +125,8 @@ def production_environment() -> dict[str, str]:
         if key not in {"DEBUG", "SECURE_COOKIES", "DJANGO_SETTINGS_MODULE"}
     }
     signing_key = Ed25519PrivateKey.generate().private_bytes_raw()
+    # P-256 private scalars (instruments/signing.py): 31 random bytes stay below the curve order.
+    seal_key, root_key = b"\x01" + secrets.token_bytes(31), b"\x02" + secrets.token_bytes(31)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -136,6 +138,8 @@ def production_environment() -> dict[str, str]:
             "BEHIND_HTTPS_PROXY": "true",
             "SECURE_HSTS_PRELOAD": "true",
             "CERTIFICATE_SIGNING_KEYS": f"k2026:{base64.b64encode(signing_key).decode()}",
+            "INSTRUMENT_SIGNING_KEYS": f"*:seal2026:{base64.b64encode(seal_key).decode()}",
+            "INSTRUMENT_ROOT_KEY": f"root2026:{base64.b64encode(root_key).decode()}",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         }

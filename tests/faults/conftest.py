@@ -70,6 +70,7 @@ class Stack:
             # seconds where production waits a minute.
             RECONCILE_EVERY_SECONDS="2",
             ROUTING_GRACE_SECONDS="5",
+            INSTRUMENT_GRACE_SECONDS="5",
             LOG_LEVEL="WARNING",
         )
 
