@@ -28,8 +28,10 @@ class ReviewTaskState(models.TextChoices):
 class ReviewTask(models.Model):
     State = ReviewTaskState
 
+    # Which state may follow which, and the one function that changes it: approvals/task_states.py.
     OPEN_STATES = (State.PENDING, State.SUPPLEMENT_REQUESTED)
     APPROVED_STATES = (State.APPROVED, State.DEEMED_APPROVED)
+    DECIDED_STATES = (State.APPROVED, State.DEEMED_APPROVED, State.REJECTED)
 
     application = models.ForeignKey(
         Application,
@@ -141,14 +143,18 @@ class ReviewTask(models.Model):
             models.Index(
                 fields=["due_at"],
                 condition=models.Q(
-                    state="pending", clock_stopped_at__isnull=True, escalated_at__isnull=True
+                    state=ReviewTaskState.PENDING,
+                    clock_stopped_at__isnull=True,
+                    escalated_at__isnull=True,
                 ),
                 name="review_task_awaiting_timeout",
             ),
             models.Index(
                 fields=["remind_at"],
                 condition=models.Q(
-                    state="pending", clock_stopped_at__isnull=True, reminded_at__isnull=True
+                    state=ReviewTaskState.PENDING,
+                    clock_stopped_at__isnull=True,
+                    reminded_at__isnull=True,
                 ),
                 name="review_task_awaiting_reminder",
             ),

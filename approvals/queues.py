@@ -166,13 +166,6 @@ def application_progress(application: Application, now: datetime | None = None) 
                     else None,
                 }
             )
-        if application.status == Application.Status.WITHDRAWN:
-            rows = [
-                {**row, "progress": Progress.CLOSED}
-                if row["progress"] in (Progress.IN_PROGRESS, Progress.CLOCK_STOPPED)
-                else row
-                for row in rows
-            ]
         stages.append(
             {
                 "order": stage.order,
@@ -190,12 +183,13 @@ def application_progress(application: Application, now: datetime | None = None) 
 
 def clock_stops_of(stages: list[dict]) -> list[dict]:
     """Every clock stop of a case with its department, oldest first, read from its progress
-    (already fetched): a stop is shown running only while its task is open."""
+    (already fetched). A task that closes ends its stop (approvals/task_states.py), so a stop
+    without an end is one that runs."""
     stops = [
         {
             "department": row["department"],
             "stop": stop,
-            "running": stop.ended_at is None and row["task"].is_open,
+            "running": stop.ended_at is None,
         }
         for stage in stages
         for row in stage["departments"]

@@ -86,7 +86,7 @@ class ProgressDepartmentSerializer(serializers.Serializer):
         extension = getattr(task, "extension", None) if task else None
         if extension is None:
             return None
-        if extension.state != "approved" and not self.context.get("for_staff"):
+        if extension.state != Extension.State.APPROVED and not self.context.get("for_staff"):
             return None
         return ExtensionSummarySerializer(extension).data
 
@@ -221,7 +221,7 @@ class TaskDetailSerializer(TaskSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.ALL)
+    outcome = serializers.ChoiceField(choices=Outcome.BY_REVIEWER)
     opinion = serializers.CharField(
         max_length=4000,
         required=False,
