@@ -74,7 +74,7 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
         if task.is_acceptance
         else (Event.APPROVED_BY_DEPARTMENT if approved else Event.REJECTED_BY_DEPARTMENT),
     )
-    join_stage(application, actor=reviewer)
+    _join_stage(application, actor=reviewer)
     return task
 
 
@@ -147,7 +147,7 @@ def deem_approved(application: Application, task: ReviewTask, now) -> None:
         now=now,
         event=None if task.is_acceptance else Event.DEEMED_APPROVED_BY_DEPARTMENT,
     )
-    join_stage(application)
+    _join_stage(application)
 
 
 def close_open_tasks(application: Application, *, actor=None) -> list[ReviewTask]:
@@ -165,7 +165,7 @@ def close_open_tasks(application: Application, *, actor=None) -> list[ReviewTask
     return tasks
 
 
-def join_stage(application: Application, actor=None) -> None:
+def _join_stage(application: Application, actor=None) -> None:
     """Advance the case once every department of its current stage has an outcome."""
     stage_tasks = list(
         ReviewTask.objects.filter(
