@@ -411,7 +411,8 @@ class Certificate(models.Model):
 
 
 class CommonOpinionOutcome(models.TextChoices):
-    # The values of approvals.decisions.Outcome, repeated: models cannot import decisions.
+    # The reviewer's outcomes (approvals.task_states.Outcome.BY_REVIEWER), repeated: models
+    # cannot import task_states, which imports them; tests/test_task_states.py checks they agree.
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     REQUEST_SUPPLEMENT = "request_supplement", _("Request supplements")

@@ -107,8 +107,6 @@ def change_task_state(
     if not allowed(source, target):
         raise TaskTransitionNotAllowed(task, target)
     now = now or timezone.now()
-    if task.clock_stopped_at and target != State.SUPPLEMENT_REQUESTED:
-        _end_clock_stop(application, task, now, closing=target == State.CANCELLED)
     fields: dict = {"state": target}
     if opinion is not None:
         fields["opinion"] = opinion
@@ -122,6 +120,8 @@ def change_task_state(
         raise TaskTransitionNotAllowed(task, target)
     for name, value in fields.items():
         setattr(task, name, value)
+    if task.clock_stopped_at and target != State.SUPPLEMENT_REQUESTED:
+        _end_clock_stop(application, task, now, closing=target == State.CANCELLED)
     _audit(application, task, source=source, outcome=outcome, actor=actor)
     if event is not None:
         record_event(application, event, actor=actor, department=task.department, note=task.opinion)

@@ -111,16 +111,20 @@ def test_a_refused_transition_changes_nothing(source, target):
 
 def test_of_two_writers_that_read_the_same_state_only_the_first_wins():
     task = task_in(State.PENDING)
+    stop_clock(task.pk, reviewer_of(task.department), Reason.HEARING, "听证")
     application, first = lock_task(task.pk)
     second = ReviewTask.objects.select_related("department").get(pk=task.pk)  # read stale
 
     change_task_state(application, first, State.APPROVED, outcome=Outcome.APPROVE)
+    stop_ended_at = ClockStop.objects.get(task=task).ended_at
     with pytest.raises(TaskTransitionNotAllowed):
         change_task_state(application, second, State.REJECTED, outcome=Outcome.REJECT)
 
     task.refresh_from_db()
     assert task.state == State.APPROVED
     assert AuditEntry.objects.filter(action="task.decision", object_id=str(task.pk)).count() == 1
+    assert stop_ended_at is not None
+    assert ClockStop.objects.get(task=task).ended_at == stop_ended_at
 
 
 def test_a_deemed_approval_is_one_member_of_the_outcomes_and_no_reviewer_can_choose_it():
@@ -133,6 +137,12 @@ def test_a_deemed_approval_is_one_member_of_the_outcomes_and_no_reviewer_can_cho
 
     task.refresh_from_db()
     assert task.state == State.PENDING
+
+
+def test_the_stock_opinions_offer_exactly_the_reviewers_outcomes():
+    from approvals.models import CommonOpinionOutcome
+
+    assert set(CommonOpinionOutcome.values) == set(Outcome.BY_REVIEWER)
 
 
 # --- no other door ------------------------------------------------------------------------------
