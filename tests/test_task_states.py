@@ -196,6 +196,56 @@ def test_the_scan_sees_an_assignment_a_pair_assignment_and_a_bulk_update():
     assert state_writes_in(source) == [1, 2, 3]
 
 
+def clock_state_writes_in(source: str) -> list[int]:
+    """Lines that write `clock_stopped_at`: an assignment, or a keyword of a call that writes
+    (an UPDATE, a create, change_status); a lookup (`clock_stopped_at__isnull=`) is a read."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign):
+            targets = [
+                element
+                for target in node.targets
+                for element in (target.elts if isinstance(target, ast.Tuple) else [target])
+            ]
+            if any(isinstance(t, ast.Attribute) and t.attr == "clock_stopped_at" for t in targets):
+                lines.append(node.lineno)
+        if (
+            isinstance(node, ast.Call)
+            and _called(node.func) in WRITING_CALLS
+            and any(keyword.arg == "clock_stopped_at" for keyword in node.keywords)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+# The calls that write their keywords to a row (an example dict for the API docs does not).
+WRITING_CALLS = {"update", "create", "update_or_create", "change_status", "Application"}
+
+
+def _called(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def test_only_the_clocks_module_writes_the_clock_stop_state():
+    keeper = REPO / "approvals" / "clocks.py"
+    offending = [
+        f"{path.relative_to(REPO)}:{line}"
+        for package in ("accounts", "services", "approvals", "instruments", "disclosure", "portal")
+        for path in sorted((REPO / package).rglob("*.py"))
+        if path != keeper and "migrations" not in path.parts
+        for line in clock_state_writes_in(path.read_text(encoding="utf-8"))
+    ]
+    assert offending == []
+    assert clock_state_writes_in(
+        "application.clock_stopped_at = None\n"
+        "Application.objects.filter(pk=1).update(clock_stopped_at=None)\n"
+        "ReviewTask.objects.filter(clock_stopped_at__isnull=True)\n"
+        "change_status(application, 'rejected', event='rejected', clock_stopped_at=None)\n"
+    ) == [1, 2, 4]
+
+
 # --- clock stops close with their tasks ---------------------------------------------------------
 
 
