@@ -264,6 +264,11 @@ def clock_stops_of(stages: list[dict]) -> list[dict]:
     return sorted(stops, key=lambda entry: entry["stop"].started_at)
 
 
+def tasks_of(stages: list[dict]) -> list[ReviewTask]:
+    """The tasks of a case's progress (already fetched with their stops and extension)."""
+    return [row["task"] for stage in stages for row in stage["departments"] if row["task"]]
+
+
 def application_for_status_page(applicant, pk: int) -> Application:
     queryset = Application.objects.select_related("item", "item_version").prefetch_related(
         Prefetch("events", queryset=ApplicationEvent.objects.select_related("department")),

@@ -98,21 +98,101 @@ class ProgressStageSerializer(serializers.Serializer):
     departments = ProgressDepartmentSerializer(many=True)
 
 
+class CountedClockStopSerializer(serializers.Serializer):
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="null while still stopped")
+    working_days = serializers.IntegerField(help_text="working days added to the count")
+    reason = serializers.CharField()
+
+
+class CountedExtensionSerializer(serializers.Serializer):
+    working_days = serializers.IntegerField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    department = serializers.CharField(help_text="the extended department, in the case's count")
+
+
+class MovedDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["weekend", "holiday", "workday"])
+    name = serializers.CharField(help_text="the holiday's name in the caller's language")
+    counted = serializers.BooleanField(help_text="true for a make-up working day (调休)")
+
+
+class DeadlineExplanationSerializer(serializers.Serializer):
+    """How one deadline was counted (approvals/explanation.py): start, limit, stops,
+    extension, each weekend, holiday and make-up day on the way, and the end."""
+
+    start = serializers.DateTimeField()
+    first_counted_day = serializers.DateField()
+    working_days = serializers.IntegerField(help_text="the time limit")
+    clock_stops = CountedClockStopSerializer(many=True)
+    extensions = CountedExtensionSerializer(many=True)
+    days = MovedDaySerializer(many=True)
+    counted_working_days = serializers.IntegerField()
+    clock_stopped = serializers.BooleanField(help_text="the date is not final while true")
+    restarted = serializers.BooleanField(help_text="acceptance counted afresh (Art. 32)")
+    follows_extended_department = serializers.BooleanField()
+    due_at = serializers.DateTimeField()
+    recorded_due_at = serializers.DateTimeField(allow_null=True)
+    matches_record = serializers.BooleanField(
+        help_text="false when the calendar changed after the deadline was computed"
+    )
+
+
+class DepartmentDeadlineSerializer(serializers.Serializer):
+    department = DepartmentSerializer()
+    task_id = serializers.IntegerField()
+    explanation = DeadlineExplanationSerializer()
+
+
+class CaseDeadlinesSerializer(serializers.Serializer):
+    overall = DeadlineExplanationSerializer(allow_null=True)
+    departments = DepartmentDeadlineSerializer(many=True)
+
+
 class ApplicationStatusSerializer(ApplicationDetailSerializer):
-    """The status page: the application, each department's review, and the e-certificate."""
+    """The status page: the application, each department's review, the e-certificate, and how
+    each open deadline was counted."""
 
     stages = serializers.SerializerMethodField()
     certificate_number = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
 
     class Meta(ApplicationDetailSerializer.Meta):
-        fields = ApplicationDetailSerializer.Meta.fields + ["stages", "certificate_number"]
+        fields = ApplicationDetailSerializer.Meta.fields + [
+            "stages",
+            "certificate_number",
+            "deadlines",
+        ]
+
+    def to_representation(self, application):
+        from .queues import application_progress
+
+        self.progress = application_progress(application)  # read once: stages and deadlines
+        return super().to_representation(application)
 
     @extend_schema_field(ProgressStageSerializer(many=True))
     def get_stages(self, application):
-        from .queues import application_progress
+        return ProgressStageSerializer(self.progress, many=True, context=self.context).data
 
-        return ProgressStageSerializer(
-            application_progress(application), many=True, context=self.context
+    @extend_schema_field(CaseDeadlinesSerializer)
+    def get_deadlines(self, application):
+        from .explanation import explain_case
+        from .queues import tasks_of
+
+        case = explain_case(application, tasks_of(self.progress))
+        return CaseDeadlinesSerializer(
+            {
+                "overall": case["overall"].as_data() if case["overall"] else None,
+                "departments": [
+                    {
+                        "department": row["task"].department,
+                        "task_id": row["task"].pk,
+                        "explanation": row["explanation"].as_data(),
+                    }
+                    for row in case["departments"]
+                ],
+            }
         ).data
 
     def get_certificate_number(self, application) -> str | None:

@@ -17,6 +17,7 @@ from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
 from . import claims, clocks, decisions
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
+from .explanation import explain_case
 from .forms import (
     ClockStopForm,
     DecisionForm,
@@ -41,6 +42,7 @@ from .queues import (
     queue_for,
     reviewer_desk,
     task_for_reviewer,
+    tasks_of,
     workload_for_head,
 )
 
@@ -56,6 +58,7 @@ def application_status(request, pk: int):
             "application": application,
             "stages": stages,
             "clock_stops": clock_stops_of(stages),
+            "deadlines": explain_case(application, tasks_of(stages)),
             "departments_done": sum(stage["done_count"] for stage in stages),
             "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
