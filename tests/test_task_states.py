@@ -346,3 +346,33 @@ def test_the_status_page_of_a_case_withdrawn_during_a_hearing_shows_no_running_s
 
     assert page.status_code == 200
     assert [entry["running"] for entry in page.context["clock_stops"]] == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_ends_the_stops_that_closed_tasks_left_open(market, health):
+    """approvals 0030: a case withdrawn before the door existed kept its running stop."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("approvals", "0010_calendar_version"),
+        (
+            "approvals",
+            "0030_close_dangling_clock_stops",
+        ),
+    )
+    application = routed_application(item_with_stages([[market, health]]))
+    running = routed_application(item_with_stages([[market]]))
+    for case in (application, running):
+        stop_clock(task_of(case, market).pk, reviewer_of(market), Reason.HEARING, "听证")
+    # What withdrawal used to do: close the tasks in bulk, their stops left running.
+    ReviewTask.objects.filter(application=application, stage_order=1).update(state=State.CANCELLED)
+    Application.objects.filter(pk=application.pk).update(status=Application.Status.WITHDRAWN)
+    MigrationExecutor(connection).migrate([before])
+
+    MigrationExecutor(connection).migrate([after])
+
+    assert_no_clock_runs_stopped(application)
+    # A stop whose task is still open is left running.
+    assert task_of(running, market).clock_stopped_at is not None
+    assert Application.objects.get(pk=running.pk).clock_stopped_at is not None
