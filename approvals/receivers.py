@@ -40,3 +40,20 @@ def close_open_tasks(sender, application, **kwargs):
     ReviewTask.objects.filter(application=application, state__in=ReviewTask.OPEN_STATES).update(
         state=ReviewTask.State.CANCELLED
     )
+
+
+def recount_after_commit(sender, **kwargs):
+    """A calendar day was saved or deleted: recount open deadlines once the edit commits.
+
+    One message per transaction, however many days it changed; the beat reconciler recounts
+    if the broker is down (approvals.tasks.recount_deadlines_task).
+    """
+    from .tasks import recount_deadlines_task
+
+    def enqueue():
+        try:
+            recount_deadlines_task.delay()
+        except Exception:
+            logger.warning("Broker unavailable; deadlines are recounted by the reconciler")
+
+    transaction.on_commit(enqueue)

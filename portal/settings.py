@@ -316,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RECONCILE_EVERY,
         "options": _every_tick,
     },
+    # Open deadlines counted again after a calendar edit whose message was lost.
+    "recount-deadlines": {
+        "task": "approvals.tasks.recount_deadlines_task",
+        "schedule": RECONCILE_EVERY,
+        "options": _every_tick,
+    },
     "heartbeat": {"task": "portal.health.heartbeat", "schedule": timedelta(seconds=30)},
     "seed-holiday-calendar": {
         "task": "approvals.tasks.seed_calendar",
