@@ -166,7 +166,7 @@ def locked_out(request, original_response=None, credentials=None):
         response = JsonResponse({"errors": [message], "fields": {}}, status=429)
         response["Retry-After"] = str(minutes * 60)
         return response
-    return render(
+    response = render(
         request,
         "accounts/lockout.html",
         {
@@ -175,6 +175,9 @@ def locked_out(request, original_response=None, credentials=None):
         },
         status=429,
     )
+    # RFC 9110 §10.2.3: when to try again, for browsers, scripts and proxies alike.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 # --- the inbox -----------------------------------------------------------------------------------

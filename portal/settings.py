@@ -477,6 +477,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# /health/ (portal/health.py) tells which server is down only to callers from this host and to
+# monitoring that sends "Authorization: Bearer <HEALTH_TOKEN>"; everyone else gets the status.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+
 # `make bench` only: routes /bench/ceiling/, a view doing nothing, as the framework's ceiling.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")
 
