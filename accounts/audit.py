@@ -67,6 +67,7 @@ ACTIONS = (
     "application.attachment_removed",  # a file taken off a draft (kept, no longer current)
     "download.attachment",  # an applicant's material, by the applicant or a reviewer
     "access.denied",  # a request refused by a permission check (403)
+    "personal_data.revealed",  # an administrator showed a person's ID number and mobile in clear
     PURGE_ACTION,
 )
 
