@@ -56,6 +56,7 @@ ACTIONS = (
     "auth.login_failed",
     "auth.logout",
     "auth.locked_out",
+    "auth.password_reset",  # a forgotten password replaced with a code sent to the verified e-mail
     "account.created",
     "permission.flags",  # is_active, is_staff, is_superuser
     "permission.membership",  # department membership and role
