@@ -74,7 +74,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["kind", "is_active", "is_staff"]
     search_fields = ["username", "real_name", "enterprise_name", "credit_code"]
     form = MaskedIdentifiersChangeForm
-    readonly_fields = ["credit_code_override_by"]
+    readonly_fields = ["credit_code_override_by", "email_verified_at"]
     formfield_overrides = {EncryptedTextField: {"widget": AdminTextInputWidget}}
     change_form_template = "admin/accounts/user/change_form.html"
     fieldsets = DjangoUserAdmin.fieldsets + (
@@ -83,6 +83,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": [
                     "kind",
+                    "email_verified_at",
                     "real_name",
                     "resident_id",
                     "mobile",
