@@ -233,7 +233,7 @@ def test_registering_with_the_id_number_of_a_counter_account_points_to_claiming(
 
     page = registrant.get(response["Location"]).content.decode()
     assert reverse("accounts:claim") in page
-    assert "Filed at the service centre before?" in page
+    assert "Claim your account" in page
     assert not User.objects.filter(username="someone").exists()
 
 
