@@ -233,6 +233,9 @@ RATE_LIMITS = {
     "autosave": os.environ.get("RATE_LIMIT_AUTOSAVE", "300/10m"),
     # Comments on consultations, per account: a flood from one account waits (docs/participation.md).
     "comment": os.environ.get("RATE_LIMIT_COMMENT", "10/10m"),
+    # A forgotten password: asking and entering the code, per address; codes sent, per account.
+    "password_reset": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/h"),
+    "password_reset_account": os.environ.get("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h"),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
@@ -482,6 +485,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# /health/ (portal/health.py) tells which server is down only to callers from this host and to
+# monitoring that sends "Authorization: Bearer <HEALTH_TOKEN>"; everyone else gets the status.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 
 # `make bench` only: routes /bench/ceiling/, a view doing nothing, as the framework's ceiling.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")
