@@ -225,6 +225,8 @@ class ReplicaReadsMiddleware:
         response, reads = self._respond(request, from_replica)
         if reads.used_replica and response.status_code >= 500 and not replica_usable(fresh=True):
             # The replica went away during the request: answer again from the primary.
+            logger.warning("%s %s failed on the read replica; answering from the primary",
+                           request.method, request.path)  # fmt: skip
             response, reads = self._respond(request, from_replica=False)
         if reads.wrote or request.method not in SAFE_METHODS:
             pin_to_primary(request, response)
