@@ -130,7 +130,7 @@ class ReplicaHealth:
 _health = ReplicaHealth()
 
 
-def replica_lag_seconds() -> float | None:
+def measure_replica_lag() -> float | None:
     """The replica's replay lag in seconds; None when it cannot be reached or has replayed nothing."""
     connection = connections[REPLICA_ALIAS]
     try:
@@ -145,15 +145,25 @@ def replica_lag_seconds() -> float | None:
     return None if lag is None else max(0.0, float(lag))
 
 
-def replica_usable(*, fresh: bool = False) -> bool:
-    """Whether the replica is up and at most REPLICA_MAX_LAG_SECONDS behind (briefly remembered)."""
+def _checked_health(*, fresh: bool) -> ReplicaHealth:
     now = time.monotonic()
     if fresh or now - _health.checked_at >= settings.REPLICA_CHECK_SECONDS:
-        lag = replica_lag_seconds()
+        lag = measure_replica_lag()
         _health.lag_seconds = lag
         _health.usable = lag is not None and lag <= settings.REPLICA_MAX_LAG_SECONDS
         _health.checked_at = now
-    return _health.usable
+    return _health
+
+
+def replica_usable(*, fresh: bool = False) -> bool:
+    """Whether the replica is up and at most REPLICA_MAX_LAG_SECONDS behind (briefly remembered)."""
+    return _checked_health(fresh=fresh).usable
+
+
+def replica_lag_seconds(*, fresh: bool = False) -> float | None:
+    """The replica's replay lag, rounded to the millisecond; None when it is down."""
+    lag = _checked_health(fresh=fresh).lag_seconds
+    return None if lag is None else round(lag, 3)
 
 
 # --- read your own writes ----------------------------------------------------------------------

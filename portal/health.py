@@ -15,6 +15,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from common.replica import replica_configured, replica_lag_seconds
+
 STALE_AFTER_SECONDS = 120
 
 
@@ -63,4 +65,7 @@ def health(request):
         "last_worker_seconds_ago": age(WORKER_KEY),
         "workers_stale": age(WORKER_KEY) is None or age(WORKER_KEY) > STALE_AFTER_SECONDS,
     }
+    if replica_configured():
+        # Reported, never a 503: public reads fall back to the primary (common/replica.py).
+        body["replica_lag_seconds"] = replica_lag_seconds(fresh=True)
     return JsonResponse(body, status=200 if database_ok and redis_ok else 503)

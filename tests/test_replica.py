@@ -48,6 +48,26 @@ def replica(settings):
     return connections[REPLICA_ALIAS]
 
 
+def point_replica_at(**where) -> dict:
+    connections[REPLICA_ALIAS].close()
+    del connections[REPLICA_ALIAS]
+    before = {key: connections.settings[REPLICA_ALIAS][key] for key in where}
+    connections.settings[REPLICA_ALIAS].update(where)
+    return before
+
+
+@pytest.fixture
+def replica_down(replica):
+    """The replica alias pointed at a port where nothing listens: connections are refused."""
+
+    def down():
+        restore.update(point_replica_at(HOST="127.0.0.1", PORT="1"))
+
+    restore = {}
+    yield down
+    point_replica_at(**restore)
+
+
 @pytest.fixture
 def no_replica():
     saved = connections.settings.pop(REPLICA_ALIAS)
@@ -188,15 +208,23 @@ def test_a_replica_further_behind_than_allowed_is_not_read(replica, item, client
 
 
 @with_replica
-def test_an_unreachable_replica_is_skipped(replica, item, client):
-    connections[REPLICA_ALIAS].close()
-    connections.settings[REPLICA_ALIAS].update(HOST="127.0.0.1", PORT="1")
-    del connections[REPLICA_ALIAS]
+def test_an_unreachable_replica_is_skipped(replica_down, item, client):
+    replica_down()
 
     response = client.get("/api/v1/services/food-shop/")
 
     assert response.status_code == 200
     assert response.json()["name"] == "食品经营许可"
+
+
+@with_replica
+def test_health_reports_the_replicas_lag_without_failing_on_it(replica_down, client):
+    up = client.get("/health/")
+    replica_down()
+    down = client.get("/health/")
+
+    assert (up.status_code, up.json()["replica_lag_seconds"]) == (200, 0.0)
+    assert (down.status_code, down.json()["replica_lag_seconds"]) == (200, None)
 
 
 def test_without_a_replica_nothing_is_routed_or_pinned(db, no_replica, client_for):

@@ -94,7 +94,9 @@ def test_public_reads_follow_the_replica_through_lag_outage_and_return(stack):
     while time.monotonic() - stopped < 3:
         during_outage[service_status(visitor, code)] += 1
         during_outage[visitor.get("/disclosure/decisions/").status] += 1
+    health = visitor.get("/health/")
     assert set(during_outage) == {200}, during_outage
+    assert health.status == 200 and '"replica_lag_seconds": null' in health.body, health.body
     answered_again = web.log.read_text().count("failed on the read replica")
     assert answered_again >= 1, "no read met the replica stopped"
 
