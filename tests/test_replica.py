@@ -127,6 +127,18 @@ def test_who_is_asking_is_read_from_the_primary_even_on_public_pages(replica, it
 
 
 @with_replica
+def test_reading_a_public_page_logged_in_does_not_pin_to_the_primary(replica, client_for):
+    client = client_for(CitizenFactory())
+
+    first, _, on_replica = reads_on_each(client, "/disclosure/decisions/")
+    second, _, on_replica_again = reads_on_each(client, "/disclosure/decisions/")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert PIN_COOKIE not in first.cookies
+    assert on_replica and on_replica_again
+
+
+@with_replica
 def test_a_persons_own_pages_read_from_the_primary(replica, client_for):
     client = client_for(CitizenFactory())
 
