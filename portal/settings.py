@@ -122,7 +122,7 @@ if os.environ.get("REPLICA_DATABASE_URL"):
     DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
     # Tests read the test database through both aliases.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+    DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 # Public reads fall back to the primary while the replica is further behind than this...
 REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
 # ...measured at most this often in each process;

@@ -43,6 +43,7 @@ with_replica = pytest.mark.django_db(transaction=True, databases=["default", REP
 
 @pytest.fixture
 def replica(settings):
+    settings.DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
     settings.REPLICA_CHECK_SECONDS = 0
     settings.REPLICA_PIN_SECONDS = 30
     return connections[REPLICA_ALIAS]
@@ -246,6 +247,7 @@ def test_without_a_replica_nothing_is_routed_or_pinned(db, no_replica, client_fo
 
     assert REPLICA_ALIAS not in connections.settings
     assert PIN_COOKIE not in written.cookies
+    assert ServiceItem.objects.all().db == "default"
     assert ReplicaRouter().db_for_read(ServiceItem) is None
 
 
