@@ -6,7 +6,8 @@ Which reads, and when (docs/operations.md, "A read replica"):
   REPLICA_READ_VIEWS (the catalogue, the disclosure section, the public API...) reads from
   the replica; everything else, Celery tasks and commands included, reads from the primary.
   Who is asking (sessions, users, tokens, lock-outs, second factors, object permissions) is
-  always read from the primary: a person who has just registered or logged in is known at once.
+  always read from the primary: a person who has just registered or logged in is known at once;
+  so is whatever is read inside a transaction (the audit chain's head, under its lock).
 - **Read your own writes.** A request that writes (any POST, PUT, PATCH or DELETE, or any
   save in the request) pins its client to the primary for REPLICA_PIN_SECONDS: browsers by a
   signed cookie, API clients by their Authorization header in the cache. Within the request
@@ -96,7 +97,14 @@ class ReplicaRouter:
         if not replica_configured():
             return None
         reads = _request_reads.get()
-        if reads is None or not reads.from_replica or is_identity_model(model):
+        if (
+            reads is None
+            or not reads.from_replica
+            or is_identity_model(model)
+            # A read inside a transaction on the primary belongs to its writes: the audit
+            # chain's head, read under the chain's lock, must be the primary's.
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
             # Named, not None: otherwise Django reads an object's relations where it came from.
             return DEFAULT_DB_ALIAS
         reads.used_replica = True

@@ -11,11 +11,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 
+from accounts.audit import record, verify_chain
+from accounts.models import AuditEntry
 from common.replica import PIN_COOKIE, REPLICA_ALIAS, ReplicaRouter, request_reads
 from services.models import ServiceItem
 from tests.consultation_factories import consultation_of
@@ -206,6 +208,28 @@ def test_reads_after_a_write_in_the_same_request_come_from_the_primary(replica):
         after = router.db_for_read(ServiceItem)
 
     assert (before, after) == (REPLICA_ALIAS, "default")
+
+
+@with_replica
+def test_reads_inside_a_transaction_come_from_the_primary(replica):
+    router = ReplicaRouter()
+    with request_reads(from_replica=True), transaction.atomic():
+        inside = router.db_for_read(AuditEntry)
+
+    assert inside == "default"
+
+
+@with_replica
+def test_the_audit_chains_head_is_read_from_the_primary_during_a_public_read(replica):
+    record("test.before", detail={})
+    with (
+        request_reads(from_replica=True),
+        CaptureQueriesContext(connections[REPLICA_ALIAS]) as on_replica,
+    ):
+        record("test.during_a_public_read", detail={})
+
+    assert not [q for q in on_replica.captured_queries if "accounts_auditentry" in q["sql"]]
+    assert verify_chain().is_intact
 
 
 @with_replica
