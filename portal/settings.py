@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Public reads from the read replica, if there is one; before everything that reads.
+    "common.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +112,67 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
 }
+# A streaming replica of it (docs/operations.md), from which public pages and the API's public
+# endpoints read (common/replica.py); unset, everything reads from DATABASE_URL.
+if os.environ.get("REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    # A replica that does not answer is skipped, not waited for.
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    # Tests read the test database through both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+# Public reads fall back to the primary while the replica is further behind than this...
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+# ...measured at most this often in each process;
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+# and whoever wrote reads from the primary for this long after, to see what they wrote.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "30"))
+# The pages and API endpoints anyone may read, whose reads may come from the replica.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "home",
+        "sitemap",
+        "services:catalogue",
+        "services:guide",
+        "services:sample",
+        "disclosure:index",
+        "disclosure:decisions",
+        "disclosure:decision",
+        "disclosure:publications",
+        "disclosure:publication",
+        "disclosure:publication_attachment",
+        "disclosure:search",
+        "disclosure:consultations",
+        "disclosure:consultation",
+        "disclosure:feed",
+        "disclosure:feed_kind",
+        "disclosure:feed_department",
+        "disclosure:statistics",
+        "disclosure:statistics_csv",
+        "disclosure:annual_report",
+        "disclosure:annual_report_csv",
+        "disclosure:verify_certificate",
+        "disclosure:certificate_keys",
+        "disclosure:certificate",
+        "instruments:verify",
+        "instruments:check",
+        "api:service-list",
+        "api:service-detail",
+        "api:publication-list",
+        "api:publication-detail",
+        "api:decision-list",
+        "api:decision-detail",
+        "api:consultation-list",
+        "api:consultation-detail",
+        "api:consultation-comments",
+        "api:certificate",
+        "api:statistics",
+        "api:instrument-verify",
+        "api:schema",
+    }
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
