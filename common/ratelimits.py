@@ -114,7 +114,8 @@ def seconds_until_allowed(
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope)
         return None
     if usage is not None and usage["should_limit"]:
-        return usage["time_left"]
+        # In the window's last second time_left is 0; a refusal always says when to come back.
+        return max(1, usage["time_left"])
     return None
 
 
