@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test faults bench lint format messages clean browser-deps fonts instrument-screenshots
+.PHONY: venv run test faults fuzz bench lint format messages clean browser-deps fonts instrument-screenshots
 
 # Three stamps, each rebuilt (and its requirements reinstalled) when its file changes: what
 # running needs (requirements.txt), the embedded PostgreSQL and Redis the launcher starts when
@@ -101,3 +101,10 @@ clean:
 # stopped and killed on purpose; prints a figure per test. make faults ARGS="-k sweepers"
 faults: $(VENV)/.installed fonts
 	$(PY) -m tests.faults $(ARGS)
+
+# The API fuzzed long (tests/api/test_fuzz.py, docs/api.md): schemathesis with many examples per
+# operation, as every kind of caller; no server error, every answer as the schema documents.
+# `make test` runs a short share of the same test. make fuzz FUZZ_EXAMPLES=500
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.installed fonts
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m portal.launcher test tests/api/test_fuzz.py $(ARGS)

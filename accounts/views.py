@@ -10,7 +10,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -84,11 +83,7 @@ def register_confirm(request):
                 _("Welcome, %(name)s. Your account is ready.") % {"name": user.applicant_name},
             )
             # Only a page of this portal: `next` comes from the address bar (no open redirect).
-            next_url = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(
-                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                next_url = ""
+            next_url = safe_next_url(request, request.GET.get("next"))
             return redirect(next_url or "services:catalogue")
     return render(
         request,

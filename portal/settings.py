@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "accounts.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL byte in the address: 404 or 400 in the person's language, never a database error.
+    "common.malformed_requests.RefuseNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
@@ -499,6 +501,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.api_access.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON too deep, or holding what no text can (lone surrogates, NUL): 400 before any view.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.json_input.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api_access.AnonymousThrottle",
         "common.api_access.AccountThrottle",
