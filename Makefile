@@ -6,18 +6,33 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: venv run test faults bench lint format messages clean browser-deps fonts instrument-screenshots
+.PHONY: venv run test faults fuzz bench lint format messages clean browser-deps fonts instrument-screenshots
 
-# The stamp is rebuilt, and requirements reinstalled, whenever a requirements file changes.
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Three stamps, each rebuilt (and its requirements reinstalled) when its file changes: what
+# running needs (requirements.txt), the embedded PostgreSQL and Redis the launcher starts when
+# DATABASE_URL / REDIS_URL are not set (requirements-local.txt), and the dev extras of
+# `make test` and `make bench` (requirements-dev.txt: Playwright, Locust, schemathesis ...).
+# `make run` installs only the first two, so a first run downloads a third of the packages.
+$(VENV)/.installed-run: requirements.txt
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-local: $(VENV)/.installed-run requirements-local.txt
+	$(PY) -m pip install -r requirements-local.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-local requirements-dev.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
 .venv venv: $(VENV)/.installed
 
-run: $(VENV)/.installed fonts
+# With both DATABASE_URL and REDIS_URL given, no embedded server is started: nor installed.
+RUN_NEEDS := $(if $(and $(DATABASE_URL),$(REDIS_URL)),$(VENV)/.installed-run,$(VENV)/.installed-local)
+
+run: $(RUN_NEEDS) fonts
 	$(PY) -m portal.launcher run
 
 # The browser tests (tests/browser/, docs/accessibility.md) drive Debian's Chromium, installed
@@ -86,3 +101,10 @@ clean:
 # stopped and killed on purpose; prints a figure per test. make faults ARGS="-k sweepers"
 faults: $(VENV)/.installed fonts
 	$(PY) -m tests.faults $(ARGS)
+
+# The API fuzzed long (tests/api/test_fuzz.py, docs/api.md): schemathesis with many examples per
+# operation, as every kind of caller; no server error, every answer as the schema documents.
+# `make test` runs a short share of the same test. make fuzz FUZZ_EXAMPLES=500
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.installed fonts
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m portal.launcher test tests/api/test_fuzz.py $(ARGS)

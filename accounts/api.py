@@ -5,7 +5,7 @@ limit, django-otp's replay refusal and throttling); revoked by their holder."""
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -128,6 +128,10 @@ class ObtainTokenView(APIView):
         )
 
 
+class RevokeRequestSerializer(serializers.Serializer):
+    all = serializers.BooleanField(default=False)
+
+
 class RevokeTokenView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -136,14 +140,14 @@ class RevokeTokenView(APIView):
         summary="Revoke this token",
         description="The token the request is made with stops working at once. With "
         '{"all": true}, every token of the account does (a lost phone).',
-        request=inline_serializer(
-            "RevokeRequest", {"all": serializers.BooleanField(default=False)}
-        ),
+        request=RevokeRequestSerializer,
         responses={204: None},
         examples=[OpenApiExample("Everywhere", value={"all": True}, request_only=True)],
     )
     def post(self, request):
-        everywhere = serializers.BooleanField().to_internal_value(request.data.get("all", False))
+        asked = RevokeRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        everywhere = asked.validated_data["all"]
         if everywhere:
             tokens = AuthToken.objects.filter(user=request.user)
         elif isinstance(request.auth, AuthToken):

@@ -56,6 +56,7 @@ ACTIONS = (
     "auth.login_failed",
     "auth.logout",
     "auth.locked_out",
+    "auth.password_reset",  # a forgotten password replaced with a code sent to the verified e-mail
     "account.created",
     "permission.flags",  # is_active, is_staff, is_superuser
     "permission.membership",  # department membership and role
@@ -67,6 +68,7 @@ ACTIONS = (
     "application.attachment_removed",  # a file taken off a draft (kept, no longer current)
     "download.attachment",  # an applicant's material, by the applicant or a reviewer
     "access.denied",  # a request refused by a permission check (403)
+    "personal_data.revealed",  # an administrator showed a person's ID number and mobile in clear
     PURGE_ACTION,
 )
 

@@ -4,7 +4,6 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from .counter import is_unclaimed
 from .identity import (
     normalize_identifier,
     validate_credit_code,
@@ -28,23 +27,20 @@ class CitizenRegistrationForm(UserCreationForm):
         model = User
         fields = ["username", "real_name", "resident_id", "mobile", "email"]
 
+    # Who already holds the ID number, if anyone. The form never says so: registration answers
+    # the same either way and the holder is told instead (accounts/registration.py).
+    existing_holder: User | None = None
+
     def clean_resident_id(self):
         value = normalize_identifier(self.cleaned_data["resident_id"])
         validate_resident_id(value)
-        existing = User.objects.with_resident_id(value).first()
-        if existing is not None and is_unclaimed(existing):
-            raise forms.ValidationError(
-                _(
-                    "The service centre opened an account for you when you filed there. "
-                    "Claim it with the code on your receipt (“Claim your account”)."
-                ),
-                code="claim",
-            )
-        if existing is not None:
-            raise forms.ValidationError(
-                _("An account with this resident ID number already exists.")
-            )
+        self.existing_holder = User.objects.with_resident_id(value).first()
         return value
+
+    def _get_validation_exclusions(self):
+        # The unique constraint on the ID number's blind index would name a holder: left to
+        # registration, which answers without telling (and the database is the last guard).
+        return {*super()._get_validation_exclusions(), "resident_id"}
 
     def clean_mobile(self):
         value = self.cleaned_data["mobile"].strip()
@@ -118,4 +114,50 @@ class ClaimAccountForm(forms.Form):
                 password_validation.validate_password(first)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
+        return cleaned
+
+
+class RegistrationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the e-mail"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordResetRequestForm(forms.Form):
+    login = forms.CharField(
+        label=_("User name or e-mail address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    """The code from the e-mail and the new password, twice. The password is checked against
+    the account's details only once the code is right, so the rules say nothing of an account
+    before then (accounts/views.py)."""
+
+    code = forms.CharField(
+        label=_("Code from the e-mail"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common password, not only digits."),
+    )
+    password2 = forms.CharField(
+        label=_("New password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two password fields didn’t match."))
         return cleaned

@@ -116,6 +116,9 @@ class User(AbstractUser):
     # The elderly-friendly mode (适老化, 长辈版): larger type, higher contrast, simpler pages. Kept
     # on the account as well as in a cookie, so that it follows the person to another device.
     elderly_mode = models.BooleanField(_("elderly-friendly mode"), default=False)
+    # When the holder proved they read `email` (a code sent there at registration); only a
+    # verified address receives password-reset codes (accounts/email_codes.py).
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     # An account opened at the service-centre counter has no password; the citizen claims it
     # online with their ID number and the one-time code printed on their receipt. Hashed like
     # a password (only its holder knows it); emptied once the account is claimed.
@@ -129,6 +132,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The admin shows ID numbers and mobiles masked; this right reveals them, audited.
+        permissions = [
+            ("reveal_personal_identifiers", _("Can reveal ID numbers and mobiles, audited")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(

@@ -11,6 +11,7 @@ accounts is used by every app and imports none of them: callers pass plain data 
 names in both languages, notes, paths), never their models.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,6 +71,52 @@ def notify(
                 url,
                 timezone.now(),
                 sorted(set(people)),
+            ],
+        )
+        new_ids = [pk for (pk,) in cursor.fetchall()]
+        transaction.on_commit(lambda: enqueue_emails(new_ids))
+    return new_ids
+
+
+@dataclass(frozen=True)
+class Message:
+    """One person's notification of an event, for `notify_each`."""
+
+    recipient_id: int
+    key: str
+    context: dict
+    url: str = ""
+
+
+def notify_each(kind: str, messages: list[Message]) -> list[int]:
+    """`notify()` for many events of one kind at once (one per case of a recount, say): one
+    INSERT for all of them, the same (recipient, key) uniqueness, e-mails after commit."""
+    if not messages:
+        return []
+    active = set(
+        User.objects.filter(
+            pk__in={message.recipient_id for message in messages}, is_active=True
+        ).values_list("pk", flat=True)
+    )
+    messages = [message for message in messages if message.recipient_id in active]
+    context_field = Notification._meta.get_field("context")
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO accounts_notification (recipient_id, kind, key, context, url, created_at)
+            SELECT recipient, %s, key, context::jsonb, url, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                AS message(recipient, key, context, url)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """,
+            [
+                kind,
+                timezone.now(),
+                [message.recipient_id for message in messages],
+                [message.key for message in messages],
+                [json.dumps(message.context, cls=context_field.encoder) for message in messages],
+                [message.url for message in messages],
             ],
         )
         new_ids = [pk for (pk,) in cursor.fetchall()]

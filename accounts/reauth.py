@@ -65,9 +65,16 @@ def mark_authenticated_at_login(sender, request, user, **kwargs) -> None:
 
 
 def safe_next_url(request: HttpRequest, url: str | None) -> str:
-    """`url` if it is a page of this portal, else ""; `next` comes from the address bar."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`url` if it is a page of this portal, else ""; `next` comes from the address bar.
+
+    Only a path ("/…"): `redirect()` takes any other word for a URL name, and fails on it.
+    """
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return ""

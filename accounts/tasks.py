@@ -42,3 +42,19 @@ def email_unsent_notifications() -> int:
             logger.exception("Could not e-mail notification %s", notification_id)
             break  # the mail server is down: the next run tries again
     return len(ids)
+
+
+@shared_task(autoretry_for=(*TRANSIENT_ERRORS, OSError), max_retries=3)
+def email_one_time_code(address: str, purpose: str, code: str, language: str) -> None:
+    """E-mail a registration or password-reset code (accounts/email_codes.py)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from .email_codes import CODE_LIFETIME
+
+    context = {"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)}
+    with translation.override(language):
+        subject = render_to_string(f"accounts/email/{purpose}_code_subject.txt", context)
+        body = render_to_string(f"accounts/email/{purpose}_code_body.txt", context)
+    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [address])

@@ -17,6 +17,9 @@ urlpatterns = [
     path(
         "register/enterprise/", views.register, {"kind": "enterprise"}, name="register_enterprise"
     ),
+    path("register/confirm/", views.register_confirm, name="register_confirm"),
+    path("password/forgotten/", views.password_reset, name="password_reset"),
+    path("password/forgotten/code/", views.password_reset_confirm, name="password_reset_confirm"),
     path("claim/", views.claim_account, name="claim"),
     path("verify/", views.otp_verify, name="otp_verify"),
     path("two-factor/", views.otp_enrol, name="otp_enrol"),

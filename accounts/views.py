@@ -8,40 +8,132 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from common.ratelimits import rate_limited
 
-from . import counter, notifications, two_factor
+from . import counter, email_codes, notifications, registration, two_factor
+from . import password_reset as password_reset_flow
 from .authentication_forms import ConfirmIdentityForm, OneTimeCodeForm
-from .forms import CitizenRegistrationForm, ClaimAccountForm, EnterpriseRegistrationForm
+from .forms import (
+    CitizenRegistrationForm,
+    ClaimAccountForm,
+    EnterpriseRegistrationForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    RegistrationCodeForm,
+)
+from .models import User
 from .reauth import mark_authenticated, safe_next_url
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limited("registration")
 def register(request, kind: str):
+    """The registration form; a valid one always leads to the code page (accounts/registration.py)."""
     form_class = EnterpriseRegistrationForm if kind == "enterprise" else CitizenRegistrationForm
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        notifications.remember_language(user, translation.get_language())
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.applicant_name}
+        registration.begin_registration(
+            request.session,
+            kind=User.Kind.ENTERPRISE if kind == "enterprise" else User.Kind.CITIZEN,
+            cleaned_data=form.cleaned_data,
+            existing_holder=getattr(form, "existing_holder", None),
+            language=translation.get_language(),
         )
-        # Only a page of this portal: `next` comes from the address bar (no open redirect).
-        next_url = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = ""
-        return redirect(next_url or "services:catalogue")
+        return redirect(_with_next(reverse("accounts:register_confirm"), request))
     return render(request, "accounts/register.html", {"form": form, "kind": kind})
+
+
+def _with_next(url: str, request) -> str:
+    next_url = request.GET.get("next", "")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("registration")
+def register_confirm(request):
+    """Enter the code e-mailed at registration; the right one opens the account and logs in."""
+    pending = email_codes.pending_data(request.session, email_codes.REGISTRATION)
+    if pending is None:
+        messages.info(request, _("Fill in the registration form first, or again."))
+        return redirect(_with_next(reverse("accounts:register_citizen"), request))
+    form = RegistrationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = email_codes.redeem(
+            request.session, email_codes.REGISTRATION, form.cleaned_data["code"]
+        )
+        if data is None:
+            form.add_error("code", _("This code is wrong or has expired."))
+        else:
+            try:
+                user = registration.complete_registration(data)
+            except registration.RegistrationFailed:
+                messages.error(
+                    request, _("The account could not be opened. Please fill in the form again.")
+                )
+                return redirect(_with_next(reverse("accounts:register_citizen"), request))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Your account is ready.") % {"name": user.applicant_name},
+            )
+            # Only a page of this portal: `next` comes from the address bar (no open redirect).
+            next_url = safe_next_url(request, request.GET.get("next"))
+            return redirect(next_url or "services:catalogue")
+    return render(
+        request,
+        "accounts/register_confirm.html",
+        {"form": form, "address": email_codes.masked_address(pending["email"])},
+    )
+
+
+# --- a forgotten password ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("password_reset")
+def password_reset(request):
+    """Ask for a code; the answer never says whether an account matched."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        password_reset_flow.request_reset(
+            request, form.cleaned_data["login"], language=translation.get_language()
+        )
+        return redirect("accounts:password_reset_confirm")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("password_reset")
+def password_reset_confirm(request):
+    """The code and the new password; the account's rules apply once the code is right."""
+    if not email_codes.is_pending(request.session, email_codes.PASSWORD_RESET):
+        messages.info(request, _("Ask for a code first, or again: the last one has expired."))
+        return redirect("accounts:password_reset")
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = password_reset_flow.user_for_code(request.session, form.cleaned_data["code"])
+        if user is None:
+            form.add_error("code", _("This code is wrong or has expired."))
+        else:
+            try:
+                password_reset_flow.validate_new_password(form.cleaned_data["password1"], user)
+            except ValidationError as error:
+                form.add_error("password1", error)
+            else:
+                password_reset_flow.reset_password(
+                    request.session, user, form.cleaned_data["password1"]
+                )
+                messages.success(
+                    request, _("Your password has been changed. Log in with the new one.")
+                )
+                return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
 # --- the second factor ---------------------------------------------------------------------------
@@ -166,7 +258,7 @@ def locked_out(request, original_response=None, credentials=None):
         response = JsonResponse({"errors": [message], "fields": {}}, status=429)
         response["Retry-After"] = str(minutes * 60)
         return response
-    return render(
+    response = render(
         request,
         "accounts/lockout.html",
         {
@@ -175,6 +267,9 @@ def locked_out(request, original_response=None, credentials=None):
         },
         status=429,
     )
+    # RFC 9110 §10.2.3: when to try again, for browsers, scripts and proxies alike.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 # --- the inbox -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ tasks and extensions. Same reads (approvals/queues.py), same permission checks
 the pages in approvals/views.py."""
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -41,7 +41,8 @@ from .serializers import (
 class IsCivilServant(BasePermission):
     """As `staff_required` on the pages: applicants get 403, staff of other departments 404."""
 
-    message = _("This is for civil servants.")
+    # Lazy: a class attribute is made once, at import; the caller's language is known per request.
+    message = gettext_lazy("This is for civil servants.")
 
     def has_permission(self, request, view):
         return is_civil_servant(request.user)

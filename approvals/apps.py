@@ -14,6 +14,7 @@ class ApprovalsConfig(AppConfig):
         from . import checks, decisions, receivers  # noqa: F401  (system checks; filing's signals)
         from .calendar import forget_cached_calendar
         from .models import CalendarDay
+        from .receivers import recount_after_commit
 
         # A request that edits the calendar counts its own later deadlines on the edited one
         # (every other reader sees the calendar's new version in the database).
@@ -21,3 +22,6 @@ class ApprovalsConfig(AppConfig):
         post_delete.connect(forget_cached_calendar, sender=CalendarDay)
         # What filing calls for a supplement and a withdrawal (services/review.py).
         review.install(decisions)
+        # Open deadlines are counted again on the edited calendar (approvals/recount.py).
+        post_save.connect(recount_after_commit, sender=CalendarDay)
+        post_delete.connect(recount_after_commit, sender=CalendarDay)

@@ -30,15 +30,24 @@ from .permissions import can_decide_extension, can_review, grant_extension
 Event = ApplicationEvent.Kind
 
 
+DEADLINE_FIELDS = ["due_at", "remind_at", "reminded_at", "escalated_at"]
+
+
 def _move_deadline(task: ReviewTask, due_at) -> None:
     """Set a task's deadline and its reminder together; a later deadline earns a new reminder."""
+    set_deadline(task, due_at)
+    task.save(update_fields=DEADLINE_FIELDS)
+
+
+def set_deadline(task: ReviewTask, due_at) -> None:
+    """`_move_deadline` without the save, for a caller that writes many tasks in one statement
+    (approvals/recount.py)."""
     task.due_at = due_at
     task.remind_at = reminder_time(due_at, task.reminder_days)
     if task.remind_at > timezone.now():
         task.reminded_at = None
     if task.escalated_at and due_at > timezone.now():
         task.escalated_at = None
-    task.save(update_fields=["due_at", "remind_at", "reminded_at", "escalated_at"])
 
 
 # The clock-stop state is written here only: the open ClockStop row, the task's mirror of it

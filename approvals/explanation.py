@@ -234,11 +234,15 @@ def _chinese_holiday_names(year: int) -> dict[date, str]:
 
 
 def _pauses(stops) -> list[Pause]:
+    """Each stop's working days counted on the calendar as it is now, as a recount counts them
+    (a holiday declared inside a stop shortens what the stop adds)."""
     return [
         Pause(
             started_at=stop.started_at,
             ended_at=stop.ended_at,
-            working_days=stop.stopped_working_days or 0,
+            working_days=max(working_days_between(stop.started_at, stop.ended_at), 0)
+            if stop.ended_at
+            else 0,
             reason=str(ClockStop.Reason(stop.reason).label),
         )
         for stop in stops

@@ -310,6 +310,9 @@ class CalendarVersion(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
     token = models.UUIDField(_("version"), editable=False)
+    # The version whose deadlines are in force: a recount (approvals/recount.py) sets it to
+    # `token` once every open deadline has been counted on that calendar.
+    deadlines_token = models.UUIDField(_("deadlines counted on"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("calendar version")

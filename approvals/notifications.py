@@ -9,10 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.notifications import department_staff, notify
+from accounts.notifications import Message, department_staff, notify, notify_each
 from services.models import Application
 
 from .models import Extension, ReviewTask
+
+# A department told that 3,000 deadlines moved reads the first of them; the queue has the rest.
+RECOUNT_CASES_LISTED = 20
 
 
 def _moment(value) -> str:
@@ -67,6 +70,22 @@ def tell_applicant_time_limit_extended(extension: Extension):
     )
 
 
+def tell_applicants_deadlines_recounted(applications: list[Application], calendar_version: str):
+    """The calendar changed under these open cases and their dates moved: once per case and edit."""
+    notify_each(
+        "deadlines_recounted",
+        [
+            Message(
+                application.applicant_id,
+                f"recount:{application.pk}:{calendar_version}",
+                {**_case(application), "due": _moment(application.due_at)},
+                application.get_absolute_url(),
+            )
+            for application in applications
+        ],
+    )
+
+
 def tell_applicant_decided(application: Application, certificate=None):
     notify(
         [application.applicant],
@@ -97,6 +116,28 @@ def tell_department_new_tasks(tasks: list[ReviewTask]):
             _task(task),
             url=reverse("approvals:task", args=[task.pk]),
         )
+
+
+def tell_department_deadlines_recounted(
+    department_id: int, tasks: list[ReviewTask], calendar_version: str
+):
+    """One message per department and calendar edit, however many of its tasks moved."""
+    first = tasks[0]
+    notify(
+        department_staff(department_id),
+        "department_deadlines_recounted",
+        f"recount:department:{department_id}:{calendar_version}",
+        {
+            "department_name": first.department.name,
+            "department_name_en": first.department.name_en,
+            "count": len(tasks),
+            "cases": [
+                {"tracking_number": task.application.tracking_number, "due": _moment(task.due_at)}
+                for task in tasks[:RECOUNT_CASES_LISTED]
+            ],
+        },
+        url=reverse("approvals:queue"),
+    )
 
 
 def _tasks(ids):

@@ -29,3 +29,20 @@ def route_after_commit(sender, application, **kwargs):
             )
 
     transaction.on_commit(enqueue)
+
+
+def recount_after_commit(sender, **kwargs):
+    """A calendar day was saved or deleted: recount open deadlines once the edit commits.
+
+    One message per transaction, however many days it changed; the beat reconciler recounts
+    if the broker is down (approvals.tasks.recount_deadlines_task).
+    """
+    from .tasks import recount_deadlines_task
+
+    def enqueue():
+        try:
+            recount_deadlines_task.delay()
+        except Exception:
+            logger.warning("Broker unavailable; deadlines are recounted by the reconciler")
+
+    transaction.on_commit(enqueue)

@@ -14,6 +14,7 @@ from common.transient import TRANSIENT_ERRORS
 
 from .calendar import seed_china_calendar
 from .notifications import tell_escalations, tell_reminders
+from .recount import recount_deadlines
 from .routing import route_application, unrouted_application_ids
 from .timeouts import claim_due_reminders, sweep_overdue_tasks
 
@@ -53,6 +54,12 @@ def sweep_deadlines() -> dict:
         "escalated": len(result.escalated),
         "reminded": len(reminded),
     }
+
+
+@shared_task
+def recount_deadlines_task() -> int:
+    """After a calendar edit (sent on commit) and every minute: deadlines on today's calendar."""
+    return len(recount_deadlines().tasks_moved)
 
 
 @shared_task

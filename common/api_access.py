@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
-from .ratelimits import by_ip, seconds_until_allowed
+from .ratelimits import WRITING_METHODS, by_ip, seconds_until_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +60,11 @@ class AccountThrottle(_PortalThrottle, UserRateThrottle):
 
 class PortalRateLimit(BaseThrottle):
     """One of the portal's RATE_LIMITS scopes (login, filing, verification), on the same
-    counters as the pages': ten tries on the form and ten on the API are twenty."""
+    counters as the pages': ten tries on the form and ten on the API are twenty, whichever
+    writing method each used."""
 
     scope = ""
-    methods: tuple[str, ...] = ("POST",)
+    methods: tuple[str, ...] = WRITING_METHODS
 
     def allow_request(self, request, view):
         self.seconds_left = seconds_until_allowed(

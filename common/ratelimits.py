@@ -31,6 +31,10 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
+# Every method that can change something: a limit on writing counts them all alike, so an
+# API client cannot escape the filing limit by PATCHing where a form POSTs.
+WRITING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The address of the person, not of the proxy in front of the portal.
@@ -88,7 +92,7 @@ def seconds_until_allowed(
     scope: str,
     *,
     key: Callable[[str, HttpRequest], str] = by_ip,
-    methods: Iterable[str] = ("POST",),
+    methods: Iterable[str] = WRITING_METHODS,
 ) -> int | None:
     """Count this request against RATE_LIMITS[scope]; None if allowed, else the seconds to wait.
 
@@ -110,7 +114,8 @@ def seconds_until_allowed(
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope)
         return None
     if usage is not None and usage["should_limit"]:
-        return usage["time_left"]
+        # In the window's last second time_left is 0; a refusal always says when to come back.
+        return max(1, usage["time_left"])
     return None
 
 
@@ -118,12 +123,12 @@ def rate_limited(
     scope: str,
     *,
     key: Callable[[str, HttpRequest], str] = by_ip,
-    methods: Iterable[str] = ("POST",),
+    methods: Iterable[str] = WRITING_METHODS,
 ) -> Callable:
     """Refuse a request with 429 once `key` has made more than RATE_LIMITS[scope] of them.
 
-    Only requests with one of `methods` count and can be refused; by default POSTs, so that
-    reading a form is never limited, only sending it.
+    Only requests with one of `methods` count and can be refused; by default those that write
+    (POST, PUT, PATCH, DELETE), so that reading a form is never limited, only sending it.
     """
     methods = [m.upper() for m in methods]
 

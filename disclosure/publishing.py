@@ -14,7 +14,7 @@ from accounts.audit import record
 from accounts.models import Department
 from approvals.models import ReviewTask
 from services.lifecycle import record_event
-from services.materials import ACCEPTED_TYPES, sniff_material
+from services.materials import ACCEPTED_TYPES, file_label, sniff_material
 from services.models import Application, ApplicationEvent
 
 from .masking import mask_person_name
@@ -65,7 +65,7 @@ def attach_file(publication: Publication, upload: UploadedFile, actor) -> Public
     attachment = PublicationAttachment(
         publication=publication,
         storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[content_type]}",
-        original_name=upload.name[:255],
+        original_name=file_label(upload.name),
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

@@ -14,6 +14,7 @@ from approvals.models import Certificate
 from approvals.views import staff_required
 from common.ratelimits import by_ip, rate_limited
 from instruments.selectors import appeal_period_of_refusal
+from services.materials import download_name
 
 from . import statistics
 from .forms import (
@@ -112,7 +113,7 @@ def publication_attachment(request, number: str, attachment_id: int):
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=download_name(attachment.original_name, attachment.content_type),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -27,6 +27,9 @@ from services.lifecycle import TransitionNotAllowed
 # --- errors --------------------------------------------------------------------------------------
 
 
+NOT_FOUND = _("Not found, or not yours to see.")
+
+
 def _messages(detail) -> list[str]:
     if isinstance(detail, dict):
         return [m for value in detail.values() for m in _messages(value)]
@@ -71,7 +74,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, TransitionNotAllowed):
         return Response({"errors": [str(exc)], "fields": {}}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
+        # Not Django's "No ReviewTask matches the given query.": no model names, and the
+        # same answer whether the object does not exist or is someone else's.
+        exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
@@ -116,7 +121,5 @@ class CSPFriendlyRedocView(SpectacularRedocView):
 def not_found(request, exception):
     """Django's 404 for an address no URL matches: JSON under /api/, the page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"errors": [str(_("Not found, or not yours to see."))], "fields": {}}, status=404
-        )
+        return JsonResponse({"errors": [str(NOT_FOUND)], "fields": {}}, status=404)
     return page_not_found(request, exception)

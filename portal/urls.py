@@ -64,5 +64,6 @@ admin.site.site_title = settings.PORTAL_NAME
 # A database outage answers 503 with a plain page instead of a 500 (portal/unavailable.py).
 handler500 = "portal.unavailable.server_error"
 handler400 = "portal.unavailable.bad_request"
+handler403 = "portal.unavailable.permission_denied"
 # An address no URL matches: JSON under /api/, the portal's page elsewhere.
 handler404 = "portal.api.not_found"

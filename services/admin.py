@@ -167,6 +167,9 @@ class ServiceItemVersionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Rows shown, never edited: every field read-only, so none has to be editable on the model
+    (a form asked for a non-editable field such as `uploaded_at` fails to build)."""
+
     extra = 0
     can_delete = False
 
@@ -188,11 +191,13 @@ class AttachmentInline(ReadOnlyInline):
         "is_current",
         "reused_from",
     ]
+    readonly_fields = fields
 
 
 class EventInline(ReadOnlyInline):
     model = ApplicationEvent
     fields = ["created_at", "kind", "department", "actor", "note"]
+    readonly_fields = fields
 
 
 @admin.register(Application)

@@ -11,11 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from common.api_access import FilingRateLimit
+from common.json_input import PortalJSONParser
+from common.ratelimits import WRITING_METHODS
 
 from . import filing
 from .api_examples import (
@@ -140,12 +142,12 @@ class ApplicationViewSet(
     lookup_value_regex = r"[0-9]+"
     detail_serializer_class = ApplicationDetailSerializer
     queryset = Application.objects.none()
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
     filterset_class = None
 
     def get_throttles(self):
         throttles = super().get_throttles()
-        if self.request.method in ("POST", "PATCH"):
+        if self.request.method in WRITING_METHODS:
             throttles.append(FilingRateLimit())
         return throttles
 

@@ -2,6 +2,8 @@
 
 import hashlib
 import secrets
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
 
 import filetype
 from django.conf import settings
@@ -23,6 +25,25 @@ ACCEPTED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "p
 # 156 (PDF viewer and images render); Safari has been reported to show some sandboxed PDFs
 # blank: the download button (no ?inline) always works.
 INLINE_PREVIEW_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+def file_label(name: str) -> str:
+    """The name the person gave their file, fit to show as a label and nothing more.
+
+    Control and format characters go (Unicode categories Cc and Cf): a right-to-left override
+    (U+202E) makes "x\u202egpj.exe" read as "xexe.jpg", and line breaks or NULs have no place
+    in a label. Folders a browser sent along with the name go too.
+    """
+    name = PureWindowsPath(PurePosixPath(name or "").name).name
+    label = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"}).strip()
+    return label[:255]
+
+
+def download_name(label: str, content_type: str) -> str:
+    """The name a file is served under: the label's stem and the extension of its real type,
+    so "poly.html" that is a PDF leaves as "poly.pdf", never as a page a browser would render."""
+    stem = PurePosixPath(file_label(label)).stem.strip(". ") or "file"
+    return f"{stem[:200]}.{ACCEPTED_TYPES[content_type]}"
 
 
 def no_virus_scanner(upload: UploadedFile) -> None:
@@ -104,7 +125,7 @@ def store_attachment(
         material_kind=material_kind,
         reused_from=reused_from,
         storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[content_type]}",
-        original_name=upload.name[:255],
+        original_name=file_label(upload.name),
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
@@ -119,7 +140,7 @@ def attachment_response(attachment: Attachment, *, inline: bool = False) -> File
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=not inline,
-        filename=attachment.original_name,
+        filename=download_name(attachment.original_name, attachment.content_type),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

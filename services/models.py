@@ -576,6 +576,7 @@ class ApplicationEventKind(models.TextChoices):
     CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
     CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
     EXTENDED = "extended", _("Time limit extended")
+    DEADLINES_RECOUNTED = "deadlines_recounted", _("Time limits recounted on a changed calendar")
     APPROVED = "approved", _("Application approved")
     REJECTED = "rejected", _("Application rejected")
     WITHDRAWN = "withdrawn", _("Application withdrawn")

@@ -58,3 +58,31 @@ def pass_second_factor(client: Client, user) -> None:
         url = reverse("accounts:otp_verify")
     response = client.post(url, {"code": current_code(device)})
     assert response.status_code == 302, "the TOTP code was refused"
+
+
+def emailed_code(address: str, *, timeout: float = 10.0) -> str:
+    """The 6-digit code the Celery worker e-mailed to `address` last (tests use locmem mail)."""
+    import re
+    import time
+
+    from django.core import mail
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(mail.outbox):
+            if address in message.to and (found := re.search(r"\b(\d{6})\b", message.subject)):
+                return found.group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"No code was e-mailed to {address}")
+
+
+def register_through_the_portal(client: Client, data: dict, *, kind: str = "citizen", query=""):
+    """Fill the registration form, then enter the code e-mailed to its address, as a person does.
+    Needs the `celery_worker` fixture: the code leaves from a worker. Returns the last response."""
+    from django.urls import reverse
+
+    form_url = reverse(f"accounts:register_{kind}") + query
+    first = client.post(form_url, data)
+    if first.status_code != 302:
+        return first  # the form with its errors
+    return client.post(first["Location"], {"code": emailed_code(data["email"])})

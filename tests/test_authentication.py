@@ -120,6 +120,16 @@ def test_five_failed_logins_lock_the_account_out_with_a_clear_message():
     assert SESSION_KEY not in client.session
 
 
+def test_the_lock_out_page_says_when_to_try_again_in_retry_after():
+    citizen = CitizenFactory()
+    client = english_client()
+
+    response = fail_to_log_in(client, citizen.username, 5)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
+
+
 def test_four_failed_logins_do_not_lock_the_account():
     citizen = CitizenFactory()
     client = english_client()

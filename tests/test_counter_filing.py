@@ -210,11 +210,15 @@ def test_a_claimed_account_cannot_be_claimed_again(item, clerk, client_for):
         )
 
 
-def test_registering_with_the_id_number_points_to_claiming(item, clerk, client_for):
+def test_registering_with_the_id_number_of_a_counter_account_points_to_claiming(
+    item, clerk, client_for
+):
+    """The answer is the one every registrant gets (it names no holder), and it offers claiming."""
     resident_id = valid_resident_id()
     start_at_counter(client_for(clerk), item, resident_id)
+    registrant = Client(headers={"accept-language": "en"})
 
-    response = Client(headers={"accept-language": "en"}).post(
+    response = registrant.post(
         reverse("accounts:register_citizen"),
         {
             "username": "someone",
@@ -227,7 +231,9 @@ def test_registering_with_the_id_number_points_to_claiming(item, clerk, client_f
         },
     )
 
-    assert "Claim it with the code on your receipt" in response.content.decode()
+    page = registrant.get(response["Location"]).content.decode()
+    assert reverse("accounts:claim") in page
+    assert "Claim your account" in page
     assert not User.objects.filter(username="someone").exists()
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from approvals.models import ReviewTask
 from services.models import Application
-from tests.authentication import pass_second_factor
+from tests.authentication import pass_second_factor, register_through_the_portal
 from tests.factories import (
     PASSWORD,
     DepartmentFactory,
@@ -71,10 +71,11 @@ def test_citizen_application_goes_through_parallel_review_to_a_published_decisio
     item = item_with_stages([[market, fire]], name="食品经营许可（小餐饮）")
     market_reviewer, fire_reviewer = reviewer_of(market), reviewer_of(fire)
 
-    # A citizen registers with a real-name identity and is logged in at once.
+    # A citizen registers with a real-name identity, enters the code e-mailed to them, and is
+    # logged in.
     citizen = english_client()
-    registered = citizen.post(
-        reverse("accounts:register_citizen"),
+    registered = register_through_the_portal(
+        citizen,
         {
             "username": "zhangsanfeng",
             "real_name": "张三丰",

@@ -203,14 +203,15 @@ def test_switching_language_is_remembered_for_notifications(db, client_for):
     assert citizen.preferred_language == "en"
 
 
-def test_registration_remembers_the_language_used(db):
+def test_registration_remembers_the_language_used(db, celery_worker):
     from django.test import Client
 
+    from tests.authentication import register_through_the_portal
     from tests.factories import valid_resident_id
 
     client = Client(headers={"accept-language": "en"})
-    client.post(
-        reverse("accounts:register_citizen"),
+    register_through_the_portal(
+        client,
         {
             "username": "newcomer",
             "real_name": "陈明",

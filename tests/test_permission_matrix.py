@@ -120,6 +120,10 @@ EXPECTED: dict[str, Row] = {
     "accounts:logout": Row(everyone(REDIRECT), method="post"),
     "accounts:register_citizen": Row(everyone(OK)),
     "accounts:register_enterprise": Row(everyone(OK)),
+    # Without a registration or a reset under way, each sends back to the page that starts it.
+    "accounts:register_confirm": Row(everyone(REDIRECT)),
+    "accounts:password_reset": Row(everyone(OK)),
+    "accounts:password_reset_confirm": Row(everyone(REDIRECT)),
     "accounts:account": Row(logged_in(OK)),
     "accounts:password_change": Row(logged_in(OK)),
     "accounts:password_change_done": Row(logged_in(OK)),

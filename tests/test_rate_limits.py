@@ -1,6 +1,10 @@
 """Rate limits on login, registration, filing and certificate verification (common/ratelimits.py),
 counted in Redis as in production; each test starts from zero (conftest.fresh_rate_limits)."""
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -8,7 +12,13 @@ from django.urls import reverse
 from accounts.models import User
 from common.ratelimits import by_ip, client_ip
 from services.models import Application
-from tests.factories import PASSWORD, CitizenFactory, DepartmentFactory, item_with_stages
+from tests.factories import (
+    PASSWORD,
+    CitizenFactory,
+    DepartmentFactory,
+    draft_application,
+    item_with_stages,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +161,96 @@ def test_ipv6_clients_are_counted_per_64_network():
     request = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
 
     assert by_ip("g", request) == "2001:db8:1:2::"
+
+
+# --- every writing method, on the pages and the API ------------------------------------------------
+
+WRITING_METHODS = ("post", "put", "patch", "delete")
+LIMITED, NOT_ALLOWED = 429, 405
+
+
+@dataclass
+class Door:
+    scope: str
+    url: Callable  # of the draft application
+    answers: dict  # method -> status of each request while under the limit
+    api: bool = False
+
+
+# Two requests under a limit of 2, then the third. A door that takes the method answers it until
+# the limit, then 429; a page that does not take it answers 405 and writes nothing; the API
+# counts every writing method before it looks for a handler, so even one it lacks ends in 429.
+DOORS = {
+    "page: start a draft": Door(
+        "filing",
+        lambda draft: reverse("services:start", args=[draft.item.code]),
+        {"post": 302, "put": NOT_ALLOWED, "patch": NOT_ALLOWED, "delete": NOT_ALLOWED},
+    ),
+    "page: the application form": Door(
+        "filing",
+        lambda draft: reverse("services:edit", args=[draft.pk]),
+        {"post": 302, "put": NOT_ALLOWED, "patch": NOT_ALLOWED, "delete": NOT_ALLOWED},
+    ),
+    "api: applications": Door(
+        "filing",
+        lambda draft: reverse("api:application-list"),
+        {"post": 400, "put": NOT_ALLOWED, "patch": NOT_ALLOWED, "delete": NOT_ALLOWED},
+        api=True,
+    ),
+    "api: an application": Door(
+        "filing",
+        lambda draft: reverse("api:application-detail", args=[draft.pk]),
+        {"post": NOT_ALLOWED, "put": NOT_ALLOWED, "patch": 200, "delete": NOT_ALLOWED},
+        api=True,
+    ),
+    "api: submitting": Door(
+        "filing",
+        lambda draft: reverse("api:application-submit", args=[draft.pk]),
+        {"post": 400, "put": NOT_ALLOWED, "patch": NOT_ALLOWED, "delete": NOT_ALLOWED},
+        api=True,
+    ),
+}
+PAGE_BODY = {"business_name": "合肥市某某商店"}
+API_BODY = json.dumps({"answers": {"business_name": "合肥市某某商店"}})
+
+
+@pytest.mark.parametrize("method", WRITING_METHODS)
+@pytest.mark.parametrize("door_name", DOORS)
+def test_every_writing_method_is_counted_by_the_filing_limit(
+    door_name, method, settings, client_for
+):
+    door = DOORS[door_name]
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, door.scope: "2/10m"}
+    citizen = CitizenFactory()
+    draft = draft_application(item_with_stages([[DepartmentFactory()]]), citizen)
+    client = client_for(citizen)
+    if door.api:
+        kwargs = {"data": API_BODY, "content_type": "application/json"}
+    else:
+        kwargs = {"data": PAGE_BODY} if method == "post" else {}
+    url = door.url(draft)
+
+    statuses = [getattr(client, method)(url, **kwargs).status_code for _ in range(3)]
+
+    under_the_limit = door.answers[method]
+    if under_the_limit == NOT_ALLOWED and not door.api:
+        assert statuses == [NOT_ALLOWED] * 3
+    else:
+        assert statuses == [under_the_limit, under_the_limit, LIMITED]
+
+
+def test_patching_answers_through_the_api_uses_up_the_pages_filing_limit(settings, client_for):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "filing": "2/10m"}
+    citizen = CitizenFactory()
+    draft = draft_application(item_with_stages([[DepartmentFactory()]]), citizen)
+    client = client_for(citizen)
+    api_url = reverse("api:application-detail", args=[draft.pk])
+
+    patched = [
+        client.patch(api_url, API_BODY, content_type="application/json").status_code
+        for _ in range(2)
+    ]
+    page = client.post(reverse("services:edit", args=[draft.pk]), PAGE_BODY)
+
+    assert patched == [200, 200]
+    assert page.status_code == LIMITED

@@ -1,5 +1,7 @@
 """Registering with a real-name identity, logging in and out, and the administrator's override."""
 
+import re
+
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from accounts.identity import CREDIT_CODE_ALPHABET, RESIDENT_ID_CHECK
 from accounts.models import User
+from tests.authentication import emailed_code, register_through_the_portal
 from tests.factories import (
     PASSWORD,
     CitizenFactory,
@@ -47,22 +50,21 @@ def enterprise_form(**overrides) -> dict:
     }
 
 
-def test_citizen_registers_with_valid_resident_id_and_is_logged_in(client):
+def test_citizen_registers_with_valid_resident_id_and_is_logged_in(client, celery_worker):
     data = citizen_form()
-    response = client.post(reverse("accounts:register_citizen"), data)
+    response = register_through_the_portal(client, data)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("services:catalogue")
     user = User.objects.get(username="zhangsan")
     assert user.kind == User.Kind.CITIZEN
     assert user.resident_id == data["resident_id"]
+    assert user.email_verified_at is not None
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
-def test_citizen_registration_stores_resident_id_normalised(client):
-    client.post(
-        reverse("accounts:register_citizen"), citizen_form(resident_id=" 11010519491231002x ")
-    )
+def test_citizen_registration_stores_resident_id_normalised(client, celery_worker):
+    register_through_the_portal(client, citizen_form(resident_id=" 11010519491231002x "))
 
     assert User.objects.get(username="zhangsan").resident_id == "11010519491231002X"
 
@@ -77,15 +79,72 @@ def test_citizen_registration_with_wrong_check_digit_explains_and_creates_nobody
     assert SESSION_KEY not in client.session
 
 
-def test_citizen_registration_with_an_already_registered_resident_id_is_refused(client):
-    existing = CitizenFactory()
+def without_csrf_token(response) -> str:
+    """The page as the person sees it; the form's token is masked afresh on every page."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_an_already_registered_id_number_gets_the_same_answer_as_a_new_one(client, mailoutbox):
+    existing = CitizenFactory(email="holder@example.cn")
+    stranger = client.post(
+        reverse("accounts:register_citizen"),
+        citizen_form(resident_id=existing.resident_id, username="lisi"),
+    )
+    newcomer_client = type(client)(headers={"accept-language": "en"})
+    newcomer = newcomer_client.post(reverse("accounts:register_citizen"), citizen_form())
+
+    assert (stranger.status_code, stranger["Location"]) == (302, newcomer["Location"])
+    stranger_page = client.get(stranger["Location"])
+    newcomer_page = newcomer_client.get(newcomer["Location"])
+    assert stranger_page.status_code == newcomer_page.status_code == 200
+    assert without_csrf_token(stranger_page) == without_csrf_token(newcomer_page)
+    assert "already exists" not in stranger_page.content.decode()
+
+
+def test_the_holder_of_the_id_number_is_told_someone_tried_and_no_account_is_opened(
+    client, celery_worker
+):
+    existing = CitizenFactory(email="holder@example.cn")
     response = client.post(
-        reverse("accounts:register_citizen"), citizen_form(resident_id=existing.resident_id)
+        reverse("accounts:register_citizen"),
+        citizen_form(resident_id=existing.resident_id, username="lisi"),
     )
 
-    assert response.status_code == 200
-    assert "An account with this resident ID number already exists." in response.content.decode()
+    notice = existing.notifications.get(kind="registration_attempted")
+    for guess in ("000000", "123456"):
+        client.post(response["Location"], {"code": guess})
+
+    assert notice.url == reverse("accounts:login")
+    assert not User.objects.filter(username="lisi").exists()
     assert User.objects.with_resident_id(existing.resident_id).count() == 1
+    assert SESSION_KEY not in client.session
+
+
+def test_a_wrong_code_is_refused_and_five_wrong_codes_end_the_registration(client, mailoutbox):
+    response = client.post(reverse("accounts:register_citizen"), citizen_form())
+    confirm_url = response["Location"]
+
+    first = client.post(confirm_url, {"code": "000000"})
+    for _ in range(4):
+        client.post(confirm_url, {"code": "000000"})
+    after = client.get(confirm_url)
+
+    assert "This code is wrong or has expired." in first.content.decode()
+    assert after.status_code == 302
+    assert after["Location"].startswith(reverse("accounts:register_citizen"))
+    assert not User.objects.filter(username="zhangsan").exists()
+
+
+def test_the_registration_code_is_emailed_in_the_registrants_language(client, celery_worker):
+    chinese = type(client)(headers={"accept-language": "zh-hans"})
+    chinese.post(reverse("accounts:register_citizen"), citizen_form(email="wang@example.cn"))
+
+    code = emailed_code("wang@example.cn")
+
+    from django.core import mail
+
+    message = next(m for m in mail.outbox if "wang@example.cn" in m.to)
+    assert message.subject == f"您的注册验证码：{code}"
 
 
 def test_citizen_registration_with_malformed_mobile_is_refused(client):
@@ -96,26 +155,24 @@ def test_citizen_registration_with_malformed_mobile_is_refused(client):
     assert not User.objects.filter(username="zhangsan").exists()
 
 
-def test_registration_does_not_redirect_to_another_site(client):
-    response = client.post(
-        reverse("accounts:register_citizen") + "?next=https://evil.example.com/", citizen_form()
+def test_registration_does_not_redirect_to_another_site(client, celery_worker):
+    response = register_through_the_portal(
+        client, citizen_form(), query="?next=https://evil.example.com/"
     )
 
     assert response.status_code == 302
     assert "evil.example.com" not in response["Location"]
 
 
-def test_registration_follows_next_within_the_portal(client):
-    response = client.post(
-        reverse("accounts:register_citizen") + "?next=/applications/", citizen_form()
-    )
+def test_registration_follows_next_within_the_portal(client, celery_worker):
+    response = register_through_the_portal(client, citizen_form(), query="?next=/applications/")
 
     assert response["Location"] == "/applications/"
 
 
-def test_enterprise_registers_with_valid_credit_code(client):
+def test_enterprise_registers_with_valid_credit_code(client, celery_worker):
     data = enterprise_form()
-    response = client.post(reverse("accounts:register_enterprise"), data)
+    response = register_through_the_portal(client, data, kind="enterprise")
 
     assert response.status_code == 302
     user = User.objects.get(username="hefei-food")

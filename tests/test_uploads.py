@@ -145,3 +145,74 @@ def test_staff_preview_of_a_pdf_is_sandboxed_too(client_for, task, market):
     assert response["Content-Disposition"].startswith("inline;")
     assert response["Content-Security-Policy"] == INLINE_PREVIEW_POLICY
     assert "sandbox" in response["Content-Security-Policy"].split("; ")
+
+
+# --- names: the user's only as a label -------------------------------------------------------------
+
+
+def upload_through_the_portal(client_for, item, name: str) -> Attachment:
+    citizen = CitizenFactory()
+    draft = draft_application(item, citizen)
+    client_for(citizen).post(
+        reverse("services:edit", args=[draft.pk]),
+        application_form_data(id_card=pdf_upload(name)),
+    )
+    return Attachment.objects.get(application=draft, is_current=True)
+
+
+def download_of(client_for, attachment: Attachment):
+    return client_for(attachment.application.applicant).get(
+        reverse("services:attachment", args=[attachment.application_id, attachment.pk])
+    )
+
+
+def test_a_pdf_named_html_is_stored_and_served_as_a_pdf(client_for, item):
+    attachment = upload_through_the_portal(client_for, item, "poly.html")
+
+    response = download_of(client_for, attachment)
+
+    assert attachment.original_name == "poly.html"  # the label the applicant recognises
+    assert attachment.file.name.endswith(".pdf")
+    assert "poly.html" not in attachment.file.name
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="poly.pdf"'
+
+
+def test_a_right_to_left_override_is_stripped_from_the_label_and_the_served_name(client_for, item):
+    attachment = upload_through_the_portal(client_for, item, "x\u202egpj.exe")
+
+    response = download_of(client_for, attachment)
+
+    assert attachment.original_name == "xgpj.exe"
+    assert response["Content-Disposition"] == 'attachment; filename="xgpj.pdf"'
+    assert "\u202e" not in response["Content-Disposition"]
+
+
+def test_the_applicants_pages_show_the_label_without_bidi_controls(client_for, item):
+    attachment = upload_through_the_portal(client_for, item, "申请\u202e书.pdf")
+
+    page = client_for(attachment.application.applicant).get(
+        reverse("services:edit", args=[attachment.application_id])
+    )
+
+    assert "申请书.pdf" in page.content.decode()
+    assert "\u202e" not in page.content.decode()
+
+
+def test_a_chinese_label_is_served_under_an_rfc_5987_name_with_the_real_extension(client_for, item):
+    attachment = upload_through_the_portal(client_for, item, "营业执照.png")
+
+    response = download_of(client_for, attachment)
+
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7.pdf"
+    )
+
+
+def test_a_name_of_controls_only_is_served_as_file_and_folders_are_dropped():
+    from services.materials import download_name, file_label
+
+    assert download_name("\u202e\u200f", "image/png") == "file.png"
+    assert download_name("../../etc/passwd", "application/pdf") == "passwd.pdf"
+    assert file_label("C:\\Users\\me\\身份证.pdf") == "身份证.pdf"
+    assert file_label("line\nbreak\x00.pdf") == "linebreak.pdf"

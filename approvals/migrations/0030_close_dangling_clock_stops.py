@@ -24,7 +24,7 @@ UPDATE services_application AS a SET clock_stopped_at = NULL
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0010_calendar_version"),
+        ("approvals", "0011_deadlines_counted_on_calendar_version"),
         ("services", "0009_material_satisfied_by_e_certificate"),
     ]
 

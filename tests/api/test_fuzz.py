@@ -5,7 +5,14 @@ type, body). A bounded number of examples keeps the run to about a minute on a b
 Generated path parameters rarely name a real object, so every generated request is sent a
 second time with the path pointing at a real case, task, extension, publication, decision,
 certificate, consultation or comment: the fuzzed query and body then reach the domain functions behind the 404.
+
+`make test` runs a short share of it (FUZZ_EXAMPLES unset: the schema's examples and a few
+fixed generated cases per operation); `make fuzz` runs many more (FUZZ_EXAMPLES), new ones on
+every run, with schemathesis' coverage phase sending each parameter its boundary and invalid
+values (docs/api.md).
 """
+
+import os
 
 import pytest
 import schemathesis
@@ -37,12 +44,26 @@ from tests.factories import (
     routed_application,
 )
 
-MAX_EXAMPLES = 10
+LONG_RUN = "FUZZ_EXAMPLES" in os.environ
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5))
 CONFIG = SchemathesisConfig.from_dict(
     {
-        "phases": {"stateful": {"enabled": False}},
-        # The same examples on every run: `make test` and CI fail only on a real change.
-        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+        "phases": {
+            "stateful": {"enabled": False},
+            # Each parameter's edges and invalid values, and the methods an operation lacks:
+            # four fifths of the time of the short run, so `make fuzz`'s alone (the malformed
+            # values that matter most are swept in make test by tests/test_malformed_input.py).
+            "coverage": {"enabled": LONG_RUN},
+            "fuzzing": {"enabled": True},
+        },
+        "generation": {
+            "max-examples": MAX_EXAMPLES,
+            # Positive and negative data: valid requests, and requests the schema forbids.
+            "mode": "all",
+            # In `make test` the same examples on every run: CI fails only on a real change.
+            # `make fuzz` explores new ground each time (a failure prints its seed).
+            "deterministic": not LONG_RUN,
+        },
     }
 )
 CHECKS = [

