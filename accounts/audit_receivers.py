@@ -12,6 +12,8 @@ through accounts.permissions.grant_object_permissions, which logs each grant its
 
 from __future__ import annotations
 
+import weakref
+
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Group, Permission
@@ -24,6 +26,12 @@ from .audit import record
 from .models import Department, Membership, User
 
 PRIVILEGE_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+# What a "before" signal read for its "after" signal, per instance, kept here rather than on the
+# instance (a model's attributes are its own). Weak keys: an entry goes with its instance,
+# whether or not the save got as far as the "after" signal.
+_flags_before: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_cleared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def connect() -> None:
@@ -84,14 +92,14 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
 
 
 def user_about_to_be_saved(sender, instance: User, raw=False, update_fields=None, **kwargs):
-    instance._audit_flags_before = None
     if raw or instance._state.adding:
         return
+    _flags_before.pop(instance, None)
     if update_fields is not None and not set(update_fields) & set(PRIVILEGE_FLAGS):
         return  # e.g. last_login at each login: no extra query
-    instance._audit_flags_before = (
-        User.objects.filter(pk=instance.pk).values(*PRIVILEGE_FLAGS).first()
-    )
+    before = User.objects.filter(pk=instance.pk).values(*PRIVILEGE_FLAGS).first()
+    if before:
+        _flags_before[instance] = before
 
 
 def user_saved(sender, instance: User, created, raw=False, **kwargs):
@@ -107,7 +115,7 @@ def user_saved(sender, instance: User, created, raw=False, **kwargs):
             },
         )
         return
-    before = getattr(instance, "_audit_flags_before", None)
+    before = _flags_before.pop(instance, None)
     if not before:
         return
     changes = {
@@ -187,7 +195,7 @@ def many_to_many_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action == "pre_clear":
         # After the clear nothing says what was there: note it now.
         mine, theirs = (target_field, owner_field) if reverse else (owner_field, target_field)
-        instance._audit_cleared = set(
+        _cleared[instance] = set(
             sender.objects.filter(**{f"{mine}_id": instance.pk}).values_list(
                 f"{theirs}_id", flat=True
             )
@@ -196,7 +204,7 @@ def many_to_many_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in M2M_CHANGES:
         return
     if action == "post_clear":
-        pk_set = getattr(instance, "_audit_cleared", set())
+        pk_set = _cleared.pop(instance, set())
     if not pk_set:
         return
     change = M2M_CHANGES[action]

@@ -20,7 +20,12 @@ from . import claims, clocks, decisions
 from .filters import TaskFilter
 from .models import ReviewTask
 from .permissions import visible_tasks
-from .queues import extension_requests_for_head, overdue_tasks_for_head, task_for_reviewer
+from .queues import (
+    case_file,
+    extension_requests_for_head,
+    overdue_tasks_for_head,
+    task_for_reviewer,
+)
 from .serializers import (
     ApplicationStatusSerializer,
     ClockStopRequestSerializer,
@@ -114,8 +119,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return task_for_reviewer(self.request.user, int(self.kwargs["pk"]))
 
     def task_response(self, task_id: int) -> Response:
-        task = task_for_reviewer(self.request.user, task_id)
-        return Response(TaskDetailSerializer(task, context=self.get_serializer_context()).data)
+        case = case_file(task_for_reviewer(self.request.user, task_id))
+        context = {**self.get_serializer_context(), "case_file": case}
+        return Response(TaskDetailSerializer(case.task, context=context).data)
 
     @extend_schema(
         tags=["tasks"],

@@ -9,7 +9,9 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import checks, receivers  # noqa: F401  (system checks; filing's signals)
+        from services import review
+
+        from . import checks, decisions, receivers  # noqa: F401  (system checks; filing's signals)
         from .calendar import forget_cached_calendar
         from .models import CalendarDay
         from .receivers import recount_after_commit
@@ -18,6 +20,8 @@ class ApprovalsConfig(AppConfig):
         # (every other reader sees the calendar's new version in the database).
         post_save.connect(forget_cached_calendar, sender=CalendarDay)
         post_delete.connect(forget_cached_calendar, sender=CalendarDay)
+        # What filing calls for a supplement and a withdrawal (services/review.py).
+        review.install(decisions)
         # Open deadlines are counted again on the edited calendar (approvals/recount.py).
         post_save.connect(recount_after_commit, sender=CalendarDay)
         post_delete.connect(recount_after_commit, sender=CalendarDay)

@@ -15,8 +15,13 @@ from accounts.audit import record, text_digest
 from services.lifecycle import official_language, record_event
 from services.models import Application, ApplicationEvent
 
-from .calendar import add_working_days, working_days_between
-from .deadlines import deadline_after, reminder_time, resumed_deadline
+from .deadlines import (
+    deadline_after,
+    extended_deadline,
+    reminder_time,
+    resumed_deadline,
+    stopped_working_days,
+)
 from .locking import lock_task
 from .models import ClockStop, Extension, ReviewTask
 from .notifications import tell_applicant_time_limit_extended
@@ -28,14 +33,15 @@ Event = ApplicationEvent.Kind
 DEADLINE_FIELDS = ["due_at", "remind_at", "reminded_at", "escalated_at"]
 
 
-def move_deadline(task: ReviewTask, due_at) -> None:
+def _move_deadline(task: ReviewTask, due_at) -> None:
     """Set a task's deadline and its reminder together; a later deadline earns a new reminder."""
     set_deadline(task, due_at)
     task.save(update_fields=DEADLINE_FIELDS)
 
 
 def set_deadline(task: ReviewTask, due_at) -> None:
-    """`move_deadline` without the save, for a caller that writes many tasks in one statement."""
+    """`_move_deadline` without the save, for a caller that writes many tasks in one statement
+    (approvals/recount.py)."""
     task.due_at = due_at
     task.remind_at = reminder_time(due_at, task.reminder_days)
     if task.remind_at > timezone.now():
@@ -44,8 +50,14 @@ def set_deadline(task: ReviewTask, due_at) -> None:
         task.escalated_at = None
 
 
-def start_clock_stop(application: Application, task: ReviewTask, reason: str, by, note: str):
-    """Stop the task's clock, and the case's if it is running. Callers hold both row locks."""
+# The clock-stop state is written here only: the open ClockStop row, the task's mirror of it
+# (`ReviewTask.clock_stopped_at`, for the sweeper's partial index) and the case's
+# (`Application.clock_stopped_at`: set while any of its tasks is stopped). Callers hold the
+# application's lock, then the task's (approvals/locking.py).
+
+
+def _start_clock_stop(application: Application, task: ReviewTask, reason: str, by, note: str):
+    """Stop the task's clock, and the case's if it is running."""
     now = timezone.now()
     ClockStop.objects.create(task=task, reason=reason, note=note, started_at=now, started_by=by)
     task.clock_stopped_at = now
@@ -62,21 +74,30 @@ def start_clock_stop(application: Application, task: ReviewTask, reason: str, by
         )
 
 
-def end_clock_stop(application: Application, task: ReviewTask, now) -> None:
-    """Resume the task's clock; the case's resumes when no task of it is stopped any more."""
+def _end_clock_stop(application: Application, task: ReviewTask, now, *, closing: bool) -> None:
+    """End the task's open stop, if any; the case's clock runs again once none of its tasks is
+    stopped, its deadline moved by the working days it stood still.
+
+    `closing`: the task ends without a decision of its own (the case was withdrawn, or another
+    department's rejection ended it), so its deadline is not moved and the applicant's
+    timeline does not say the clock resumed. A decision, or the applicant's supplement,
+    resumes the clock (`closing=False`): the task's deadline moves by the stop (acceptance is
+    counted afresh, Art. 32).
+    """
     stop = task.clock_stops.filter(ended_at__isnull=True).first()
     if stop is None:
         return
     stop.ended_at = now
-    stop.stopped_working_days = max(working_days_between(stop.started_at, now), 0)
+    stop.stopped_working_days = stopped_working_days(stop.started_at, now)
     stop.save(update_fields=["ended_at", "stopped_working_days"])
     task.clock_stopped_at = None
     task.save(update_fields=["clock_stopped_at"])
-    if task.is_acceptance:
-        # Art. 32: once the materials are complete, acceptance is counted afresh from receipt.
-        move_deadline(task, deadline_after(now, task.time_limit_days))
-    else:
-        move_deadline(task, resumed_deadline(task.due_at, stop.started_at, now))
+    if not closing:
+        if task.is_acceptance:
+            # Art. 32: once the materials are complete, acceptance is counted afresh from receipt.
+            _move_deadline(task, deadline_after(now, task.time_limit_days))
+        else:
+            _move_deadline(task, resumed_deadline(task.due_at, stop.started_at, now))
     still_stopped = ReviewTask.objects.filter(
         application=application, clock_stopped_at__isnull=False
     ).exists()
@@ -89,7 +110,7 @@ def end_clock_stop(application: Application, task: ReviewTask, now) -> None:
         Application.objects.filter(pk=application.pk).update(
             due_at=application.due_at, clock_stopped_at=None
         )
-    if stop.reason != ClockStop.Reason.SUPPLEMENT:
+    if stop.reason != ClockStop.Reason.SUPPLEMENT and not closing:
         days = stop.stopped_working_days
         with official_language():
             text = ngettext(
@@ -121,7 +142,7 @@ def stop_clock(task_id: int, reviewer, reason: str, note: str = "") -> ReviewTas
         raise ValidationError(_("Acceptance is decided on the materials; its clock does not stop."))
     if task.clock_stopped_at:
         raise ValidationError(_("The clock of this task is already stopped."))
-    start_clock_stop(application, task, reason, reviewer, note.strip())
+    _start_clock_stop(application, task, reason, reviewer, note.strip())
     return task
 
 
@@ -132,7 +153,7 @@ def resume_clock(task_id: int, reviewer) -> ReviewTask:
         raise ValidationError(_("The clock resumes when the applicant sends the supplements."))
     if not task.clock_stopped_at:
         raise ValidationError(_("The clock of this task is running."))
-    end_clock_stop(application, task, timezone.now())
+    _end_clock_stop(application, task, timezone.now(), closing=False)
     return task
 
 
@@ -191,7 +212,7 @@ def decide_extension(extension_id: int, head, approve: bool, note: str = "") -> 
         },
     )
     if approve:
-        move_deadline(task, add_working_days(task.due_at, extension.working_days))
+        _move_deadline(task, extended_deadline(task.due_at, extension.working_days))
         if application.due_at and application.due_at < task.due_at:
             Application.objects.filter(pk=application.pk).update(due_at=task.due_at)
         days = extension.working_days

@@ -19,7 +19,7 @@ def reminder_time(due_at: datetime, reminder_days: int) -> datetime:
 
 def resumed_deadline(due_at: datetime, stopped_at: datetime, resumed_at: datetime) -> datetime:
     """A clock stop does not count: the deadline moves by the working days it stood still."""
-    return add_working_days(due_at, max(working_days_between(stopped_at, resumed_at), 0))
+    return add_working_days(due_at, stopped_working_days(stopped_at, resumed_at))
 
 
 def remaining_working_days(due_at: datetime, now: datetime | None = None) -> int:
@@ -38,3 +38,13 @@ def deadline_colour(due_at: datetime, remind_at: datetime | None = None, now=Non
     if (remind_at or due_at - timedelta(days=2)) <= now:
         return "amber"
     return "green"
+
+
+def extended_deadline(due_at: datetime, working_days: int) -> datetime:
+    """Administrative License Law Art. 42: an approved extension adds working days."""
+    return add_working_days(due_at, working_days)
+
+
+def stopped_working_days(started_at: datetime, ended_at: datetime) -> int:
+    """The working days a clock stop stood still: what a resumed deadline moves by."""
+    return max(working_days_between(started_at, ended_at), 0)

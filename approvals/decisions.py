@@ -11,30 +11,23 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.audit import record, text_digest
 from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
 from .certificates import issue_certificate
 from .claims import claimed_by_someone_else
-from .clocks import end_clock_stop, start_clock_stop
+from .clocks import _start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
 from .notifications import tell_applicant_decided, tell_applicant_supplement_requested
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
+from .task_states import Outcome, change_task_state
 
 Status = Application.Status
 Event = ApplicationEvent.Kind
 State = ReviewTask.State
-
-
-class Outcome:
-    APPROVE = "approve"
-    REJECT = "reject"
-    REQUEST_SUPPLEMENT = "request_supplement"
-    ALL = (APPROVE, REJECT, REQUEST_SUPPLEMENT)
 
 
 class AlreadyDecided(ValidationError):
@@ -51,7 +44,7 @@ def _reasons_required(outcome: str, opinion: str) -> None:
 @transaction.atomic
 def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTask:
     """Record one department's decision on a task and advance the case."""
-    if outcome not in Outcome.ALL:
+    if outcome not in Outcome.BY_REVIEWER:
         raise ValidationError(_("Choose approve, reject or request supplements."))
     opinion = opinion.strip()
     _reasons_required(outcome, opinion)
@@ -64,49 +57,25 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
             % {"name": task.claimed_by}
         )
     if outcome == Outcome.REQUEST_SUPPLEMENT:
-        record_decision(application, task, outcome, reviewer, opinion)
         _request_supplement(application, task, reviewer, opinion)
         return task
     if not task.is_open:
         raise AlreadyDecided(_("This task has already been decided."))
-    now = timezone.now()
-    if task.clock_stopped_at:
-        end_clock_stop(application, task, now)
     approved = outcome == Outcome.APPROVE
-    task.state = State.APPROVED if approved else State.REJECTED
-    task.opinion, task.decided_by, task.decided_at = opinion, reviewer, now
-    task.save(update_fields=["state", "opinion", "decided_by", "decided_at"])
-    record_decision(application, task, outcome, reviewer, opinion)
-    if not task.is_acceptance:
-        record_event(
-            application,
-            Event.APPROVED_BY_DEPARTMENT if approved else Event.REJECTED_BY_DEPARTMENT,
-            actor=reviewer,
-            department=task.department,
-            note=opinion,
-        )
-    join_stage(application, actor=reviewer)
-    return task
-
-
-def record_decision(
-    application: Application, task: ReviewTask, outcome: str, actor, opinion: str
-) -> None:
-    """The audit log's entry for a department's decision, with the task as its object; the
-    opinion is on the task and the timeline, its digest here."""
-    record(
-        "task.decision",
-        obj=task,
-        actor=actor,
-        detail={
-            "outcome": outcome,
-            "application_id": application.pk,
-            "tracking_number": application.tracking_number,
-            "department": task.department.code,
-            "stage": task.stage_order,
-            "opinion_sha256": text_digest(opinion),
-        },
+    change_task_state(
+        application,
+        task,
+        State.APPROVED if approved else State.REJECTED,
+        actor=reviewer,
+        outcome=Outcome(outcome),
+        opinion=opinion,
+        decided_by=reviewer,
+        event=None
+        if task.is_acceptance
+        else (Event.APPROVED_BY_DEPARTMENT if approved else Event.REJECTED_BY_DEPARTMENT),
     )
+    _join_stage(application, actor=reviewer)
+    return task
 
 
 def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
@@ -119,9 +88,15 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
         )
     if task.clock_stopped_at:
         raise ValidationError(_("Resume the clock before requesting supplements."))
-    task.state, task.opinion = State.SUPPLEMENT_REQUESTED, opinion
-    task.save(update_fields=["state", "opinion"])
-    start_clock_stop(application, task, ClockStop.Reason.SUPPLEMENT, reviewer, opinion)
+    change_task_state(
+        application,
+        task,
+        State.SUPPLEMENT_REQUESTED,
+        actor=reviewer,
+        outcome=Outcome.REQUEST_SUPPLEMENT,
+        opinion=opinion,
+    )
+    _start_clock_stop(application, task, ClockStop.Reason.SUPPLEMENT, reviewer, opinion)
     if application.status != Status.SUPPLEMENT_REQUESTED:
         change_status(
             application,
@@ -142,18 +117,18 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
     tell_applicant_supplement_requested(application, task, opinion)
 
 
-def resume_after_supplement(application: Application) -> list[ReviewTask]:
-    """The applicant answered: the waiting tasks continue, their deadlines moved by the stop."""
+def resume_after_supplement(application: Application, *, actor=None) -> list[ReviewTask]:
+    """The applicant answered: the waiting tasks continue, each deadline moved by the working
+    days its clock stood still (Art. 45), and the case's with the last of them."""
     now = timezone.now()
     tasks = list(
-        ReviewTask.objects.select_for_update().filter(
-            application=application, state=State.SUPPLEMENT_REQUESTED
-        )
+        ReviewTask.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(application=application, state=State.SUPPLEMENT_REQUESTED)
+        .order_by("pk")
     )
     for task in tasks:
-        task.state = State.PENDING
-        task.save(update_fields=["state"])
-        end_clock_stop(application, task, now)
+        change_task_state(application, task, State.PENDING, actor=actor, now=now)
     return tasks
 
 
@@ -162,21 +137,35 @@ def deem_approved(application: Application, task: ReviewTask, now) -> None:
     # Stored in the portal's official language, like every opinion a reviewer writes.
     with official_language():
         deadline = date_format(timezone.localtime(task.due_at), "DATETIME_FORMAT")
-        task.opinion = _("Deemed approved — no response by %(deadline)s") % {"deadline": deadline}
-    task.state, task.decided_at = State.DEEMED_APPROVED, now
-    task.save(update_fields=["state", "decided_at", "opinion"])
-    record_decision(application, task, "deemed_approve", None, task.opinion)
-    if not task.is_acceptance:
-        record_event(
-            application,
-            Event.DEEMED_APPROVED_BY_DEPARTMENT,
-            department=task.department,
-            note=task.opinion,
-        )
-    join_stage(application)
+        opinion = _("Deemed approved — no response by %(deadline)s") % {"deadline": deadline}
+    change_task_state(
+        application,
+        task,
+        State.DEEMED_APPROVED,
+        outcome=Outcome.DEEMED_APPROVE,
+        opinion=opinion,
+        now=now,
+        event=None if task.is_acceptance else Event.DEEMED_APPROVED_BY_DEPARTMENT,
+    )
+    _join_stage(application)
 
 
-def join_stage(application: Application, actor=None) -> None:
+def close_open_tasks(application: Application, *, actor=None) -> list[ReviewTask]:
+    """Close the case's undecided tasks without a decision (it was withdrawn, or a rejection
+    ended it), their clock stops with them. The caller holds the application's lock."""
+    now = timezone.now()
+    tasks = list(
+        ReviewTask.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(application=application, state__in=ReviewTask.OPEN_STATES)
+        .order_by("pk")
+    )
+    for task in tasks:
+        change_task_state(application, task, State.CANCELLED, actor=actor, now=now)
+    return tasks
+
+
+def _join_stage(application: Application, actor=None) -> None:
     """Advance the case once every department of its current stage has an outcome."""
     stage_tasks = list(
         ReviewTask.objects.filter(
@@ -188,9 +177,7 @@ def join_stage(application: Application, actor=None) -> None:
         _finish(application, Status.REJECTED, rejected, event=Event.NOT_ACCEPTED, actor=actor)
         return
     if rejected and application.definition.item.rejection_ends_case:
-        ReviewTask.objects.filter(application=application, state__in=ReviewTask.OPEN_STATES).update(
-            state=State.CANCELLED
-        )
+        close_open_tasks(application, actor=actor)
         _finish(application, Status.REJECTED, rejected)
         return
     if any(t.is_open for t in stage_tasks):
@@ -223,7 +210,6 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         note=reasons,
         decided_at=timezone.now(),
         decision_reason=reasons,
-        clock_stopped_at=None,
     )
     certificate = issue_certificate(application) if status == Status.APPROVED else None
     tell_applicant_decided(application, certificate)

@@ -333,7 +333,7 @@ def _walk_to(explanation, calendar: WorkingCalendar, names, last_day: date) -> N
 
 def _case_pauses(stops, accepted_at: datetime) -> list[Pause]:
     """The spans in which at least one department's clock stood still, as the case's clock
-    stopped at the first and ran again when the last one resumed (clocks.end_clock_stop)."""
+    stopped at the first and ran again when the last one ended (clocks._end_clock_stop)."""
     spans: list[list] = []
     for stop in sorted(stops, key=lambda s: s.started_at):
         start = max(stop.started_at, accepted_at)

@@ -1,7 +1,9 @@
 """The one order in which the virtual government locks rows: the application, then its task.
 
-Every writer (decisions, clock stops, extensions) uses it, so two of them never deadlock; the
-sweeper, which must claim tasks first, takes the application without waiting instead.
+Every writer (decisions, clock stops, extensions, claims, and change_task_state's callers:
+filing's supplement and withdrawal lock the application, then the case's tasks in id order)
+uses it, so two of them never deadlock; the sweeper, which must claim tasks first, takes the
+application without waiting instead.
 """
 
 from services.models import Application

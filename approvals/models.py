@@ -28,8 +28,10 @@ class ReviewTaskState(models.TextChoices):
 class ReviewTask(models.Model):
     State = ReviewTaskState
 
+    # Which state may follow which, and the one function that changes it: approvals/task_states.py.
     OPEN_STATES = (State.PENDING, State.SUPPLEMENT_REQUESTED)
     APPROVED_STATES = (State.APPROVED, State.DEEMED_APPROVED)
+    DECIDED_STATES = (State.APPROVED, State.DEEMED_APPROVED, State.REJECTED)
 
     application = models.ForeignKey(
         Application,
@@ -141,14 +143,18 @@ class ReviewTask(models.Model):
             models.Index(
                 fields=["due_at"],
                 condition=models.Q(
-                    state="pending", clock_stopped_at__isnull=True, escalated_at__isnull=True
+                    state=ReviewTaskState.PENDING,
+                    clock_stopped_at__isnull=True,
+                    escalated_at__isnull=True,
                 ),
                 name="review_task_awaiting_timeout",
             ),
             models.Index(
                 fields=["remind_at"],
                 condition=models.Q(
-                    state="pending", clock_stopped_at__isnull=True, reminded_at__isnull=True
+                    state=ReviewTaskState.PENDING,
+                    clock_stopped_at__isnull=True,
+                    reminded_at__isnull=True,
                 ),
                 name="review_task_awaiting_reminder",
             ),
@@ -408,7 +414,8 @@ class Certificate(models.Model):
 
 
 class CommonOpinionOutcome(models.TextChoices):
-    # The values of approvals.decisions.Outcome, repeated: models cannot import decisions.
+    # The reviewer's outcomes (approvals.task_states.Outcome.BY_REVIEWER), repeated: models
+    # cannot import task_states, which imports them; tests/test_task_states.py checks they agree.
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
     REQUEST_SUPPLEMENT = "request_supplement", _("Request supplements")

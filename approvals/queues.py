@@ -5,6 +5,7 @@ with the number of rows it shows.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -14,18 +15,18 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, User
 from accounts.permissions import is_civil_servant
-from services.models import Application, ApplicationEvent, ServiceItem
+from services.models import Application, ApplicationEvent, Attachment, ServiceItem
 from services.permissions import applications_of
 
 from .calendar import current_calendar, working_days_between
 from .deadlines import remaining_working_days
-from .models import Certificate, CommonOpinion, Extension, ReviewTask
+from .models import Certificate, ClockStop, CommonOpinion, Extension, ReviewTask
 from .permissions import decidable_extensions, visible_tasks
 
 WORKLOAD_PERIOD_DAYS = 30
 
 
-def end_of_day(day: date) -> datetime:
+def _end_of_day(day: date) -> datetime:
     """The first moment after `day` on the portal's clock (Asia/Shanghai)."""
     return timezone.make_aware(
         datetime.combine(day + timedelta(days=1), time.min), timezone.get_default_timezone()
@@ -74,7 +75,7 @@ def queue_for(
     if item_code:
         tasks = tasks.filter(application__item__code=item_code)
     if due_by:
-        tasks = tasks.filter(due_at__lt=end_of_day(due_by))
+        tasks = tasks.filter(due_at__lt=_end_of_day(due_by))
     # Tasks whose clock runs come first: a stopped one waits on someone else, not on us.
     return tasks.order_by(F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
 
@@ -92,6 +93,70 @@ def task_for_reviewer(user, task_id: int) -> ReviewTask:
         ),
         pk=task_id,
     )
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What a reviewer reads to decide a task: the one read behind the task page and the API's
+    task detail (approvals/views.py, approvals/serializers.TaskDetailSerializer)."""
+
+    task: ReviewTask
+    answers: list[dict]  # name, label, value: the frozen form's fields in order
+    attachments: list[Attachment]  # current ones, each with `material_name` and `preview`
+    clock_stops: list[ClockStop]
+    extension: Extension | None
+    certificate: Certificate | None
+    stages: list[dict]  # application_progress(), as staff see it
+    events: list[ApplicationEvent]
+
+    @property
+    def application(self) -> Application:
+        return self.task.application
+
+    @property
+    def acceptance_notice_sent(self) -> bool:
+        """Art. 32: the acceptance notice (一次性告知) goes once; the form then offers no other."""
+        return self.task.is_acceptance and any(
+            stop.reason == ClockStop.Reason.SUPPLEMENT for stop in self.clock_stops
+        )
+
+
+PREVIEWABLE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def case_file(task: ReviewTask) -> CaseFile:
+    """Read a task's case in a fixed number of queries, whatever its departments, materials
+    and events (tests/test_query_counts.py). `task`: from task_for_reviewer()."""
+    application = task.application
+    definition = application.definition
+    return CaseFile(
+        task=task,
+        answers=[
+            {"name": field.name, "label": field.label, "value": application.answers.get(field.name)}
+            for field in definition.fields
+        ],
+        attachments=_attachments_with_material_names(application),
+        clock_stops=list(task.clock_stops.all()),
+        extension=Extension.objects.filter(task=task).first(),
+        certificate=Certificate.objects.filter(application=application).first(),
+        stages=application_progress(application),
+        events=list(application.events.select_related("department")),
+    )
+
+
+def _attachments_with_material_names(application: Application) -> list[Attachment]:
+    names = {material.code: material.name for material in application.definition.materials}
+    attachments = list(application.attachments.filter(is_current=True))
+    for attachment in attachments:
+        attachment.material_name = names.get(attachment.material_code, attachment.material_code)
+        attachment.preview = (
+            "pdf"
+            if attachment.content_type == "application/pdf"
+            else "image"
+            if attachment.content_type in PREVIEWABLE_TYPES
+            else ""
+        )
+    return attachments
 
 
 class Progress:
@@ -166,13 +231,6 @@ def application_progress(application: Application, now: datetime | None = None) 
                     else None,
                 }
             )
-        if application.status == Application.Status.WITHDRAWN:
-            rows = [
-                {**row, "progress": Progress.CLOSED}
-                if row["progress"] in (Progress.IN_PROGRESS, Progress.CLOCK_STOPPED)
-                else row
-                for row in rows
-            ]
         stages.append(
             {
                 "order": stage.order,
@@ -190,12 +248,13 @@ def application_progress(application: Application, now: datetime | None = None) 
 
 def clock_stops_of(stages: list[dict]) -> list[dict]:
     """Every clock stop of a case with its department, oldest first, read from its progress
-    (already fetched): a stop is shown running only while its task is open."""
+    (already fetched). A task that closes ends its stop (approvals/task_states.py), so a stop
+    without an end is one that runs."""
     stops = [
         {
             "department": row["department"],
             "stop": stop,
-            "running": stop.ended_at is None and row["task"].is_open,
+            "running": stop.ended_at is None,
         }
         for stage in stages
         for row in stage["departments"]

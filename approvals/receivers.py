@@ -1,14 +1,15 @@
-"""How the virtual government reacts to filing."""
+"""How the virtual government reacts to filing: routing after the submission commits.
+
+A supplement and a withdrawal are not reacted to here: filing calls the review for them by
+name (services/review.py, installed in approvals/apps.py), inside its own transaction.
+"""
 
 import logging
 
 from django.db import transaction
 from django.dispatch import receiver
 
-from services.signals import application_submitted, application_withdrawn, supplement_provided
-
-from .decisions import resume_after_supplement
-from .models import ReviewTask
+from services.signals import application_submitted
 
 logger = logging.getLogger(__name__)
 
@@ -28,18 +29,6 @@ def route_after_commit(sender, application, **kwargs):
             )
 
     transaction.on_commit(enqueue)
-
-
-@receiver(supplement_provided)
-def continue_review(sender, application, **kwargs):
-    resume_after_supplement(application)
-
-
-@receiver(application_withdrawn)
-def close_open_tasks(sender, application, **kwargs):
-    ReviewTask.objects.filter(application=application, state__in=ReviewTask.OPEN_STATES).update(
-        state=ReviewTask.State.CANCELLED
-    )
 
 
 def recount_after_commit(sender, **kwargs):

@@ -86,7 +86,7 @@ class ProgressDepartmentSerializer(serializers.Serializer):
         extension = getattr(task, "extension", None) if task else None
         if extension is None:
             return None
-        if extension.state != "approved" and not self.context.get("for_staff"):
+        if extension.state != Extension.State.APPROVED and not self.context.get("for_staff"):
             return None
         return ExtensionSummarySerializer(extension).data
 
@@ -243,12 +243,16 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class TaskDetailSerializer(TaskSerializer):
-    """The task page: the application's answers and materials, the stages, the timeline."""
+    """The task page: the application's answers and materials, the stages, the timeline.
+
+    Read from the case file (approvals/queues.case_file) given in the context as "case_file",
+    the same read the staff page renders: no field runs a query of its own.
+    """
 
     opinion = serializers.CharField()
     answers = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
-    clock_stops = ClockStopSerializer(many=True)
+    clock_stops = serializers.SerializerMethodField()
     extension = serializers.SerializerMethodField()
     stages = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
@@ -264,44 +268,40 @@ class TaskDetailSerializer(TaskSerializer):
             "timeline",
         ]
 
+    @property
+    def case(self):
+        return self.context["case_file"]
+
     @extend_schema_field(AnswerSerializer(many=True))
     def get_answers(self, task):
-        application = task.application
-        return [
-            {
-                "name": field.name,
-                "label": field.label,
-                "value": application.answers.get(field.name),
-            }
-            for field in application.definition.fields
-        ]
+        return self.case.answers
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, task):
-        return AttachmentSerializer(
-            task.application.attachments.filter(is_current=True), many=True
-        ).data
+        return AttachmentSerializer(self.case.attachments, many=True).data
+
+    @extend_schema_field(ClockStopSerializer(many=True))
+    def get_clock_stops(self, task):
+        return ClockStopSerializer(self.case.clock_stops, many=True).data
 
     @extend_schema_field(ExtensionSummarySerializer(allow_null=True))
     def get_extension(self, task):
-        extension = Extension.objects.filter(task=task).first()
+        extension = self.case.extension
         return ExtensionSummarySerializer(extension).data if extension else None
 
     @extend_schema_field(ProgressStageSerializer(many=True))
     def get_stages(self, task):
-        from .queues import application_progress
-
         return ProgressStageSerializer(
-            application_progress(task.application), many=True, context={"for_staff": True}
+            self.case.stages, many=True, context={"for_staff": True}
         ).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, task):
-        return EventSerializer(task.application.events.select_related("department"), many=True).data
+        return EventSerializer(self.case.events, many=True).data
 
 
 class DecisionSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.ALL)
+    outcome = serializers.ChoiceField(choices=Outcome.BY_REVIEWER)
     opinion = serializers.CharField(
         max_length=4000,
         required=False,

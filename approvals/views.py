@@ -26,10 +26,12 @@ from .forms import (
     QueueFilterForm,
     add_validation_error,
 )
-from .models import Certificate, ClockStop, Extension, ReviewTask
+from .models import Certificate, ReviewTask
 from .queues import (
+    PREVIEWABLE_TYPES,
     application_for_status_page,
     application_progress,
+    case_file,
     certificate_for_applicant,
     claim_rights,
     clock_stops_of,
@@ -205,51 +207,29 @@ def release(request, task_id: int):
     return redirect(back_to(request, task))
 
 
-PREVIEWABLE_TYPES = ("application/pdf", "image/jpeg", "image/png")
-
-
 def render_task(request, task, **forms):
-    application = task.application
+    case = case_file(task)
     return render(
         request,
         "approvals/task_detail.html",
         {
             "task": task,
-            "application": application,
+            "application": case.application,
             "form": forms.get("decision_form")
             or DecisionForm(common_opinions=common_opinions_for(task)),
             **claim_rights(request.user),
             "clock_form": forms.get("clock_form") or ClockStopForm(),
             "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
-            "clock_stops": task.clock_stops.all(),
-            "extension": Extension.objects.filter(task=task).first(),
-            "certificate": Certificate.objects.filter(application=application).first(),
-            "acceptance_notice_sent": task.is_acceptance
-            and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists(),
-            "answers": [
-                (field.label, application.answers.get(field.name))
-                for field in application.definition.fields
-            ],
-            "attachments": attachments_with_material_names(application),
-            "stages": application_progress(application),
-            "events": application.events.select_related("department"),
+            "clock_stops": case.clock_stops,
+            "extension": case.extension,
+            "certificate": case.certificate,
+            "acceptance_notice_sent": case.acceptance_notice_sent,
+            "answers": case.answers,
+            "attachments": case.attachments,
+            "stages": case.stages,
+            "events": case.events,
         },
     )
-
-
-def attachments_with_material_names(application) -> list:
-    names = {m.code: m.name for m in application.definition.materials}
-    attachments = list(application.attachments.filter(is_current=True))
-    for attachment in attachments:
-        attachment.material_name = names.get(attachment.material_code, attachment.material_code)
-        attachment.preview = (
-            "pdf"
-            if attachment.content_type == "application/pdf"
-            else "image"
-            if attachment.content_type in PREVIEWABLE_TYPES
-            else ""
-        )
-    return attachments
 
 
 @staff_required

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from accounts.models import Department
+from approvals.models import ReviewTask
 from services.lifecycle import record_event
 from services.materials import ACCEPTED_TYPES, file_label, sniff_material
 from services.models import Application, ApplicationEvent
@@ -138,16 +139,14 @@ def publish_decision(application: Application) -> DecisionRecord:
         else mask_person_name(applicant.real_name)
     )
     decided = list(
-        application.review_tasks.filter(
-            stage_order__gt=0, state__in=["approved", "deemed_approved", "rejected"]
-        )
+        application.review_tasks.filter(stage_order__gt=0, state__in=ReviewTask.DECIDED_STATES)
         .order_by("stage_order", "department__code")
         .values_list("department__name", "state")
     )
     departments = [name for name, _state in decided]
-    silent = [name for name, state in decided if state == "deemed_approved"]
+    silent = [name for name, state in decided if state == ReviewTask.State.DEEMED_APPROVED]
     item = application.definition.item
-    record, created = DecisionRecord.objects.get_or_create(
+    decision, created = DecisionRecord.objects.get_or_create(
         application=application,
         defaults={
             "tracking_number": application.tracking_number,
@@ -163,4 +162,4 @@ def publish_decision(application: Application) -> DecisionRecord:
     )
     if created:
         record_event(application, ApplicationEvent.Kind.PUBLISHED)
-    return record
+    return decision

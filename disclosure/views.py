@@ -65,11 +65,11 @@ def decisions(request):
 
 
 def decision(request, tracking_number: str):
-    record = get_object_or_404(public_decisions(), tracking_number=tracking_number)
+    decision = get_object_or_404(public_decisions(), tracking_number=tracking_number)
     appeal = None
-    if record.outcome == DecisionRecord.Outcome.REJECTED:
-        appeal = appeal_period_of_refusal(record.application_id, record.decided_at)
-    return render(request, "disclosure/decision.html", {"record": record, "appeal": appeal})
+    if decision.outcome == DecisionRecord.Outcome.REJECTED:
+        appeal = appeal_period_of_refusal(decision.application_id, decision.decided_at)
+    return render(request, "disclosure/decision.html", {"record": decision, "appeal": appeal})
 
 
 def publications(request):

@@ -22,6 +22,7 @@ from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, ServiceItem
 from .once_only import identity_answers
 from .permissions import grant_applicant
+from .review import review
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
 Status = Application.Status
@@ -209,6 +210,7 @@ def provide_supplement(application: Application, actor, *, note: str = "") -> Ap
     # A supplement to the acceptance notice returns the case to acceptance, not to review.
     back_to = Status.IN_REVIEW if application.accepted_at else Status.SUBMITTED
     change_status(application, back_to, event=Event.SUPPLEMENT_PROVIDED, actor=actor, note=note)
+    review().resume_after_supplement(application, actor=actor)
     supplement_provided.send(sender=Application, application=application, actor=actor)
     return application
 
@@ -249,5 +251,6 @@ def file_form(
 def withdraw(application: Application, actor, *, reason: str = "") -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     change_status(application, Status.WITHDRAWN, event=Event.WITHDRAWN, actor=actor, note=reason)
+    review().close_open_tasks(application, actor=actor)
     application_withdrawn.send(sender=Application, application=application, actor=actor)
     return application

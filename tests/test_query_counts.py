@@ -112,3 +112,57 @@ def test_disclosure_search_runs_as_many_queries_for_100_hits_as_for_10(client):
     few = queries_to_open(client, url)
     _publish(MANY - FEW)
     assert queries_to_open(client, url) == few
+
+
+def _task_of_case_reviewed_by(departments: int):
+    """A task of a case in review at `departments` departments in parallel, its clock stopped
+    for a hearing: every part of the case file has rows."""
+    from approvals.clocks import stop_clock
+    from approvals.models import ClockStop
+
+    application = _case_reviewed_by(departments, CitizenFactory())
+    task = application.review_tasks.filter(stage_order=1).select_related("department").first()
+    stop_clock(task.pk, reviewer_of(task.department), ClockStop.Reason.HEARING, "听证")
+    return task
+
+
+def test_staff_task_page_runs_as_many_queries_for_100_departments_as_for_10(client_for):
+    few_task = _task_of_case_reviewed_by(FEW)
+    many_task = _task_of_case_reviewed_by(MANY)
+    few = queries_to_open(
+        client_for(reviewer_of(few_task.department)), reverse("approvals:task", args=[few_task.pk])
+    )
+    many = queries_to_open(
+        client_for(reviewer_of(many_task.department)),
+        reverse("approvals:task", args=[many_task.pk]),
+    )
+    assert many == few
+
+
+def test_api_task_detail_runs_as_many_queries_for_100_departments_as_for_10(client_for):
+    few_task = _task_of_case_reviewed_by(FEW)
+    many_task = _task_of_case_reviewed_by(MANY)
+    few = queries_to_open(
+        client_for(reviewer_of(few_task.department)), reverse("api:task-detail", args=[few_task.pk])
+    )
+    many = queries_to_open(
+        client_for(reviewer_of(many_task.department)),
+        reverse("api:task-detail", args=[many_task.pk]),
+    )
+    assert many == few
+
+
+def test_the_api_task_detail_serialises_the_case_file_without_a_query_of_its_own():
+    """The case file is the one read (approvals/queues.case_file); the serializer only shapes it."""
+    from approvals.queues import case_file, task_for_reviewer
+    from approvals.serializers import TaskDetailSerializer
+
+    task = _task_of_case_reviewed_by(FEW)
+    case = case_file(task_for_reviewer(reviewer_of(task.department), task.pk))
+
+    with CaptureQueriesContext(connection) as queries:
+        data = TaskDetailSerializer(case.task, context={"case_file": case}).data
+
+    assert len(queries) == 0
+    assert len(data["stages"][-1]["departments"]) == FEW
+    assert [stop["reason"] for stop in data["clock_stops"]] == ["hearing"]
