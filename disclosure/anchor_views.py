@@ -7,6 +7,7 @@ a proof anyone was given and says whether the portal's signed anchors include it
 """
 
 import json
+from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
@@ -57,11 +58,10 @@ def anchor_list(request):
 
 def _anchor_of(day: str) -> AuditAnchor:
     try:
-        return get_object_or_404(AuditAnchor, day=day)
-    except Exception as error:  # a malformed date reads as an unknown day
-        if isinstance(error, Http404):
-            raise
-        raise Http404(_("No anchor for this day.")) from None
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise Http404(_("No anchor for this day.")) from None  # a malformed day is unknown
+    return get_object_or_404(AuditAnchor, day=parsed)
 
 
 def anchor_detail(request, day: str):
