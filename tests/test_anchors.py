@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import anchors, audit, signing
 from accounts.models import AuditAnchor, AuditChain, AuditEntry, canonical_json
@@ -173,7 +174,7 @@ def proof_file(proof: dict, name="audit-proof.json") -> SimpleUploadedFile:
 
 def test_the_applicant_downloads_the_proof_of_an_entry_of_their_case(decided_case):
     application, entry = decided_case
-    client = log_in(Client(), application.applicant)
+    client = log_in(Client(headers={"accept-language": "en"}), application.applicant)
 
     response = client.get(reverse("disclosure:entry_proof", args=[entry.pk]))
 
@@ -189,16 +190,24 @@ def test_nobody_else_downloads_the_proof(decided_case):
     _application, entry = decided_case
     url = reverse("disclosure:entry_proof", args=[entry.pk])
 
-    assert log_in(Client(), CitizenFactory()).get(url).status_code == 404
-    assert Client().get(url).status_code == 302  # to the login page
-    assert log_in(Client(), StaffFactory()).get(url).status_code == 404
+    assert (
+        log_in(Client(headers={"accept-language": "en"}), CitizenFactory()).get(url).status_code
+        == 404
+    )
+    assert (
+        Client(headers={"accept-language": "en"}).get(url).status_code == 302
+    )  # to the login page
+    assert (
+        log_in(Client(headers={"accept-language": "en"}), StaffFactory()).get(url).status_code
+        == 404
+    )
 
 
 def test_an_entry_not_yet_anchored_has_no_proof_yet(decided_case):
     application, _entry = decided_case
     later = audit.record("test.after_the_anchor", obj=application)
 
-    response = log_in(Client(), application.applicant).get(
+    response = log_in(Client(headers={"accept-language": "en"}), application.applicant).get(
         reverse("disclosure:entry_proof", args=[later.pk])
     )
 
@@ -247,9 +256,11 @@ def test_the_page_says_in_chinese_why_a_proof_is_refused(decided_case):
     proof = anchors.inclusion_proof(entry)
     proof["entry"]["content"]["action"] = "forged"
 
-    page = Client(headers={"accept-language": "zh-hans"}).post(
-        reverse("disclosure:verify_proof"), {"file": proof_file(proof)}
-    )
+    # The request activates Chinese in this thread; override puts the language back after it.
+    with translation.override(translation.get_language()):
+        page = Client(headers={"accept-language": "zh-hans"}).post(
+            reverse("disclosure:verify_proof"), {"file": proof_file(proof)}
+        )
 
     assert page.status_code == 200
     assert "内容已被改动" in page.content.decode()
@@ -302,7 +313,7 @@ def test_anyone_reads_the_anchors_their_day_its_json_and_the_feed(two_department
 
 
 def test_an_unknown_day_is_not_found():
-    client = Client()
+    client = Client(headers={"accept-language": "en"})
 
     assert client.get(reverse("disclosure:anchor", args=["2026-01-01"])).status_code == 404
     assert client.get(reverse("disclosure:anchor", args=["not-a-day"])).status_code == 404

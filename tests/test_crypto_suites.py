@@ -135,3 +135,29 @@ def test_a_chain_continues_with_sm3_after_the_switch_and_still_verifies(settings
     assert (before.algorithm, after.algorithm) == ("sha256", "sm3")
     assert after.previous_hash == before.hash
     assert audit.verify_chain().is_intact
+
+
+def test_under_the_national_suite_an_instruments_sm3_digest_is_chained_and_anchored(settings):
+    from datetime import date
+
+    from accounts import anchors
+    from accounts.models import AuditEntry
+    from instruments.generation import issue_instruments_of
+    from tests.factories import routed_application
+
+    settings.CRYPTO_SUITE = "national"
+    application = routed_application(item_with_stages([[DepartmentFactory()]]))
+
+    instrument = issue_instruments_of(application.pk)[0]
+    entry = AuditEntry.objects.get(
+        action="application.event",
+        detail__event="instrument_issued",
+        detail__number=instrument.number,
+    )
+    anchors.anchor_day(date(2026, 12, 4))
+    proof = anchors.inclusion_proof(entry)
+
+    assert entry.algorithm == "sm3"
+    assert entry.detail["sm3"] == signing.hexdigest(bytes(instrument.pdf), signing.SM3)
+    assert proof["anchor"]["signature_algorithm"] == "SM2"
+    assert anchors.verify_proof(proof).is_valid
