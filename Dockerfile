@@ -25,6 +25,7 @@ COPY . .
 # connect anywhere and do not reach the running containers.
 RUN SECRET_KEY=build-only-not-secret \
     CERTIFICATE_SIGNING_KEYS=build-only-unused \
+    AUDIT_ANCHOR_SIGNING_KEYS=build-only-unused \
     INSTRUMENT_SIGNING_KEYS=build-only-unused \
     INSTRUMENT_ROOT_KEY=build-only-unused \
     FIELD_ENCRYPTION_KEYS=build-only-unused \

@@ -175,7 +175,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     superusers included; the database refuses it too (migration 0006 of accounts)."""
 
     list_display = ["at", "actor_label", "action", "object_reference", "ip"]
-    list_filter = [AuditActionFilter, "at"]
+    list_filter = [AuditActionFilter, "chain", "at"]
     # Exact matches, which the indexes answer; the log grows by thousands of entries a day.
     search_fields = ["=actor_label", "=object_id", "=action"]
     ordering = ["-id"]
@@ -191,6 +191,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "object_id",
         "ip",
         "pretty_detail",
+        "chain",
+        "algorithm",
         "previous_hash",
         "hash",
     ]

@@ -1,10 +1,17 @@
 """The tamper-evident audit log: recording, verifying the hash chain, and the retention purge.
 
 Every entry says who (actor id and name as they were), what (an action code), to which object,
-when and from which address, and carries `hash = SHA-256(previous entry's hash + canonical JSON
-of its own content)` (`AuditEntry.compute_hash`). Editing an entry breaks its own hash; deleting
-or inserting one breaks its successor's link. `verify_chain()` walks the chain and names the
-first broken entry; `manage.py verify_audit` runs it.
+when and from which address, and carries `hash = H(previous entry's hash + H(canonical JSON of
+its own content))` (`AuditEntry.compute_hash`; H is SHA-256 or SM3, the entry's `algorithm`).
+Editing an entry breaks its own hash; deleting or inserting one breaks its successor's link.
+
+The log is one chain per department plus one for the system (`AuditChain`): an entry goes to
+the chain of the department its object belongs to (the object's `audit_department_id`: a case
+belongs to the department responsible for its item), or of the `department` given, else to the
+system's. Each chain has its own genesis and its own lock, so filings in two departments never
+wait for each other. `verify_chain()` walks every chain and names the first broken entry;
+`manage.py verify_audit` runs it, and with --against-anchors also compares the chains with the
+signed daily anchors the public holds (accounts/anchors.py).
 
 Domain code calls `record(action, obj=..., detail=...)` at the single place where a thing
 happens; who is asking and from where comes from the request `AuditContextMiddleware` keeps in
@@ -30,13 +37,11 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditEntry
+from . import signing
+from .models import SYSTEM_CHAIN, AuditChain, AuditEntry, Department, chain_genesis
 
 logger = logging.getLogger(__name__)
 
-# Key of the PostgreSQL advisory lock that serialises appends to the chain (any constant that
-# no other part of the portal uses; this one spells "auditlog" in ASCII).
-CHAIN_LOCK = 0x61756469746C6F67
 # Set (transaction-local) by the purge only; the trigger of migration 0006 lets DELETE through
 # only while it is on, and only for entries older than MINIMUM_RETENTION_DAYS.
 PURGE_SETTING = "portal.audit_purge"
@@ -70,6 +75,8 @@ ACTIONS = (
     "access.denied",  # a request refused by a permission check (403)
     "personal_data.revealed",  # an administrator showed a person's ID number and mobile in clear
     PURGE_ACTION,
+    "audit.rechained",  # migration 0040: the single chain split into chains (old last hash kept)
+    "audit.anchored",  # a day's anchor signed: its root, in the system chain
 )
 
 SYSTEM = "system"
@@ -118,15 +125,20 @@ def record(
     actor=None,
     detail: dict | None = None,
     request: HttpRequest | None = None,
+    department=None,
 ) -> AuditEntry:
     """Append one entry to the audit log, inside the caller's transaction.
 
-    `obj` is a model instance or an ("app_label.model", pk) pair. `actor` defaults to the
+    `obj` is a model instance or an ("app_label.model", pk) pair. The entry goes to the chain
+    of `department` (a Department or its id) if given, else of the object's
+    `audit_department_id`, else to the system's chain. `actor` defaults to the
     user of the current request; `detail` is a small dict of strings, numbers and booleans
     (anything else is stored as text) and must never hold a password, key or full identifier.
     The entry commits or rolls back with what it records.
     """
-    return record_all([action], obj=obj, actor=actor, details=[detail], request=request)[0]
+    return record_all(
+        [action], obj=obj, actor=actor, details=[detail], request=request, department=department
+    )[0]
 
 
 def record_all(
@@ -136,6 +148,7 @@ def record_all(
     actor=None,
     details: list[dict | None],
     request: HttpRequest | None = None,
+    department=None,
 ) -> list[AuditEntry]:
     """Append several entries about one object in one go, chained in the order given.
 
@@ -147,6 +160,7 @@ def record_all(
     actor_id, actor_label = _who(actor, request)
     object_type, object_id = _object_reference(obj)
     ip = _client_address(request)
+    department_id = _department_id_of(obj, department)
     entries = [
         AuditEntry(
             actor_id=actor_id,
@@ -159,6 +173,8 @@ def record_all(
         )
         for action, detail in zip(actions, details, strict=True)
     ]
+    for entry in entries:
+        entry.department_id_for_chain = department_id
     pending = _pending.get()
     if pending is None:
         _append(entries)
@@ -213,42 +229,91 @@ def appended_together() -> Iterator[None]:
             _pending.reset(token)
 
 
+def _department_id_of(obj, department) -> int | None:
+    if department is not None:
+        return department.pk if isinstance(department, Department) else int(department)
+    if obj is None or isinstance(obj, tuple):
+        return None
+    return getattr(obj, "audit_department_id", None)
+
+
 def _append(entries: list[AuditEntry]) -> None:
     if not entries:
         return
+    by_department: dict[int | None, list[AuditEntry]] = {}
+    for entry in entries:
+        by_department.setdefault(entry.department_id_for_chain, []).append(entry)
     # No savepoint: if the insert fails, so does the caller's transaction, as it should.
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        previous_hash = (
-            AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-            or GENESIS_HASH
+        chain_ids = {department: _chain_id(department) for department in by_department}
+        # Chains are locked in id order, so two transactions appending to the same two chains
+        # cannot each hold the lock the other waits for.
+        for department, chain_id in sorted(chain_ids.items(), key=lambda item: item[1]):
+            _append_to_chain(chain_id, by_department[department])
+
+
+def _append_to_chain(chain_id: int, entries: list[AuditEntry]) -> None:
+    previous_hash = lock_chain(chain_id)
+    algorithm = signing.hash_algorithm()
+    for entry in entries:
+        entry.chain_id = chain_id
+        entry.algorithm = algorithm
+        entry.previous_hash = previous_hash
+        entry.at = timezone.now()
+        entry.hash = previous_hash = entry.compute_hash()
+    # One INSERT, whose rows draw their ids in order; verify_chain walks a chain by id, so an
+    # entry out of order would read as a break: refuse it rather than write it.
+    AuditEntry.objects.bulk_create(entries)
+    ids = [entry.pk for entry in entries]
+    if ids != sorted(ids):
+        raise RuntimeError(f"Audit entries were given ids out of order: {ids}")
+    AuditChain.objects.filter(pk=chain_id).update(head_hash=previous_hash, head_entry_id=ids[-1])
+
+
+def _chain_id(department_id: int | None) -> int:
+    """The id of the department's chain (the system's for None), created on its first entry."""
+    chains = (
+        AuditChain.objects.filter(department_id=department_id)
+        if department_id is not None
+        else AuditChain.objects.filter(key=SYSTEM_CHAIN)
+    )
+    chain_id = chains.values_list("pk", flat=True).first()
+    if chain_id is not None:
+        return chain_id
+    if department_id is None:
+        key = SYSTEM_CHAIN
+    else:
+        key = (
+            f"department:{Department.objects.values_list('code', flat=True).get(pk=department_id)}"
         )
-        for entry in entries:
-            entry.previous_hash = previous_hash
-            entry.at = timezone.now()
-            entry.hash = previous_hash = entry.compute_hash()
-        # One INSERT, whose rows draw their ids in order; verify_chain walks the chain by id, so
-        # an entry out of order would read as a break: refuse it rather than write it.
-        AuditEntry.objects.bulk_create(entries)
-        ids = [entry.pk for entry in entries]
-        if ids != sorted(ids):
-            raise RuntimeError(f"Audit entries were given ids out of order: {ids}")
+    genesis = chain_genesis(key, signing.hash_algorithm())
+    with connection.cursor() as cursor:
+        # Two first entries of a new department at once: one creates the chain, both use it.
+        cursor.execute(
+            "INSERT INTO accounts_auditchain "
+            "(key, department_id, genesis_hash, head_hash, head_entry_id, created_at) "
+            "VALUES (%s, %s, %s, %s, NULL, now()) ON CONFLICT DO NOTHING",
+            [key, department_id, genesis, genesis],
+        )
+    return chains.values_list("pk", flat=True).get()
 
 
-def _lock_chain() -> None:
-    """Wait for the chain's append lock.
+def lock_chain(chain_id: int) -> str:
+    """Wait for the chain's append lock and return its head hash.
 
-    A transaction-level advisory lock: it is held until the *outermost* transaction commits or
-    rolls back, not just this block, so the next writer reads the head only once this entry is
-    committed (READ COMMITTED takes a fresh snapshot per statement) and the chain never forks.
-    The unique previous_hash is the last guard, should a writer run at a stricter isolation.
-    Keep the work after the first `record()` of a transaction short, since other writers wait
-    for it, and take row locks (the application's, then its tasks') before it, as every writer
-    already does, so that no transaction holding this lock waits for a row held by one that is
-    waiting for this lock.
+    A row lock on the chain's row (SELECT … FOR UPDATE): held until the *outermost*
+    transaction commits or rolls back, not just this block, so the next writer reads the head
+    only once this entry is committed and the chain never forks; writers of other chains do not
+    wait. The unique previous_hash is the last guard. Keep the work after the first `record()`
+    of a transaction short, since other writers of the chain wait for it, and take row locks
+    (the application's, then its tasks') before it, as every writer already does, so that no
+    transaction holding this lock waits for a row held by one that is waiting for this lock.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        cursor.execute(
+            "SELECT head_hash FROM accounts_auditchain WHERE id = %s FOR UPDATE", [chain_id]
+        )
+        return cursor.fetchone()[0]
 
 
 def _who(actor, request: HttpRequest | None) -> tuple[int | None, str]:
@@ -313,6 +378,7 @@ class Problem:
     EDITED = "edited"
     LINK = "link"
     START = "start"
+    HEAD = "head"
 
 
 PROBLEM_DESCRIPTIONS = {
@@ -321,8 +387,12 @@ PROBLEM_DESCRIPTIONS = {
         "link to the previous entry broken: an entry before it was deleted, inserted or rewritten"
     ),
     Problem.START: (
-        "the log does not start at the beginning of the chain nor at a recorded retention "
-        "purge: entries before it were deleted"
+        "the chain does not start at its genesis nor at a recorded retention purge: entries "
+        "before it were deleted"
+    ),
+    Problem.HEAD: (
+        "the chain's recorded head is not its last entry: entries were removed from its end, "
+        "or the head was changed"
     ),
 }
 
@@ -334,59 +404,111 @@ class ChainReport:
     first_id: int | None = None
     broken_at: int | None = None
     problem: str = ""
+    chain: str = ""
 
     @property
     def is_intact(self) -> bool:
-        return self.broken_at is None
+        return self.problem == ""
 
     def __str__(self) -> str:
         if self.is_intact:
-            return f"OK: {self.checked} entries, last hash {self.last_hash or '-'}"
-        return f"BROKEN at entry #{self.broken_at}: {PROBLEM_DESCRIPTIONS[self.problem]}"
+            return f"OK: {self.chain} {self.checked} entries, last hash {self.last_hash or '-'}"
+        where = f"entry #{self.broken_at}" if self.broken_at is not None else "its head"
+        return f"BROKEN in {self.chain} at {where}: {PROBLEM_DESCRIPTIONS[self.problem]}"
 
 
-def purge_anchors() -> set[str]:
-    """Hashes of the last entries deleted by retention purges: where the chain may now begin.
+@dataclass(frozen=True)
+class LogReport:
+    """Every chain's report: the log is intact when each of its chains is."""
+
+    chains: tuple[ChainReport, ...]
+
+    @property
+    def is_intact(self) -> bool:
+        return all(report.is_intact for report in self.chains)
+
+    @property
+    def checked(self) -> int:
+        return sum(report.checked for report in self.chains)
+
+    @property
+    def broken(self) -> ChainReport | None:
+        return next((report for report in self.chains if not report.is_intact), None)
+
+    def __str__(self) -> str:
+        if not self.is_intact:
+            return str(self.broken)
+        return f"OK: {self.checked} entries in {len(self.chains)} chains"
+
+
+def purge_anchors(chain_id: int) -> set[str]:
+    """Hashes of the last entries deleted by a chain's retention purges: where it may now begin.
 
     The purge entries hold them inside the chain, so an anchor cannot be forged without
     breaking the chain at the purge entry itself.
     """
     return set(
-        AuditEntry.objects.filter(action=PURGE_ACTION).values_list(
+        AuditEntry.objects.filter(chain_id=chain_id, action=PURGE_ACTION).values_list(
             "detail__last_deleted_hash", flat=True
         )
     )
 
 
-def verify_chain(*, through_id: int | None = None, batch_size: int = 2000) -> ChainReport:
-    """Recompute every hash and link in id order, a batch at a time; report the first break.
+def verify_chain(
+    chain: AuditChain | None = None, *, through_id: int | None = None, batch_size: int = 2000
+) -> ChainReport | LogReport:
+    """Recompute every hash and link of a chain (of every chain if none is given) in id order,
+    a batch at a time; report the first break.
 
     Ids are not contiguous in PostgreSQL (a rolled-back insert still uses up its id), so
     deletions are found by the previous_hash links, never by gaps in the ids.
     """
     with _consistent_snapshot():
-        anchors = purge_anchors()
-        entries = AuditEntry.objects.order_by("id")
-        if through_id is not None:
-            entries = entries.filter(id__lte=through_id)
-        checked, first_id, expected_previous, after = 0, None, None, 0
-        while batch := list(entries.filter(id__gt=after)[:batch_size]):
-            for entry in batch:
-                if expected_previous is None:
-                    first_id = entry.pk
-                    if entry.previous_hash != GENESIS_HASH and entry.previous_hash not in anchors:
-                        return ChainReport(checked, "", first_id, entry.pk, Problem.START)
-                elif entry.previous_hash != expected_previous:
-                    return ChainReport(checked, expected_previous, first_id, entry.pk, Problem.LINK)
-                if entry.compute_hash() != entry.hash:
-                    problem = Problem.EDITED
-                    return ChainReport(
-                        checked, expected_previous or "", first_id, entry.pk, problem
-                    )
-                expected_previous = entry.hash
-                checked += 1
-            after = batch[-1].pk
-        return ChainReport(checked, expected_previous or "", first_id)
+        if chain is None:
+            return LogReport(
+                tuple(
+                    _verify_one(each, through_id=None, batch_size=batch_size)
+                    for each in AuditChain.objects.order_by("key")
+                )
+            )
+        return _verify_one(chain, through_id=through_id, batch_size=batch_size)
+
+
+def _verify_one(chain: AuditChain, *, through_id: int | None, batch_size: int) -> ChainReport:
+    chain.refresh_from_db()  # in the walk's snapshot
+    anchors = purge_anchors(chain.pk)
+    entries = AuditEntry.objects.filter(chain=chain).order_by("id")
+    if through_id is not None:
+        entries = entries.filter(id__lte=through_id)
+    checked, first_id, expected_previous, after, last_id = 0, None, None, 0, None
+    while batch := list(entries.filter(id__gt=after)[:batch_size]):
+        for entry in batch:
+            if expected_previous is None:
+                first_id = entry.pk
+                if entry.previous_hash != chain.genesis_hash and entry.previous_hash not in anchors:
+                    return ChainReport(checked, "", first_id, entry.pk, Problem.START, chain.key)
+            elif entry.previous_hash != expected_previous:
+                return ChainReport(
+                    checked, expected_previous, first_id, entry.pk, Problem.LINK, chain.key
+                )
+            if entry.compute_hash() != entry.hash:
+                return ChainReport(
+                    checked, expected_previous or "", first_id, entry.pk, Problem.EDITED, chain.key
+                )
+            expected_previous, last_id = entry.hash, entry.pk
+            checked += 1
+        after = batch[-1].pk
+    if through_id is None:
+        head_ok = (
+            chain.head_hash == expected_previous and chain.head_entry_id == last_id
+            if expected_previous is not None
+            else chain.head_hash == chain.genesis_hash or chain.head_hash in anchors
+        )
+        if not head_ok:
+            return ChainReport(
+                checked, expected_previous or "", first_id, None, Problem.HEAD, chain.key
+            )
+    return ChainReport(checked, expected_previous or "", first_id, chain=chain.key)
 
 
 @contextmanager
@@ -423,29 +545,32 @@ class AuditChainBroken(Exception):
 def purge_expired_entries(batch_size: int = 50_000) -> int:
     """Delete the entries older than AUDIT_RETENTION_DAYS, oldest first; returns how many.
 
-    Each batch is one transaction that first verifies the entries it is about to delete (a
-    broken chain is evidence: it is kept, and AuditChainBroken raised), then appends an
-    "audit.purge" entry holding the hash of the last entry deleted. That entry is the anchor
-    `verify_chain()` accepts as the new beginning of the log; any other beginning is a break.
+    Chain by chain, each batch is one transaction that first verifies the entries it is about
+    to delete (a broken chain is evidence: it is kept, and AuditChainBroken raised), then
+    appends to that chain an "audit.purge" entry holding the hash of the last entry deleted.
+    That entry is the anchor `verify_chain()` accepts as the new beginning of the chain; any
+    other beginning is a break.
     """
     days = retention_days()
     total = 0
-    while deleted := _purge_batch(days, batch_size):
-        total += deleted
+    for chain in AuditChain.objects.order_by("key"):
+        while deleted := _purge_batch(chain, days, batch_size):
+            total += deleted
     return total
 
 
 @transaction.atomic
-def _purge_batch(days: int, batch_size: int) -> int:
-    _lock_chain()
+def _purge_batch(chain: AuditChain, days: int, batch_size: int) -> int:
+    lock_chain(chain.pk)
     with connection.cursor() as cursor:
         # The database's clock, the one the trigger checks the 180 days against.
         cursor.execute("SELECT now()")
         cutoff = cursor.fetchone()[0] - timedelta(days=days)
+    in_chain = AuditEntry.objects.filter(chain=chain)
     first_kept = (
-        AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
+        in_chain.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
     ).first()
-    expired = AuditEntry.objects.order_by("id")
+    expired = in_chain.order_by("id")
     if first_kept is not None:
         expired = expired.filter(id__lt=first_kept)
     boundary = expired.values_list("id", "hash")[batch_size - 1 : batch_size].first()
@@ -453,24 +578,33 @@ def _purge_batch(days: int, batch_size: int) -> int:
     if boundary is None:
         return 0
     through_id, last_deleted_hash = boundary
-    report = verify_chain(through_id=through_id)
+    report = verify_chain(chain, through_id=through_id)
     if not report.is_intact:
         logger.error("Audit log not purged, the chain is broken: %s", report)
         raise AuditChainBroken(report)
-    record(
-        PURGE_ACTION,
-        detail={
-            "first_deleted_id": report.first_id,
-            "last_deleted_id": through_id,
-            "deleted_count": report.checked,
-            "last_deleted_hash": last_deleted_hash,
-            "older_than": cutoff.isoformat(),
-            "retention_days": days,
-        },
+    _append_to_chain(
+        chain.pk,
+        [
+            AuditEntry(
+                actor_label=SYSTEM,
+                action=PURGE_ACTION,
+                detail={
+                    "first_deleted_id": report.first_id,
+                    "last_deleted_id": through_id,
+                    "deleted_count": report.checked,
+                    "last_deleted_hash": last_deleted_hash,
+                    "older_than": cutoff.isoformat(),
+                    "retention_days": days,
+                },
+            )
+        ],
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'on'")
-        cursor.execute("DELETE FROM accounts_auditentry WHERE id <= %s", [through_id])
+        cursor.execute(
+            "DELETE FROM accounts_auditentry WHERE chain_id = %s AND id <= %s",
+            [chain.pk, through_id],
+        )
         deleted = cursor.rowcount
         cursor.execute(f"SET LOCAL {PURGE_SETTING} = 'off'")
     return deleted

@@ -56,3 +56,42 @@ def check_audit_retention(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_anchor_signing_keys(app_configs, **kwargs):
+    """The daily anchor must be signable by the suite in force: a bad key stops a deployment,
+    not the first anchor at midnight."""
+    from .anchors import KEYS_SETTING, anchor_keys
+    from .signing import signing_key
+
+    try:
+        signing_key(anchor_keys(), KEYS_SETTING)
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint="docs/security.md, 'Daily public anchors' and 'Cryptographic suites'.",
+                id="accounts.E020",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_anchor_keys_are_not_the_demo_ones(app_configs, **kwargs):
+    from .anchors import anchor_keys
+
+    try:
+        keys = anchor_keys()
+    except ImproperlyConfigured:
+        return []  # Reported by accounts.E020.
+    if any(key.key_id.startswith("demo") for key in keys):
+        return [
+            Warning(
+                "AUDIT_ANCHOR_SIGNING_KEYS lists a demo key, whose private half is published.",
+                hint="Generate a key of your own (docs/security.md) and drop the demo one.",
+                id="accounts.W020",
+            )
+        ]
+    return []

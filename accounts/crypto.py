@@ -14,16 +14,28 @@ SHA-256 of an 18-character ID number, whose first 14 characters are a region and
 is reversed by enumeration in minutes). See docs/security.md, "Personal data at rest".
 """
 
-import hashlib
-import hmac
+import base64
+import binascii
+import os
 from collections.abc import Callable
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import signing
 from .identity import normalize_identifier
+
+# Under the national suite (CRYPTO_SUITE = "national") values are SM4-GCM tokens:
+# "sm4:" + base64url(4-byte key fingerprint, 12-byte nonce, ciphertext and 16-byte tag). The
+# SM4 key is derived from each FIELD_ENCRYPTION_KEYS entry with HKDF-SM3, so one key list serves
+# both suites and rotates the same way; a Fernet token never starts with "sm4:".
+SM4_PREFIX = "sm4:"
+SM4_INFO = b"portal field encryption: SM4-GCM"
 
 # An HMAC key shorter than the hash's output weakens it; 32 characters of
 # `secrets.token_urlsafe(32)` carry about 190 bits.
@@ -78,6 +90,55 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet(list(_fernets(keys)))
 
 
+@lru_cache(maxsize=8)
+def _sm4_keys(keys: tuple[str, ...]) -> tuple[tuple[bytes, bytes], ...]:
+    """(fingerprint, 16-byte SM4 key) for each configured key, in order."""
+    _fernets(keys)  # the same checks, and the same messages, as for Fernet
+    derived = []
+    for configured in keys:
+        secret = base64.urlsafe_b64decode(configured.encode("ascii"))
+        key = HKDF(algorithm=hashes.SM3(), length=16, salt=None, info=SM4_INFO).derive(secret)
+        derived.append((signing.digest(key, signing.SM3)[:4], key))
+    return tuple(derived)
+
+
+def _sm4_encrypt(plaintext: bytes, fingerprint: bytes, key: bytes) -> str:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    nonce = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    sealed = encryptor.update(plaintext) + encryptor.finalize() + encryptor.tag
+    return SM4_PREFIX + base64.urlsafe_b64encode(fingerprint + nonce + sealed).decode("ascii")
+
+
+def _sm4_decrypt(token: str) -> bytes:
+    """The plaintext of an "sm4:" token; InvalidToken if no configured key opens it."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    try:
+        raw = base64.urlsafe_b64decode(token[len(SM4_PREFIX) :].encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise InvalidToken from None
+    fingerprint, nonce, sealed = raw[:4], raw[4:16], raw[16:]
+    if len(sealed) < 16:
+        raise InvalidToken
+    for known, key in _sm4_keys(configured_encryption_keys()):
+        if known != fingerprint:
+            continue
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, sealed[-16:])).decryptor()
+        try:
+            return decryptor.update(sealed[:-16]) + decryptor.finalize()
+        except InvalidTag:
+            break
+    raise InvalidToken
+
+
+def _open(token: str) -> bytes:
+    if token.startswith(SM4_PREFIX):
+        return _sm4_decrypt(token)
+    return encryption().decrypt(token.encode("ascii"))
+
+
 def encryption() -> MultiFernet:
     """All configured keys: the first encrypts, each decrypts."""
     return _multi_fernet(configured_encryption_keys())
@@ -102,12 +163,17 @@ def blind_index_key() -> bytes:
 
 
 def encrypt(plaintext: str) -> str:
+    """A token under the first key, in the suite in force (Fernet, or SM4-GCM if national)."""
+    if signing.current_suite() == signing.NATIONAL:
+        fingerprint, key = _sm4_keys(configured_encryption_keys())[0]
+        return _sm4_encrypt(plaintext.encode(), fingerprint, key)
     return encryption().encrypt(plaintext.encode()).decode("ascii")
 
 
 def decrypt(token: str, *, where: str = "a stored value") -> str:
+    """The plaintext of a token of either suite: a switch of suite leaves every value readable."""
     try:
-        return encryption().decrypt(token.encode("ascii")).decode()
+        return _open(token).decode()
     except (InvalidToken, UnicodeEncodeError):
         raise UndecryptableValueError(
             f"{where} cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS. "
@@ -119,13 +185,26 @@ def decrypt(token: str, *, where: str = "a stored value") -> str:
 def is_token(value: str) -> bool:
     """Whether the value is a token one of the configured keys opens (not plaintext)."""
     try:
-        encryption().decrypt(value.encode("ascii"))
+        _open(value)
     except (InvalidToken, UnicodeEncodeError):
         return False
     return True
 
 
 def is_under_primary_key(token: str) -> bool:
+    """Whether the token is under the first key *and* in the suite in force."""
+    if signing.current_suite() == signing.NATIONAL:
+        if not token.startswith(SM4_PREFIX):
+            return False
+        fingerprint = _sm4_keys(configured_encryption_keys())[0][0]
+        try:
+            raw = base64.urlsafe_b64decode(token[len(SM4_PREFIX) :].encode("ascii"))
+            _sm4_decrypt(token)
+        except (binascii.Error, ValueError, InvalidToken, UnicodeEncodeError):
+            return False
+        return raw[:4] == fingerprint
+    if token.startswith(SM4_PREFIX):
+        return False
     try:
         primary_key_fernet().decrypt(token.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError):
@@ -134,9 +213,16 @@ def is_under_primary_key(token: str) -> bool:
 
 
 def rotate(token: str) -> str:
-    """The same plaintext (and timestamp) encrypted with the first key; raises if no key opens it."""
+    """The same plaintext under the first key and the suite in force; raises if no key opens it.
+
+    Fernet to Fernet keeps the token's timestamp (MultiFernet.rotate); across suites the value
+    is decrypted and encrypted again, which is what a switch of suite asks of
+    `manage.py rotate_encryption_keys`.
+    """
     try:
-        return encryption().rotate(token.encode("ascii")).decode("ascii")
+        if signing.current_suite() == signing.INTERNATIONAL and not token.startswith(SM4_PREFIX):
+            return encryption().rotate(token.encode("ascii")).decode("ascii")
+        return encrypt(_open(token).decode())
     except (InvalidToken, UnicodeEncodeError):
         raise UndecryptableValueError(
             "A stored value cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS."
@@ -159,7 +245,9 @@ BLIND_INDEX_NORMALIZERS: dict[str, Callable[[str], str]] = {
 
 
 def blind_index(kind: str, value: str | None) -> str:
-    """HMAC-SHA256 (hex) of the normalised value, prefixed by its kind; "" for no value.
+    """HMAC-SHA256 (HMAC-SM3 under the national suite; hex) of the normalised value, prefixed
+    by its kind; "" for no value. A switch of suite is a change of index like a change of key:
+    `manage.py reindex_blind_index` recomputes them.
 
     The prefix keeps indexes of different kinds apart: the same digits as a mobile number and
     as part of something else never share an index value.
@@ -171,4 +259,4 @@ def blind_index(kind: str, value: str | None) -> str:
     if not normalized:
         return ""
     message = f"{kind}:{normalized}".encode()
-    return hmac.new(blind_index_key(), message, hashlib.sha256).hexdigest()
+    return signing.keyed_hexdigest(blind_index_key(), message, signing.hash_algorithm())

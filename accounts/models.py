@@ -1,7 +1,6 @@
 """People (citizens, enterprises, civil servants), the departments they work in, and the audit log
 of what they do."""
 
-import hashlib
 import json
 import secrets
 from datetime import UTC
@@ -16,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import signing
 from .crypto import blind_index
 from .fields import BlindIndexField, EncryptedTextField
 from .identity import (
@@ -297,19 +297,83 @@ class Membership(models.Model):
         return f"{self.user} · {self.department} · {self.get_role_display()}"
 
 
+# The beginning of the single chain the log was before it was split (migration 0040).
 GENESIS_HASH = "0" * 64
+SYSTEM_CHAIN = "system"
+
+
+def canonical_json(content) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the same content always gives the same bytes."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_genesis(key: str, algorithm: str) -> str:
+    """A chain's own beginning: no entry of one chain can pass for the first of another."""
+    return signing.hexdigest(f"portal-audit-chain:{key}".encode(), algorithm)
+
+
+def link_hash(previous_hash: str, content_digest: str, algorithm: str) -> str:
+    """An entry's hash: its predecessor's hash followed by the digest of its own content.
+
+    Hashing the content's digest rather than the content lets an inclusion proof carry the
+    later entries of a chain as digests only, never what they say (accounts/anchors.py).
+    """
+    return signing.hexdigest((previous_hash + content_digest).encode(), algorithm)
+
+
+class AuditChain(models.Model):
+    """One hash chain of the audit log: the system's, or one department's.
+
+    Each chain has its own genesis and its own lock (a row lock on this row, taken by
+    `accounts.audit` while it appends), so departments never wait for one another. The head
+    columns follow the last entry; `verify_audit` checks that they do.
+    """
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    department = models.OneToOneField(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_chain",
+    )
+    genesis_hash = models.CharField(_("genesis hash"), max_length=64)
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    head_entry_id = models.BigIntegerField(_("head entry"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(key="system", department__isnull=True)
+                | (~models.Q(key="system") & models.Q(department__isnull=False)),
+                name="audit_chain_system_or_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.department) if self.department_id else str(_("System"))
 
 
 class AuditEntry(models.Model):
     """One line of the tamper-evident audit log: who did what to which object, when, from where.
 
-    Each entry carries the SHA-256 of its predecessor's hash and its own content, so editing or
-    deleting any entry breaks the chain from there on (`manage.py verify_audit`). Entries are
-    written only by `accounts.audit.record()`; a database trigger refuses UPDATE and DELETE
-    (migration 0006). The actor is a plain id and a name copied at the time, not a foreign key:
-    deleting or renaming a user must never rewrite the log.
+    Entries form one hash chain per department plus one for the system (AuditChain). Each
+    carries the hash of its predecessor in its chain and `link_hash(previous, digest of its own
+    content)`, computed with its own `algorithm` (SHA-256 or SM3, accounts/signing.py), so
+    editing or deleting any entry breaks its chain from there on (`manage.py verify_audit`).
+    Entries are written only by `accounts.audit.record()`; a database trigger refuses UPDATE
+    and DELETE (migration 0006). The actor is a plain id and a name copied at the time, not a
+    foreign key: deleting or renaming a user must never rewrite the log.
     """
 
+    chain = models.ForeignKey(
+        AuditChain, verbose_name=_("chain"), on_delete=models.PROTECT, related_name="entries"
+    )
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor_id = models.BigIntegerField(_("actor's user id"), null=True, blank=True)
     actor_label = models.CharField(_("actor"), max_length=150)
@@ -318,6 +382,12 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    algorithm = models.CharField(
+        _("hash algorithm"),
+        max_length=8,
+        default=signing.SHA256,
+        help_text=_("The hash this entry was chained with: sha256, or sm3 (national suite)."),
+    )
     previous_hash = models.CharField(_("previous entry's hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
 
@@ -326,6 +396,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit log")
         constraints = [
             # One successor per entry: the chain cannot fork, whatever a writer forgot to lock.
+            # Global, not per chain: each chain starts from a genesis of its own.
             models.UniqueConstraint(fields=["previous_hash"], name="audit_chain_does_not_fork"),
             models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
             models.CheckConstraint(
@@ -333,10 +404,16 @@ class AuditEntry(models.Model):
                 & models.Q(previous_hash__regex=r"^[0-9a-f]{64}$"),
                 name="audit_hashes_are_sha256_hex",
             ),
+            models.CheckConstraint(
+                condition=models.Q(algorithm__in=signing.HASH_ALGORITHMS),
+                name="audit_entry_algorithm_known",
+            ),
         ]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
+            # verify_audit walks each chain in id order.
+            models.Index(fields=["chain", "id"], name="audit_chain_order"),
         ]
 
     def __str__(self) -> str:
@@ -344,7 +421,7 @@ class AuditEntry(models.Model):
         return f"#{self.pk} {self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}{target}"
 
     def chained_content(self) -> dict:
-        """What the hash covers, besides the previous hash: everything but the row id."""
+        """What the hash covers, besides the previous hash: everything but the row id and chain."""
         return {
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
@@ -356,11 +433,49 @@ class AuditEntry(models.Model):
             "ip": self.ip,
         }
 
+    def content_digest(self) -> str:
+        return signing.hexdigest(canonical_json(self.chained_content()), self.algorithm)
+
     def compute_hash(self) -> str:
-        canonical = json.dumps(
-            self.chained_content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256((self.previous_hash + canonical).encode()).hexdigest()
+        return link_hash(self.previous_hash, self.content_digest(), self.algorithm)
+
+
+class AuditAnchor(models.Model):
+    """One day's public anchor: the Merkle root of every chain's head, signed (accounts/anchors.py).
+
+    Published in the disclosure section, so a history rewritten in the database later, every
+    hash recomputed, no longer matches a root the public already holds.
+    """
+
+    day = models.DateField(_("day"), unique=True)
+    created_at = models.DateTimeField(_("anchored at"), default=timezone.now)
+    hash_algorithm = models.CharField(_("hash algorithm"), max_length=8)
+    leaves = models.JSONField(
+        _("chain heads"), help_text=_("Each chain's key, head entry id and head hash, in order.")
+    )
+    tree_size = models.PositiveIntegerField(_("number of chains"))
+    root_hash = models.CharField(_("Merkle root"), max_length=64, unique=True)
+    signature_algorithm = models.CharField(_("signature algorithm"), max_length=8)
+    key_id = models.CharField(_("signing key"), max_length=32)
+    signature = models.TextField(_("signature"))
+
+    class Meta:
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+        ordering = ["-day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hash_algorithm__in=signing.HASH_ALGORITHMS),
+                name="audit_anchor_hash_algorithm_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signature_algorithm__in=signing.SIGNATURE_ALGORITHMS),
+                name="audit_anchor_signature_algorithm_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.root_hash[:16]}…"
 
 
 class Notification(models.Model):

@@ -107,6 +107,8 @@ def grant_object_permissions(holder: User | Group, permissions: list[str], obj) 
         record_all(
             ["permission.object"] * len(granted),
             obj=(f"{content_type.app_label}.{content_type.model}", obj.pk),
+            # The object's own chain: a grant inside a filing locks no chain but the case's.
+            department=getattr(obj, "audit_department_id", None),
             details=[
                 {"change": "granted", "permission": codename, "holder": label}
                 for codename in granted

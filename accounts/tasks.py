@@ -1,6 +1,7 @@
 """What the accounts app does by itself."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.utils import timezone
 from common.transient import TRANSIENT_ERRORS
 
 from . import notifications
+from .anchors import anchor_day
 from .audit import purge_expired_entries
 
 logger = logging.getLogger(__name__)
@@ -22,6 +24,16 @@ def purge_expired_audit_entries() -> int:
     chain is evidence, kept until someone has looked at it.
     """
     return purge_expired_entries()
+
+
+@shared_task
+def anchor_audit_chains() -> str:
+    """Hourly: sign and publish the anchor of the day that ended, if not yet done (idempotent).
+
+    The anchor holds every chain's head as it is when this runs, just after midnight.
+    """
+    day = timezone.localdate() - timedelta(days=1)
+    return anchor_day(day).root_hash
 
 
 # Besides the portal's transient errors, a mail server that does not answer (OSError).

@@ -1,4 +1,4 @@
-"""E-certificates (电子证照): issued when an application is approved, signed with Ed25519.
+"""E-certificates (电子证照): issued when an application is approved, signed with Ed25519 or SM2.
 
 The signature covers a canonical payload of every field the certificate shows: its number,
 the holder, the item, the scope, the validity, the issuing departments, the moment of issue
@@ -6,8 +6,9 @@ and the id of the signing key. Anyone who edits a row in the database, or copies
 onto another certificate, gets a certificate that no longer verifies.
 
 Keys come from the setting CERTIFICATE_SIGNING_KEYS ("key_id:base64 of the 32-byte raw
-Ed25519 private key", several separated by commas): the first signs, every listed key
-verifies, so keys rotate without invalidating what was issued before (docs/security.md).
+Ed25519 private key", or "key_id:sm2:base64" for SM2, several separated by commas): the first
+of the suite in force (CRYPTO_SUITE) signs, every listed key verifies, so keys rotate, and
+suites switch, without invalidating what was issued before (docs/security.md).
 """
 
 from __future__ import annotations
@@ -15,18 +16,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-from dataclasses import dataclass
 from datetime import UTC, date, timedelta
-from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,13 +31,14 @@ from django.utils.translation import gettext_lazy
 # standard library's; the title added below must be an element of the same kind.
 from qrcode.compat.etree import ET as ElementTree
 
+from accounts import signing
 from services.lifecycle import record_event
 from services.models import Application, ApplicationEvent
 
 from .models import Certificate, ReviewTask
 
 PAYLOAD_FORMAT = "portal-e-certificate/1"
-KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+KEY_ID_PATTERN = signing.KEY_ID_PATTERN
 REVOKE_PERMISSION = "approvals.revoke_certificate"
 
 
@@ -55,52 +51,14 @@ class CertificateStatus(models.TextChoices):
 
 # --- keys ----------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class CertificateKey:
-    key_id: str
-    private_key: Ed25519PrivateKey
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self.private_key.public_key()
-
-    @property
-    def public_key_base64(self) -> str:
-        raw = self.public_key.public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        return base64.b64encode(raw).decode("ascii")
+# A key of CERTIFICATE_SIGNING_KEYS: Ed25519, or SM2 under the national suite (accounts/signing.py).
+CertificateKey = signing.SigningKey
+KEYS_SETTING = "CERTIFICATE_SIGNING_KEYS"
 
 
-@lru_cache(maxsize=4)
 def parse_certificate_keys(text: str) -> tuple[CertificateKey, ...]:
     """The keys of a CERTIFICATE_SIGNING_KEYS value; messages never repeat key material."""
-    entries = [entry.strip() for entry in (text or "").split(",") if entry.strip()]
-    if not entries:
-        raise ImproperlyConfigured("CERTIFICATE_SIGNING_KEYS holds no key.")
-    keys: list[CertificateKey] = []
-    for position, entry in enumerate(entries, start=1):
-        key_id, separator, encoded = entry.partition(":")
-        key_id = key_id.strip()
-        if not separator or not KEY_ID_PATTERN.match(key_id):
-            raise ImproperlyConfigured(
-                f"CERTIFICATE_SIGNING_KEYS entry {position} is not 'key_id:base64-key' "
-                "(a key id is 1 to 32 letters, digits, '.', '_' or '-')."
-            )
-        try:
-            raw = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            raise ImproperlyConfigured(
-                f"CERTIFICATE_SIGNING_KEYS key {key_id!r} is not the base64 of 32 raw bytes "
-                "(an Ed25519 private key)."
-            )
-        if any(key.key_id == key_id for key in keys):
-            raise ImproperlyConfigured(f"CERTIFICATE_SIGNING_KEYS lists key {key_id!r} twice.")
-        keys.append(CertificateKey(key_id, Ed25519PrivateKey.from_private_bytes(raw)))
-    return tuple(keys)
+    return signing.parse_signing_keys(text, KEYS_SETTING)
 
 
 def certificate_keys() -> tuple[CertificateKey, ...]:
@@ -108,11 +66,12 @@ def certificate_keys() -> tuple[CertificateKey, ...]:
 
 
 def current_signing_key() -> CertificateKey:
-    return certificate_keys()[0]
+    """The first listed key of the suite in force (CRYPTO_SUITE)."""
+    return signing.signing_key(certificate_keys(), KEYS_SETTING)
 
 
 def verification_key(key_id: str) -> CertificateKey | None:
-    return next((key for key in certificate_keys() if key.key_id == key_id), None)
+    return signing.find_key(certificate_keys(), key_id)
 
 
 # --- the signed payload --------------------------------------------------------------------------
@@ -151,7 +110,7 @@ def canonical_bytes(payload: dict) -> bytes:
 
 def sign_certificate(certificate: Certificate, key: CertificateKey) -> str:
     certificate.key_id = key.key_id
-    signature = key.private_key.sign(canonical_bytes(certificate_payload(certificate)))
+    signature = key.sign(canonical_bytes(certificate_payload(certificate)))
     return base64.b64encode(signature).decode("ascii")
 
 
@@ -166,8 +125,10 @@ def verify_certificate(certificate: Certificate, *, today: date | None = None) -
         return CertificateStatus.INVALID
     try:
         signature = base64.b64decode(certificate.signature, validate=True)
-        key.public_key.verify(signature, canonical_bytes(certificate_payload(certificate)))
-    except (binascii.Error, ValueError, InvalidSignature):
+    except (binascii.Error, ValueError):
+        return CertificateStatus.INVALID
+    # The key's own algorithm decides: a certificate signed before a switch of suite verifies.
+    if not key.verify(canonical_bytes(certificate_payload(certificate)), signature):
         return CertificateStatus.INVALID
     if certificate.revoked_at is not None:
         return CertificateStatus.REVOKED
@@ -181,7 +142,7 @@ def machine_readable(certificate: Certificate) -> dict:
     return {
         "payload": certificate_payload(certificate),
         "signature": certificate.signature,
-        "algorithm": "Ed25519",
+        "algorithm": key.algorithm if (key := verification_key(certificate.key_id)) else None,
         "signed_bytes": "UTF-8 JSON of the payload, keys sorted, separators ',' and ':'",
         "key_id": certificate.key_id,
     }

@@ -164,6 +164,12 @@ class ReviewTask(models.Model):
         return f"{self.application.tracking_number} · {self.department}"
 
     @property
+    def audit_department_id(self) -> int | None:
+        # The case's chain, not the reviewing department's: a decision also writes the case's
+        # timeline, and one transaction then locks one chain.
+        return self.application.audit_department_id
+
+    @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 

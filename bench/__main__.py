@@ -7,7 +7,9 @@
 5. gunicorn and Celery workers as production runs them (bench/server.py), and the load driver
    in its own process (bench/load.py): the bare view, then each page, then filing end to end.
    Then CPU and size per written instrument (bench/instruments.py; alone: `bench instruments`).
-6. Ratios to the bare view, the filing rate and routing lag from the database, written to
+6. The audit chains, split against one, and SM2 against Ed25519 (bench/chains.py; alone:
+   `bench chains`).
+7. Ratios to the bare view, the filing rate and routing lag from the database, written to
    bench/results/ (JSON) and docs/benchmarks.md.
 """
 
@@ -129,6 +131,9 @@ def main(argv: list[str]) -> int:
     from bench.instruments import run_instrument_benchmark
 
     run["instruments"] = run_instrument_benchmark(count=60 if args.quick else 300)
+    from bench.chains import run_chain_benchmark
+
+    run["chains"] = run_chain_benchmark(quick=args.quick)
     report(run)
     return 0
 
@@ -352,6 +357,10 @@ def markdown(run: dict) -> str:
             *(f"| | {row['publications']:,} | {row['p95_ms']:.1f} |" for row in sizes),
             f"| p95 ratio (target ≤ 3) | | {search['p95_ratio']:.2f} |",
         ]
+    if run.get("chains"):
+        from bench.chains import markdown as chains_markdown
+
+        lines += ["", chains_markdown(run["chains"]).rstrip("\n")]
     if run.get("instruments"):
         from bench.instruments import markdown as instruments_markdown
 
@@ -380,6 +389,10 @@ if __name__ == "__main__":
         from bench import consultation
 
         sys.exit(consultation.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["chains"]:  # the audit chains and the two suites alone (issue 21)
+        from bench import chains
+
+        sys.exit(chains.main(sys.argv[2:]))
     if sys.argv[1:2] == ["instruments"]:  # the written instruments alone (issue 18)
         from bench import instruments
 

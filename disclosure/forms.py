@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import timedelta
 
@@ -291,3 +292,30 @@ class FeedbackReportForm(forms.Form):
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+
+
+class ProofUploadForm(forms.Form):
+    """An inclusion proof of an audit entry, as the portal gave it (a JSON file)."""
+
+    file = forms.FileField(
+        label=_("Inclusion proof (JSON file)"),
+        help_text=_("The file downloaded with an audit entry, named audit-proof-….json."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PROOF_MAX_BYTES:
+            raise forms.ValidationError(_("This file is too large to be an inclusion proof."))
+        try:
+            proof = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise forms.ValidationError(
+                _("This file is not JSON: upload the proof as downloaded.")
+            ) from None
+        if not isinstance(proof, dict):
+            raise forms.ValidationError(_("This file is not JSON: upload the proof as downloaded."))
+        self.cleaned_data["proof"] = proof
+        return upload

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import consultation_views, feeds, views
+from . import anchor_views, consultation_views, feeds, views
 
 app_name = "disclosure"
 urlpatterns = [
@@ -58,6 +58,13 @@ urlpatterns = [
     path("staff/requests/", views.disclosure_requests, name="requests"),
     path("staff/requests/<int:pk>/publish/", views.publish_answer, name="publish_answer"),
     path("staff/statistics/<str:code>/", views.department_statistics, name="department_statistics"),
+    # The audit log's signed daily anchors (accounts/anchors.py, docs/security.md).
+    path("anchors/", anchor_views.anchor_list, name="anchors"),
+    path("anchors/feed.atom", anchor_views.AnchorFeed(), name="anchor_feed"),
+    path("anchors/verify/", anchor_views.verify_proof, name="verify_proof"),
+    path("anchors/proofs/<int:entry_id>.json", anchor_views.entry_proof, name="entry_proof"),
+    path("anchors/<str:day>/", anchor_views.anchor_detail, name="anchor"),
+    path("anchors/<str:day>.json", anchor_views.anchor_json, name="anchor_json"),
     path("certificates/verify/", views.verify_certificate, name="verify_certificate"),
     path("certificates/keys/", views.certificate_keys, name="certificate_keys"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),

@@ -384,10 +384,14 @@ def certificate(request, number: str):
 def certificate_keys(request):
     """The public halves of the signing keys, for verifiers that check signatures themselves."""
     keys = certificates.certificate_keys()
+    signing_key = certificates.current_signing_key()
     return JsonResponse(
         {
-            "algorithm": "Ed25519",
-            "signing_key_id": keys[0].key_id,
-            "keys": [{"key_id": k.key_id, "public_key": k.public_key_base64} for k in keys],
+            "algorithm": signing_key.algorithm,
+            "signing_key_id": signing_key.key_id,
+            "keys": [
+                {"key_id": k.key_id, "algorithm": k.algorithm, "public_key": k.public_key_base64}
+                for k in keys
+            ],
         }
     )

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import signing
 from accounts.audit import record
 from accounts.models import Department
 from approvals.calendar import official_date
@@ -224,10 +225,19 @@ def _issue(event, kind, department, dated, counter: NumberCounter, now: datetime
             "department": department.code,
             "sha256": instrument.sha256,
             "key_id": key_id,
+            # Under the national suite the PDF's SM3 digest is in the (SM3) chain too, so the
+            # day's SM2-signed anchor, and the inclusion proof of this entry, cover it.
+            **national_digest(pdf),
         },
     )
     logger.info("Issued %s for %s", number, application.tracking_number)
     return instrument
+
+
+def national_digest(pdf: bytes) -> dict:
+    if signing.current_suite() != signing.NATIONAL:
+        return {}
+    return {"sm3": signing.hexdigest(pdf, signing.SM3)}
 
 
 def _appeal_dates(kind: str, received_on: date) -> dict:

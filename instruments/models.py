@@ -250,5 +250,9 @@ class Instrument(models.Model):
         return reverse("instrument_download", args=[self.application_id, self.pk])
 
     @property
+    def audit_department_id(self) -> int | None:
+        return self.application.audit_department_id
+
+    @property
     def filename(self) -> str:
         return f"{self.application.tracking_number}-{self.kind}-{self.serial:06d}.pdf"

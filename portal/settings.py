@@ -401,6 +401,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 5 * 60},
     },
+    # The day's public anchor of the audit chains: hourly, so a missed run is caught up; each
+    # day is anchored once (accounts/anchors.py).
+    "anchor-audit-chains": {
+        "task": "accounts.tasks.anchor_audit_chains",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 60 * 60},
+    },
     "purge-expired-audit-entries": {
         "task": "accounts.tasks.purge_expired_audit_entries",
         "schedule": timedelta(days=1),
@@ -446,6 +453,16 @@ ELDERLY_MODE_COOKIE = "elderly_mode"
 # separated by commas. The first signs new certificates; all of them verify, so an old key
 # stays listed after a rotation for as long as certificates it signed are to verify.
 CERTIFICATE_SIGNING_KEYS = env("CERTIFICATE_SIGNING_KEYS")
+
+# The cryptographic suite (accounts/signing.py, docs/security.md): "international" (SHA-256,
+# Ed25519, Fernet) or "national" (国密: SM3, SM2, SM4). It decides how new hashes, signatures
+# and ciphertexts are made; whatever was made under the other suite still verifies and
+# decrypts, as long as its keys stay listed. Keys of both algorithms may be listed in
+# CERTIFICATE_SIGNING_KEYS and AUDIT_ANCHOR_SIGNING_KEYS ("key_id:sm2:base64" for SM2).
+CRYPTO_SUITE = os.environ.get("CRYPTO_SUITE", "international")
+# The signing keys of the audit log's daily public anchors (accounts/anchors.py), in the
+# format of CERTIFICATE_SIGNING_KEYS: the first of the suite in force signs, all verify.
+AUDIT_ANCHOR_SIGNING_KEYS = env("AUDIT_ANCHOR_SIGNING_KEYS")
 
 # Written instruments (instruments/, docs/instruments.md): signed PDFs, one per legal event.
 # The signing keys of the departments' seals: "department_code:key_id:base64 of 32 raw bytes"

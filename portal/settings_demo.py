@@ -14,8 +14,19 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailB
 os.environ.setdefault("SECURE_COOKIES", "false")
 # DEMO ONLY: a published Ed25519 key, so certificates signed with it prove nothing.
 # Production generates its own (docs/operations.md) and never uses the id "demo".
+# The SM2 key signs instead when CRYPTO_SUITE is "national".
 os.environ.setdefault(
-    "CERTIFICATE_SIGNING_KEYS", "demo:2nRVvDJv/1+4uy4V2b998iRMR8ZRhk1gaIM1U/d7YNo="
+    "CERTIFICATE_SIGNING_KEYS",
+    "demo:2nRVvDJv/1+4uy4V2b998iRMR8ZRhk1gaIM1U/d7YNo=,"
+    "demo-sm2:sm2:ptdCPfkdQtpih3cxSnHPcx2yzmSksiy57r0GLGGmIbEgoBNtv6ZnG6bkuLHefzVIjUeFw30rF2qTVGRT"
+    "ZTF5XFluYJzGovPMsyKVRxwIpQvONmIxSfLNImfCAOqFdLZh",
+)
+# DEMO ONLY: published keys of the audit log's daily anchors (accounts/anchors.py).
+os.environ.setdefault(
+    "AUDIT_ANCHOR_SIGNING_KEYS",
+    "demo-anchor:Cm6+oy68kuC/EkGefb/Kd5ONfq4UrPiwzRGxztBaCXk=,"
+    "demo-anchor-sm2:sm2:CK6rRFJ1fwD0F1K7PpB/MVKjNbrkk5ZPHIdIohSnBKXNIVqBiA0LDfNAaTDhn7ZpxedQKxIy9q"
+    "ECgeGUt9Rf6It9mC4lRo+4y+RwTAVK4iBZW2Yg+FWZvi8NByuk46/R",
 )
 # DEMO ONLY: published P-256 keys of the instruments' seals (one for every department) and of
 # the authority that certifies them; PDFs signed with them prove nothing (docs/instruments.md).

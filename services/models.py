@@ -150,6 +150,18 @@ class ServiceItem(BilingualNameMixin, models.Model):
         return reverse("services:guide", args=[self.code])
 
     @property
+    def audit_department_id(self) -> int | None:
+        """The department whose audit chain holds this item's cases: the one leading its review
+        (first stage, lowest code), else its accepting department; None for the system's."""
+        lead = (
+            StageDepartment.objects.filter(stage__item=self)
+            .order_by("stage__order", "department__code")
+            .values_list("department_id", flat=True)
+            .first()
+        )
+        return lead or self.accepting_department_id
+
+    @property
     def is_free(self) -> bool:
         return not self.fee
 
@@ -473,6 +485,13 @@ class Application(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("application_status", args=[self.pk])
+
+    @cached_property
+    def audit_department_id(self) -> int | None:
+        """A case's audit entries all go to one chain, so one transaction about it locks one.
+
+        Read once per instance (one query), as a transaction records several entries."""
+        return self.item.audit_department_id
 
     @property
     def definition(self) -> ItemDefinition:

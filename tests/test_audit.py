@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import audit
 from accounts.checks import check_audit_retention
-from accounts.models import AuditEntry, Membership
+from accounts.models import AuditChain, AuditEntry, Membership
 from approvals.models import ReviewTask
 from approvals.permissions import grant_task
 from approvals.timeouts import sweep_overdue_tasks
@@ -87,11 +87,17 @@ def item(market):
 def trigger_disabled():
     """What an intruder with the table owner's rights can do: switch the trigger off. Inside the
     test's transaction, which is rolled back at its end, trigger included."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE accounts_auditentry DISABLE TRIGGER USER")
+    alter_table("DISABLE")
     yield
+    alter_table("ENABLE")
+
+
+def alter_table(switch: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE accounts_auditentry ENABLE TRIGGER USER")
+        # ALTER TABLE refuses to run while the rows' deferred foreign-key checks are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE accounts_auditentry {switch} TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture
@@ -106,6 +112,9 @@ def empty_log():
     purge only ever deletes the oldest entries, in chain order)."""
     with trigger_disabled(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM accounts_auditentry")
+        cursor.execute(
+            "UPDATE accounts_auditchain SET head_hash = genesis_hash, head_entry_id = NULL"
+        )
 
 
 def some_entries(count: int) -> list[AuditEntry]:
@@ -453,7 +462,9 @@ def test_each_entry_is_chained_to_the_previous_by_sha256():
     content = json.dumps(
         second.chained_content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    assert second.hash == hashlib.sha256((first.hash + content).encode()).hexdigest()
+    content_digest = hashlib.sha256(content.encode()).hexdigest()
+    assert second.algorithm == "sha256"
+    assert second.hash == hashlib.sha256((first.hash + content_digest).encode()).hexdigest()
 
 
 def test_an_entry_reads_back_from_the_database_with_the_hash_it_was_written_with():
@@ -497,15 +508,24 @@ def test_appends_from_many_threads_at_once_form_one_unbroken_chain():
     report = audit.verify_chain()
     assert report.is_intact
     assert AuditEntry.objects.filter(action="test.concurrent").count() == threads_count * per_thread
-    hashes = list(AuditEntry.objects.order_by("id").values_list("previous_hash", "hash"))
+    hashes = list(
+        AuditEntry.objects.filter(chain__key="system")
+        .order_by("id")
+        .values_list("previous_hash", "hash")
+    )
     assert all(later[0] == earlier[1] for earlier, later in zip(hashes, hashes[1:], strict=False))
 
 
 def test_verify_audit_reports_ok_on_an_intact_chain():
     entries_written = some_entries(5)
     total = AuditEntry.objects.count()
+    chains = AuditChain.objects.count()
+    system_count = AuditEntry.objects.filter(chain__key="system").count()
 
-    assert verify() == f"OK: {total} entries, last hash {entries_written[-1].hash}"
+    output = verify()
+
+    assert output.endswith(f"OK: {total} entries in {chains} chains")
+    assert f"OK: system {system_count} entries, last hash {entries_written[-1].hash}" in output
 
 
 def test_verify_audit_names_an_entry_edited_behind_the_triggers_back(without_the_trigger):
@@ -515,7 +535,7 @@ def test_verify_audit_names_an_entry_edited_behind_the_triggers_back(without_the
             "UPDATE accounts_auditentry SET detail = '{\"n\": 99}' WHERE id = %s", [middle.pk]
         )
 
-    with pytest.raises(CommandError, match=rf"BROKEN at entry #{middle.pk}: edited"):
+    with pytest.raises(CommandError, match=rf"BROKEN in system at entry #{middle.pk}: edited"):
         verify()
 
 
@@ -524,18 +544,30 @@ def test_verify_audit_names_the_entry_after_a_deleted_one(without_the_trigger):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [middle.pk])
 
-    with pytest.raises(CommandError, match=rf"BROKEN at entry #{last.pk}: link"):
+    with pytest.raises(CommandError, match=rf"BROKEN in system at entry #{last.pk}: link"):
+        verify()
+
+
+def test_cutting_the_end_of_a_chain_is_caught_by_its_recorded_head(without_the_trigger):
+    *_, last = some_entries(3)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [last.pk])
+
+    with pytest.raises(CommandError, match="BROKEN in system at its head"):
         verify()
 
 
 def test_cutting_the_end_of_the_log_is_caught_by_a_hash_seen_earlier(without_the_trigger):
-    some_entries(3)
-    witnessed = verify().rsplit(" ", 1)[-1]  # yesterday's run, kept outside the database
-    later = AuditEntry.objects.order_by("id").last()
+    *_, before_last, last = some_entries(3)
+    witnessed = last.hash  # yesterday's run printed the head, kept outside the database
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [later.pk])
+        cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [last.pk])
+        cursor.execute(
+            "UPDATE accounts_auditchain SET head_hash = %s, head_entry_id = %s WHERE id = %s",
+            [before_last.hash, before_last.pk, last.chain_id],
+        )
 
-    assert verify().startswith("OK")  # cutting the end leaves a valid chain...
+    assert verify().startswith("OK")  # cutting the end, head too, leaves valid chains...
     with pytest.raises(CommandError, match="no longer in the log"):
         verify("--expect", witnessed)  # ...but not the one seen before
 
@@ -561,7 +593,12 @@ def test_even_the_purge_switch_cannot_delete_a_recent_entry():
 
 def test_the_chain_cannot_fork():
     entry = audit.record("test.entry")
-    fork = AuditEntry(actor_label="intruder", action="test.fork", previous_hash=entry.previous_hash)
+    fork = AuditEntry(
+        chain_id=entry.chain_id,
+        actor_label="intruder",
+        action="test.fork",
+        previous_hash=entry.previous_hash,
+    )
     fork.at = timezone.now()
     fork.hash = fork.compute_hash()
 
@@ -651,7 +688,7 @@ def test_after_a_purge_deleting_the_new_first_entry_is_still_found(settings, emp
     with trigger_disabled(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [first_kept.pk])
 
-    with pytest.raises(CommandError, match=rf"BROKEN at entry #{second_kept.pk}: the log does"):
+    with pytest.raises(CommandError, match=rf"BROKEN in system at entry #{second_kept.pk}: the"):
         verify()
 
 

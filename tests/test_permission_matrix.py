@@ -13,7 +13,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Notification
+from accounts.anchors import anchor_day
+from accounts.models import AuditEntry, Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
@@ -244,6 +245,17 @@ EXPECTED: dict[str, Row] = {
     "disclosure:verify_certificate": Row(everyone(OK)),
     "disclosure:certificate": Row(everyone(OK), lambda w: [w.decided.certificate.number]),
     "disclosure:certificate_keys": Row(everyone(OK)),
+    # The audit log's daily anchors are public; an entry's inclusion proof holds the entry, so
+    # it is for the case's applicant and those who may read the log.
+    "disclosure:anchors": Row(everyone(OK)),
+    "disclosure:anchor": Row(everyone(OK), lambda w: [w.anchor.day.isoformat()]),
+    "disclosure:anchor_json": Row(everyone(OK), lambda w: [w.anchor.day.isoformat()]),
+    "disclosure:anchor_feed": Row(everyone(OK)),
+    "disclosure:verify_proof": Row(everyone(OK)),
+    "disclosure:entry_proof": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "citizen_a": OK, "admin": OK},
+        lambda w: [w.audit_entry.pk],
+    ),
     # Written instruments: the parties' and the departments' concerned; verification is public.
     "instrument_download": Row(owner_only(), lambda w: [w.decided.pk, w.instrument.pk]),
     "instruments:staff_download": Row(
@@ -431,6 +443,15 @@ class World:
         )
         self.comment = comment_on(self.consultation, self.people["citizen_b"])
         self.this_year = timezone.localdate().year
+        # The audit entry behind the decision, anchored: its proof is the applicant's to take.
+        self.audit_entry = (
+            AuditEntry.objects.filter(
+                object_type="services.application", object_id=str(self.decided.pk)
+            )
+            .order_by("-id")
+            .first()
+        )
+        self.anchor = anchor_day(timezone.localdate())
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
 
 

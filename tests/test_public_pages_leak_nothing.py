@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Department, User
+from accounts.anchors import anchor_day
+from accounts.models import AuditAnchor, Department, User
 from approvals.decisions import Outcome, decide
 from approvals.models import Certificate, ReviewTask
 from disclosure.consultations import Moderation
@@ -107,6 +108,8 @@ def demo_world():
     # Nothing commits in a `db` test: the instruments the worker would issue are issued here.
     for application in Application.objects.exclude(tracking_number=None):
         issue_instruments_of(application.pk)
+    # The day's anchor of the audit chains, as beat signs it after midnight.
+    anchor_day(timezone.localdate())
     return [zhangsan, ouyang]
 
 
@@ -149,6 +152,16 @@ def public_paths() -> list[str]:
     paths += [c.get_absolute_url() for c in Certificate.objects.all()]
     paths += [reverse("instruments:verify")]
     paths += [reverse("instruments:check", args=[i.token]) for i in Instrument.objects.all()]
+    paths += [
+        reverse("disclosure:anchors"),
+        reverse("disclosure:anchor_feed"),
+        reverse("disclosure:verify_proof"),
+    ]
+    for day in AuditAnchor.objects.values_list("day", flat=True):
+        paths += [
+            reverse("disclosure:anchor", args=[day.isoformat()]),
+            reverse("disclosure:anchor_json", args=[day.isoformat()]),
+        ]
     return paths + public_api_paths()
 
 

@@ -138,6 +138,7 @@ def production_environment() -> dict[str, str]:
             "BEHIND_HTTPS_PROXY": "true",
             "SECURE_HSTS_PRELOAD": "true",
             "CERTIFICATE_SIGNING_KEYS": f"k2026:{base64.b64encode(signing_key).decode()}",
+            "AUDIT_ANCHOR_SIGNING_KEYS": f"a2026:{base64.b64encode(signing_key[::-1]).decode()}",
             "INSTRUMENT_SIGNING_KEYS": f"*:seal2026:{base64.b64encode(seal_key).decode()}",
             "INSTRUMENT_ROOT_KEY": f"root2026:{base64.b64encode(root_key).decode()}",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
