@@ -58,6 +58,8 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     application, task = lock_task(task_id)
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
+    if application.definition.item.is_letter:
+        check_letter_outcome(task, outcome, opinion)
     if claimed_by_someone_else(task, reviewer):
         raise ValidationError(
             _("%(name)s is working on this task: ask them, or the head, to release it.")
@@ -87,6 +89,17 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
         )
     join_stage(application, actor=reviewer)
     return task
+
+
+def check_letter_outcome(task: ReviewTask, outcome: str, opinion: str) -> None:
+    """A letter is triaged (accepted with its departments, or not taken up with reasons) and
+    then answered; a department does not "reject" a letter, and its answer is never empty."""
+    if not task.is_acceptance and outcome == Outcome.REJECT:
+        raise ValidationError(
+            _("A letter is answered, not rejected: write the answer the writer will read.")
+        )
+    if not task.is_acceptance and outcome == Outcome.APPROVE and not opinion:
+        raise ValidationError({"opinion": _("Write the answer the writer will read.")})
 
 
 def record_decision(
@@ -225,6 +238,8 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         decision_reason=reasons,
         clock_stopped_at=None,
     )
-    certificate = issue_certificate(application) if status == Status.APPROVED else None
+    # A letter answered is not a permit granted: no e-certificate.
+    approved_permit = status == Status.APPROVED and not application.definition.item.is_letter
+    certificate = issue_certificate(application) if approved_permit else None
     tell_applicant_decided(application, certificate)
     application_decided.send(sender=Application, application=application)
