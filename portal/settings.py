@@ -474,6 +474,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationKindEnum": "disclosure.models.Publication.Kind",
         "TaskStateEnum": "approvals.models.ReviewTask.State",
         "ExtensionStateEnum": "approvals.models.Extension.State",
+        "LetterSatisfactionEnum": "services.models.Satisfaction",
     },
 }
 

@@ -161,7 +161,7 @@ def write_letter(
             store_attachment(
                 application, f"{LETTER_ATTACHMENT}-{number}", upload, content_type, writer
             )
-        submit(application, writer)
+        letter.application = submit(application, writer)  # with its tracking number
     return letter
 
 
