@@ -146,7 +146,9 @@ def letter_task(request, task: ReviewTask):
     letter = Letter.objects.select_related("addressed_to").get(pk=task.application_id)
     triage = task.is_acceptance
     form_class = TriageForm if triage else AnswerForm
-    form = form_class(request.POST or None, initial=_initial(letter, triage))
+    # An empty POST is still a POST: the form is bound, so "choose a department" is said.
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, initial=_initial(letter, triage))
     if request.method == "POST" and task.is_open and form.is_valid():
         try:
             if triage:

@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Notification
 from approvals.decisions import Outcome, decide
@@ -244,7 +245,7 @@ def test_a_bad_letter_is_refused_with_its_reason_and_nothing_is_stored(fields, f
     letter_item()
     values = {"kind": "enquiry", "topic": "咨询", "body": "请问如何办理？", **fields}
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         write_letter(CitizenFactory(), **values)
 
     assert message in " ".join(refused.value.message_dict[field])
