@@ -241,6 +241,18 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description="Once per answer, after the letter is answered (400 before, or twice).",
         request=RatingSerializer,
         responses={200: LetterSerializer},
+        examples=[
+            OpenApiExample(
+                "Unsatisfied",
+                value={"satisfaction": "unsatisfied", "comment": "没有说明何时增设。"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Rated",
+                value={**LETTER_EXAMPLE, "status": "approved", "satisfaction": "unsatisfied"},
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def rating(self, request, id=None):
@@ -261,6 +273,18 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "again, each within its limit (400 otherwise).",
         request=SecondAnswerSerializer,
         responses={200: LetterSerializer},
+        examples=[
+            OpenApiExample("Ask", value={"reason": "没有说明站点位置。"}, request_only=True),
+            OpenApiExample(
+                "Asked",
+                value={
+                    **LETTER_EXAMPLE,
+                    "satisfaction": "unsatisfied",
+                    "second_answer_requested_at": "2026-12-20T09:00:00+08:00",
+                },
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=True, methods=["post"], url_path="second-answer")
     def second_answer(self, request, id=None):
@@ -303,6 +327,19 @@ class LetterTaskSerializer(serializers.ModelSerializer):
         return LetterSerializer(letter).data
 
 
+LETTER_TASK_EXAMPLE = {
+    "id": 77,
+    "department": "transport",
+    "triage": False,
+    "stage_order": 1,
+    "state": "pending",
+    "due_at": "2026-12-28T17:30:00+08:00",
+    "escalated_at": None,
+    "opinion": "",
+    "letter": LETTER_EXAMPLE,
+}
+
+
 class TriageSerializer(serializers.Serializer):
     departments = serializers.ListField(
         child=serializers.CharField(), help_text="The codes of the departments that answer"
@@ -332,11 +369,19 @@ class LetterTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             .order_by("due_at", "id")
         )
 
-    @extend_schema(summary="Letters' tasks", description="Open and done, deadline first.")
+    @extend_schema(
+        summary="Letters' tasks",
+        description="Open and done, deadline first.",
+        examples=[OpenApiExample("One", value=LETTER_TASK_EXAMPLE, response_only=True)],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="A letter's task", description="The task with its letter.")
+    @extend_schema(
+        summary="A letter's task",
+        description="The task with its letter.",
+        examples=[OpenApiExample("One", value=LETTER_TASK_EXAMPLE, response_only=True)],
+    )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
@@ -384,6 +429,14 @@ class LetterTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         description="The department's answer, which the writer reads (400 when empty).",
         request=LetterAnswerSerializer,
         responses={200: LetterTaskSerializer},
+        examples=[
+            OpenApiExample("Answer", value={"answer": "拟于明年增设站点。"}, request_only=True),
+            OpenApiExample(
+                "Answered",
+                value={**LETTER_TASK_EXAMPLE, "state": "approved", "opinion": "拟于明年增设站点。"},
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):

@@ -4,7 +4,8 @@ and the staff's triage and answer forms on the task page."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +19,8 @@ from services.letters import may_ask_second_answer, rate_letter
 from services.models import Letter
 
 from . import letters
-from .models import ClockStop, Extension, ReviewTask
+from .forms import ClockStopForm, ExtensionRequestForm
+from .models import Extension, ReviewTask
 from .queues import application_for_status_page, application_progress, claim_rights
 
 
@@ -27,8 +29,6 @@ def own_letter(request, pk: int) -> Letter:
     application = application_for_status_page(request.user, pk)
     letter = Letter.objects.filter(application=application).select_related("addressed_to").first()
     if letter is None:
-        from django.http import Http404
-
         raise Http404(_("No such letter."))
     letter.application = application
     return letter
@@ -160,9 +160,7 @@ def letter_task(request, task: ReviewTask):
                 )
             else:
                 letters.answer_letter(task.pk, request.user, answer=form.cleaned_data["answer"])
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                raise
+        except ValidationError as error:
             add_domain_errors(form, error)
         else:
             messages.success(
@@ -189,7 +187,9 @@ def letter_task(request, task: ReviewTask):
             "attachments": task.application.attachments.filter(is_current=True),
             "clock_stops": task.clock_stops.all(),
             "extension": Extension.objects.filter(task=task).first(),
-            "clock_reasons": ClockStop.Reason.choices,
+            # Ids of their own: the triage form has a note too.
+            "clock_form": ClockStopForm(auto_id="clock_%s"),
+            "extension_form": ExtensionRequestForm(auto_id="extension_%s"),
             **claim_rights(request.user),
         },
     )

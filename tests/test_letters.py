@@ -270,3 +270,30 @@ def test_an_enterprise_writes_too_and_is_published_by_its_name(clock, transport)
     assert PublishedLetter.objects.get(application_id=letter.pk).writer_display == (
         "合肥示例食品有限公司"
     )
+
+
+@pytest.mark.django_db
+def test_statistics_count_answer_times_escalations_and_satisfaction_by_department(
+    clock, transport, housing
+):
+    from disclosure.statistics import Period, letters_by_department, statistics_by_department
+
+    writer = CitizenFactory()
+    letter = letter_of(writer)
+    late, on_time = triaged(letter, transport, housing)[::-1]
+    clock.move_to(shanghai("2026-12-09 10:00"))  # two working days after assignment
+    answered(on_time, reviewer_of(housing))
+    clock.move_to(shanghai("2026-12-29 10:00"))  # past the transport bureau's deadline
+    sweep_overdue_tasks()
+    answered(late, reviewer_of(transport))
+    rate_letter(letter.pk, writer, satisfaction=Letter.Satisfaction.BASICALLY_SATISFIED)
+
+    rows = {row["code"]: row for row in letters_by_department(Period(2026))}
+
+    assert rows["housing"]["answered"] == 1 and rows["housing"]["average_days"] == 2.0
+    assert rows["housing"]["on_time_rate"] == 1.0 and rows["housing"]["escalated"] == 0
+    assert rows["transport"]["on_time_rate"] == 0.0 and rows["transport"]["escalated"] == 1
+    assert rows["transport"]["basically_satisfied"] == 1
+    assert rows["transport"]["satisfaction_rate"] == 1.0
+    # Letters are answered, not decided: the permit tables leave them out.
+    assert statistics_by_department(Period(2026)) == []
