@@ -297,3 +297,55 @@ def test_statistics_count_answer_times_escalations_and_satisfaction_by_departmen
     assert rows["transport"]["satisfaction_rate"] == 1.0
     # Letters are answered, not decided: the permit tables leave them out.
     assert statistics_by_department(Period(2026)) == []
+
+
+@pytest.mark.django_db
+def test_a_letters_task_stops_its_clock_and_is_extended_as_any_task(clock, transport):
+    from approvals import clocks
+    from approvals.models import ClockStop
+
+    letter = letter_of()
+    (task,) = triaged(letter, transport)
+    reviewer = reviewer_of(transport)
+
+    clocks.stop_clock(task.pk, reviewer, ClockStop.Reason.INSPECTION, "现场查看站点位置")
+    clock.move_to(shanghai("2026-12-29 10:00"))  # past the deadline, the clock stopped
+    assert sweep_overdue_tasks().handled == 0
+    clocks.resume_clock(task.pk, reviewer)
+    task.refresh_from_db()
+    assert task.due_at > ANSWER_DUE  # moved by the working days it stood still
+
+    extension = clocks.request_extension(task.pk, reviewer, 5, "需会同公交集团研究")
+    clocks.decide_extension(extension.pk, head_of(transport), approve=True)
+    extended = ReviewTask.objects.get(pk=task.pk)
+    assert extended.due_at > task.due_at
+
+
+@pytest.mark.django_db
+def test_a_letters_files_are_checked_like_every_material():
+    from tests.factories import pdf_upload
+
+    letter_item()
+    fake = pdf_upload("伪装.pdf", b"MZ\x90\x00 this is an executable")
+
+    with pytest.raises(ValidationError):
+        write_letter(
+            CitizenFactory(), kind="enquiry", topic="咨询", body="请问？", attachments=[fake]
+        )
+    assert not Letter.objects.exists()
+
+    letter = write_letter(
+        CitizenFactory(), kind="enquiry", topic="咨询", body="请问？", attachments=[pdf_upload()]
+    )
+    (attachment,) = letter.application.attachments.all()
+    assert attachment.content_type == "application/pdf"
+
+
+@pytest.mark.django_db
+def test_a_letters_task_is_in_the_departments_queue(clock, transport, client_for):
+    letter = letter_of()
+    triaged(letter, transport)
+
+    queue = client_for(reviewer_of(transport)).get(reverse("approvals:queue"))
+
+    assert letter.application.tracking_number in queue.content.decode()
