@@ -20,7 +20,11 @@ from .claims import claimed_by_someone_else
 from .clocks import end_clock_stop, start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
-from .notifications import tell_applicant_decided, tell_applicant_supplement_requested
+from .notifications import (
+    tell_applicant_decided,
+    tell_applicant_supplement_requested,
+    tell_writer_answered,
+)
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
@@ -238,8 +242,10 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         decision_reason=reasons,
         clock_stopped_at=None,
     )
-    # A letter answered is not a permit granted: no e-certificate.
-    approved_permit = status == Status.APPROVED and not application.definition.item.is_letter
-    certificate = issue_certificate(application) if approved_permit else None
-    tell_applicant_decided(application, certificate)
+    if application.definition.item.is_letter:
+        # A letter answered is not a permit granted: no e-certificate, no appeal rights.
+        tell_writer_answered(application)
+    else:
+        certificate = issue_certificate(application) if status == Status.APPROVED else None
+        tell_applicant_decided(application, certificate)
     application_decided.send(sender=Application, application=application)

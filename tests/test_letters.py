@@ -349,3 +349,23 @@ def test_a_letters_task_is_in_the_departments_queue(clock, transport, client_for
     queue = client_for(reviewer_of(transport)).get(reverse("approvals:queue"))
 
     assert letter.application.tracking_number in queue.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_writer_is_told_of_each_answer_as_an_answer_not_as_a_permit(clock, transport):
+    from accounts.notifications import render_notification
+
+    writer = CitizenFactory()
+    letter = letter_of(writer)
+    (task,) = triaged(letter, transport)
+    answered(task, reviewer_of(transport))
+    rate_letter(letter.pk, writer, satisfaction=Letter.Satisfaction.UNSATISFIED)
+    (second,) = request_second_answer(letter.pk, writer)
+    answered(second, reviewer_of(transport), "再次答复。")
+
+    told = Notification.objects.filter(recipient=writer, kind="letter_answered")
+    assert told.count() == 2
+    assert not Notification.objects.filter(recipient=writer, kind="application_decided").exists()
+    rendered = render_notification(told.first(), language="en")
+    assert "has been answered" in rendered.subject
+    assert "second answer" in rendered.body and "reconsideration" not in rendered.body
