@@ -148,7 +148,7 @@ def write_letter(
     if item is None:
         raise ValidationError(_("Letters are not received yet. Please contact the service centre."))
     with transaction.atomic():
-        application = start_draft(item, writer)
+        application = start_draft(item, writer, letter=True)
         letter = Letter.objects.create(
             application=application,
             kind=kind,

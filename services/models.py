@@ -190,6 +190,8 @@ class ServiceItem(BilingualNameMixin, models.Model):
         return f"{self.name} ({self.code})"
 
     def get_absolute_url(self) -> str:
+        if self.kind == ItemKind.LETTER:
+            return reverse("services:write_letter")  # a letter item has no guide
         return reverse("services:guide", args=[self.code])
 
     @property

@@ -55,3 +55,19 @@ def test_the_page_and_the_api_share_one_counter(item, client_for, api, settings)
 
     assert on_the_page.status_code == 302
     assert on_the_api.status_code == 429 and on_the_api["Retry-After"]
+
+
+def test_a_letter_item_is_not_applied_for_as_a_permit(item, api, client_for):
+    from services.models import Application
+
+    citizen = CitizenFactory()
+
+    by_api = api(citizen).post(reverse("api:application-list"), {"item": item.code})
+    by_page = client_for(citizen).post(reverse("services:start", args=[item.code]))
+
+    assert by_api.status_code == 400
+    assert "Write to the government" in str(by_api.json())
+    assert by_page.status_code == 302  # back to where it came from, with the message
+    assert not Application.objects.exists()
+    # Nor is it listed among the services: it has no guide.
+    assert item.code not in str(api().get(reverse("api:service-list")).json())
