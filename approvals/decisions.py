@@ -19,7 +19,11 @@ from .claims import claimed_by_someone_else
 from .clocks import _start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
-from .notifications import tell_applicant_decided, tell_applicant_supplement_requested
+from .notifications import (
+    tell_applicant_decided,
+    tell_applicant_supplement_requested,
+    tell_writer_answered,
+)
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
@@ -51,6 +55,8 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     application, task = lock_task(task_id)
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
+    if application.definition.item.is_letter:
+        check_letter_outcome(task, outcome, opinion)
     if claimed_by_someone_else(task, reviewer):
         raise ValidationError(
             _("%(name)s is working on this task: ask them, or the head, to release it.")
@@ -76,6 +82,17 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     )
     _join_stage(application, actor=reviewer)
     return task
+
+
+def check_letter_outcome(task: ReviewTask, outcome: str, opinion: str) -> None:
+    """A letter is triaged (accepted with its departments, or not taken up with reasons) and
+    then answered; a department does not "reject" a letter, and its answer is never empty."""
+    if not task.is_acceptance and outcome == Outcome.REJECT:
+        raise ValidationError(
+            _("A letter is answered, not rejected: write the answer the writer will read.")
+        )
+    if not task.is_acceptance and outcome == Outcome.APPROVE and not opinion:
+        raise ValidationError({"opinion": _("Write the answer the writer will read.")})
 
 
 def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
@@ -211,6 +228,10 @@ def _finish(application, status: str, rejections: list[ReviewTask], *, event=Non
         decided_at=timezone.now(),
         decision_reason=reasons,
     )
-    certificate = issue_certificate(application) if status == Status.APPROVED else None
-    tell_applicant_decided(application, certificate)
+    if application.definition.item.is_letter:
+        # A letter answered is not a permit granted: no e-certificate, no appeal rights.
+        tell_writer_answered(application)
+    else:
+        certificate = issue_certificate(application) if status == Status.APPROVED else None
+        tell_applicant_decided(application, certificate)
     application_decided.send(sender=Application, application=application)

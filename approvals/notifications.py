@@ -103,6 +103,23 @@ def tell_applicant_decided(application: Application, certificate=None):
     )
 
 
+def tell_writer_answered(application: Application):
+    """A letter's writer: every department has answered (a second answer is told again), or
+    the service centre did not take the letter up, with its reasons. No appeal rights and no
+    certificate: a reply to a letter is not an administrative decision."""
+    notify(
+        [application.applicant],
+        "letter_answered",
+        f"letter-answered:{application.pk}:{application.current_stage}",
+        {
+            **_case(application),
+            "answered": application.status == Application.Status.APPROVED,
+            "reasons": application.decision_reason,
+        },
+        url=reverse("letter", args=[application.pk]),
+    )
+
+
 # --- to civil servants -----------------------------------------------------------------------------
 
 

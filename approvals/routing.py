@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import appended_together
+from services.letters import assigned_steps
 from services.lifecycle import change_status, record_event
 from services.models import Application, ApplicationEvent
 
@@ -32,7 +33,8 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     """Create the stage's tasks in parallel; existing ones are left alone (unique constraint)."""
     stage = application.definition.stage(order)
     tasks = []
-    for step in stage.steps:
+    # A letter's answering departments are the triage's; every other stage's, the catalogue's.
+    for step in assigned_steps(application, stage):
         due_at = deadline_after(now, step.time_limit_days)
         tasks.append(
             ReviewTask(

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from services.lifecycle import record_event
-from services.models import Application, ApplicationEvent
+from services.models import ESCALATING_POLICIES, Application, ApplicationEvent
 
 from .decisions import deem_approved
 from .locking import lock_task_row
@@ -83,7 +83,7 @@ def sweep_overdue_tasks(now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                 )
                 for task_id in list(task_ids):
                     outcome = apply_timeout_policy(application, task_id, now)
-                    if outcome == TimeoutPolicy.ESCALATION:
+                    if outcome in ESCALATING_POLICIES:
                         result.escalated.append(task_id)
                     elif outcome == TimeoutPolicy.DEEMED_APPROVAL:
                         result.deemed_approved.append(task_id)
@@ -94,6 +94,8 @@ def apply_timeout_policy(application: Application, task_id: int, now) -> str | N
     task = lock_task_row(task_id)
     if not _awaiting_timeout(now).filter(pk=task_id).exists():
         return None  # the join of an earlier task of this case already closed it
+    # Only the deemed-approval policy ever deems; escalation and a letter's answer_required
+    # escalate to the head, once.
     if task.timeout_policy == TimeoutPolicy.DEEMED_APPROVAL:
         deem_approved(application, task, now)
     else:

@@ -145,6 +145,10 @@ def queue(request):
 @require_http_methods(["GET", "POST"])
 def task_detail(request, task_id: int):
     task = task_for_reviewer(request.user, task_id)
+    if task.application.definition.item.is_letter:
+        from .letter_views import letter_task
+
+        return letter_task(request, task)  # triage or answer, on the same task page
     form = DecisionForm(request.POST or None, common_opinions=common_opinions_for(task))
     if request.method == "POST" and form.is_valid():
         try:

@@ -126,6 +126,10 @@ def main(argv: list[str]) -> int:
         }
         load = drive(plan)
         run["filing"] = filing_figures(load["filing"], people["filers"])
+        # Letters from submission to their departments' tasks (bench/letters.py, issue 19).
+        from bench.letters import measure as measure_letters
+
+        run["letters"] = measure_letters(url, 50 if args.quick else 300)
     run["pages"] = with_ratios(load["pages"])
     run["load"] = {"users": args.users, "seconds_per_page": args.seconds}
     from bench.instruments import run_instrument_benchmark
@@ -331,6 +335,19 @@ def markdown(run: dict) -> str:
             f"| {name} `{page['path']}` | {page['rps']:.0f}{failures} | {page['p50_ms']:.0f} | "
             f"{page['p95_ms']:.0f} | {page['ratio']:.0%} | {target} | {met} |"
         )
+    letters = run.get("letters")
+    if letters:
+        met = letters["routing_lag_p95_s"] < ROUTING_LAG_TARGET_SECONDS
+        lines += [
+            "",
+            "| letters (bench/letters.py) | seconds | target | met |",
+            "|---|---:|---:|---|",
+            f"| routing lag p95, submission → triage task ({letters['routed']} letters) | "
+            f"{letters['routing_lag_p95_s']:.3f} | < {ROUTING_LAG_TARGET_SECONDS:.0f} | "
+            f"{'yes' if met else '**no**'} |",
+            f"| submission → department tasks p95, triage's wait left out | "
+            f"{letters['submission_to_department_tasks_p95_s']:.3f} | | |",
+        ]
     filing = run["filing"]
     lines += [
         "",
@@ -393,6 +410,10 @@ if __name__ == "__main__":
         from bench import chains
 
         sys.exit(chains.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["letters"]:  # a letter from submission to its tasks (issue 19)
+        from bench import letters
+
+        sys.exit(letters.main(sys.argv[2:]))
     if sys.argv[1:2] == ["instruments"]:  # the written instruments alone (issue 18)
         from bench import instruments
 

@@ -242,12 +242,33 @@ class ConsultationStatisticsRowSerializer(serializers.Serializer):
     reports_late = serializers.IntegerField(help_text="Past their deadline and still owed.")
 
 
+class LetterStatisticsRowSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The answering department's code.")
+    name = serializers.CharField()
+    name_en = serializers.CharField(allow_blank=True)
+    assigned = serializers.IntegerField(help_text="Answers asked of it (a second answer counts).")
+    answered = serializers.IntegerField()
+    average_days = serializers.FloatField(allow_null=True, help_text="Working days to answer.")
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    escalated = serializers.IntegerField(help_text="Past the deadline: escalated to the head.")
+    second_answers = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    basically_satisfied = serializers.IntegerField()
+    unsatisfied = serializers.IntegerField()
+    satisfaction_rate = serializers.FloatField(
+        allow_null=True, help_text="Satisfied or basically satisfied, of the answers rated."
+    )
+
+
 class StatisticsSerializer(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True, help_text="Null: every year.")
     departments = StatisticsRowSerializer(many=True)
     items = StatisticsRowSerializer(many=True)
     consultations = ConsultationStatisticsRowSerializer(
         many=True, help_text="Consultations on drafts published in the period, by department."
+    )
+    letters = LetterStatisticsRowSerializer(
+        many=True, help_text="Letters to the government assigned in the period, by department."
     )
 
 
@@ -304,6 +325,23 @@ class StatisticsView(APIView):
                             "reports_late": 0,
                         }
                     ],
+                    "letters": [
+                        {
+                            "code": "transport",
+                            "name": "市交通运输局",
+                            "name_en": "Transport Bureau",
+                            "assigned": 40,
+                            "answered": 38,
+                            "average_days": 6.2,
+                            "on_time_rate": 0.95,
+                            "escalated": 2,
+                            "second_answers": 3,
+                            "satisfied": 25,
+                            "basically_satisfied": 6,
+                            "unsatisfied": 4,
+                            "satisfaction_rate": 0.89,
+                        }
+                    ],
                 },
                 response_only=True,
             )
@@ -319,6 +357,7 @@ class StatisticsView(APIView):
             "departments": statistics.statistics_by_department(period),
             "items": statistics.statistics_by_item(period),
             "consultations": statistics.consultations_by_department(period),
+            "letters": statistics.letters_by_department(period),
         }
         return Response(StatisticsSerializer(data).data)
 

@@ -551,3 +551,40 @@ class ConsultationAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+# --- letters to the government (政民互动) -------------------------------------------------------
+
+
+class PublishedLetter(models.Model):
+    """A letter and its answers as the public sees them, published with the writer's consent.
+
+    Written (and rewritten after a second answer) when the letter is answered, with personal
+    data already masked, as the decision register is: this table never holds more than what
+    may be shown (disclosure/letters.py).
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="published_letter"
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=32, unique=True)
+    kind = models.CharField(_("kind of letter"), max_length=16)
+    topic = models.CharField(_("topic"), max_length=200)
+    body = models.TextField(_("letter"))
+    writer_display = models.CharField(_("writer"), max_length=200)
+    # [{"department": …, "department_en": …, "answer": …, "answered_at": iso, "round": 1|2}]
+    answers = models.JSONField(_("answers"), default=list)
+    written_at = models.DateTimeField(_("written"))
+    answered_at = models.DateTimeField(_("answered"), db_index=True)
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published letter")
+        verbose_name_plural = _("published letters")
+        ordering = ["-answered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} · {self.topic}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("disclosure:letter", args=[self.tracking_number])

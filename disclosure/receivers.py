@@ -4,12 +4,17 @@ from django.dispatch import receiver
 from approvals.signals import application_decided
 from services.models import ServiceItem
 
+from .letters import publish_letter
 from .publishing import publish_decision
 from .search import index_service_item
 
 
 @receiver(application_decided)
 def publish_in_register(sender, application, **kwargs):
+    if application.definition.item.is_letter:
+        # A letter is not a permit decision: published (masked) only if its writer agreed.
+        publish_letter(application)
+        return
     publish_decision(application)
 
 

@@ -84,8 +84,9 @@ def item_text(item) -> tuple[str, str]:
 
 
 def index_service_item(item) -> None:
-    """Index a published item's guide; an unpublished item leaves the index."""
-    if not item.is_published:
+    """Index a published item's guide; an unpublished item (or a letter item, which has no
+    guide) leaves the index."""
+    if not item.is_published or item.is_letter:
         CatalogueSearchEntry.objects.filter(item=item).delete()
         return
     entry, _ = CatalogueSearchEntry.objects.get_or_create(item=item)

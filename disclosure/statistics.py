@@ -107,6 +107,8 @@ WITH cases AS (
       FROM approvals_reviewtask t
      WHERE t.stage_order > 0 AND t.created_at >= %(start)s AND t.created_at < %(end)s
        AND (t.decided_at IS NOT NULL OR t.state NOT IN ('cancelled'))
+       -- letters are answered, not decided: they have a table of their own (LETTERS_…)
+       AND NOT EXISTS (SELECT 1 FROM services_letter l WHERE l.application_id = t.application_id)
 )
 SELECT d.id, d.code, d.name, d.name_en, {AGGREGATES_SQL}
   FROM cases JOIN accounts_department d ON d.id = cases.group_id
@@ -129,6 +131,7 @@ WITH cases AS (
       FROM services_application a
      WHERE a.submitted_at IS NOT NULL AND a.submitted_at >= %(start)s
        AND a.submitted_at < %(end)s
+       AND NOT EXISTS (SELECT 1 FROM services_letter l WHERE l.application_id = a.id)
 )
 SELECT i.id, i.code, i.name, i.name_en, {AGGREGATES_SQL}
   FROM cases JOIN services_serviceitem i ON i.id = cases.group_id
@@ -285,6 +288,60 @@ SELECT d.id, d.code, d.name, d.name_en,
  GROUP BY d.id, d.code, d.name, d.name_en
  ORDER BY d.code
 """
+
+
+# --- letters to the government (政民互动) ----------------------------------------------------------
+
+LETTER_COLUMNS: list[Column] = [
+    Column("assigned", _("Letters assigned")),
+    Column("answered", _("Answered")),
+    Column("average_days", _("Average working days to answer"), "days"),
+    Column("on_time_rate", _("Answered on time"), "rate"),
+    Column("escalated", _("Escalated to the head (no answer in time)")),
+    Column("second_answers", _("Second answers asked for")),
+    Column("satisfied", _("Satisfied")),
+    Column("basically_satisfied", _("Basically satisfied")),
+    Column("unsatisfied", _("Unsatisfied")),
+    Column("satisfaction_rate", _("Satisfied or basically satisfied"), "rate"),
+]
+
+# Every department's answering tasks of letters created in the period (a second answer is a
+# task of its own), with the writer's rating of that answer.
+LETTERS_BY_DEPARTMENT_SQL = f"""
+WITH answers AS (
+    SELECT t.department_id, t.stage_order, t.decided_at, t.due_at, t.escalated_at,
+           CASE WHEN t.stage_order = 1 THEN l.satisfaction ELSE l.second_satisfaction END
+               AS satisfaction,
+           CASE WHEN t.decided_at IS NOT NULL
+                THEN {WORKING_DAYS_SQL.format(start="t.created_at", end="t.decided_at")} END
+                AS working_days
+      FROM approvals_reviewtask t
+      JOIN services_letter l ON l.application_id = t.application_id
+     WHERE t.stage_order > 0 AND t.state <> 'cancelled'
+       AND t.created_at >= %(start)s AND t.created_at < %(end)s
+)
+SELECT d.id, d.code, d.name, d.name_en,
+       count(*) AS assigned,
+       count(decided_at) AS answered,
+       round(avg(working_days)::numeric, 1)::float AS average_days,
+       (count(*) FILTER (WHERE decided_at <= due_at))::float / nullif(count(decided_at), 0)
+           AS on_time_rate,
+       count(escalated_at) AS escalated,
+       count(*) FILTER (WHERE stage_order = 2) AS second_answers,
+       count(*) FILTER (WHERE satisfaction = 'satisfied') AS satisfied,
+       count(*) FILTER (WHERE satisfaction = 'basically_satisfied') AS basically_satisfied,
+       count(*) FILTER (WHERE satisfaction = 'unsatisfied') AS unsatisfied,
+       (count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')))::float
+           / nullif(count(*) FILTER (WHERE satisfaction <> ''), 0) AS satisfaction_rate
+  FROM answers JOIN accounts_department d ON d.id = answers.department_id
+ GROUP BY d.id, d.code, d.name, d.name_en
+ ORDER BY d.code
+"""
+
+
+def letters_by_department(period: Period) -> list[dict]:
+    """Letters by answering department: how many, how fast, how often late, how satisfied."""
+    return _rows(LETTERS_BY_DEPARTMENT_SQL, period)
 
 
 def consultations_by_department(period: Period) -> list[dict]:

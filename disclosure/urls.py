@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import anchor_views, consultation_views, feeds, views
+from . import anchor_views, consultation_views, feeds, letter_views, views
 
 app_name = "disclosure"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("search/", views.search, name="search"),
     # Consultations on drafts (征求意见): the number is the draft's publication number.
+    path("letters/", letter_views.letters, name="letters"),
+    path("letters/<str:number>/", letter_views.letter, name="letter"),
     path("consultations/", consultation_views.consultations, name="consultations"),
     path("consultations/<str:number>/", consultation_views.consultation, name="consultation"),
     path(

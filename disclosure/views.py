@@ -286,6 +286,10 @@ def statistics_page(request):
             "consultations": statistics.table(
                 statistics.consultations_by_department(period), statistics.CONSULTATION_COLUMNS
             ),
+            "letter_columns": statistics.LETTER_COLUMNS,
+            "letters": statistics.table(
+                statistics.letters_by_department(period), statistics.LETTER_COLUMNS
+            ),
         },
     )
 
@@ -307,6 +311,10 @@ def statistics_csv(request, table: str):
         rows = statistics.consultations_by_department(period)
         text = statistics.as_csv(rows, _("Department"), statistics.CONSULTATION_COLUMNS)
         return _csv_response(text, f"statistics-consultations-{period.year or 'all'}.csv")
+    elif table == "letters":
+        rows = statistics.letters_by_department(period)
+        text = statistics.as_csv(rows, _("Department"), statistics.LETTER_COLUMNS)
+        return _csv_response(text, f"statistics-letters-{period.year or 'all'}.csv")
     else:
         raise Http404(_("No such table."))
     suffix = period.year or "all"

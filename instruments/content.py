@@ -49,6 +49,8 @@ def is_disclosure_request(application: Application) -> bool:
 
 
 def instrument_kind(event: ApplicationEvent) -> str | None:
+    if event.application.definition.item.is_letter:
+        return None  # a letter's answer is a reply, not a legal act: no written instrument
     kind = EVENT_INSTRUMENTS.get(event.kind)
     if kind in (Kind.APPROVAL, Kind.REFUSAL) and is_disclosure_request(event.application):
         return Kind.DISCLOSURE_ANSWER

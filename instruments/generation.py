@@ -266,6 +266,8 @@ def events_without_instrument(older_than: datetime, limit: int = 200) -> list[in
             created_at__lte=older_than,
             instruments__isnull=True,
         )
+        # A letter's events yield none (instrument_kind): left out, or they would fill the batch.
+        .exclude(application__item__kind="letter")
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -86,6 +86,8 @@ def case_instruments(application: Application) -> list[Expected]:
     for event in events:
         event.application = application
         kind = instrument_kind(event)
+        if kind is None:
+            continue
         instrument = issued.get((event.pk, kind))
         if instrument is not None or event.created_at >= prepared_since:
             expected.append(Expected(event, kind, instrument))

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, ObtainTokenView, RevokeTokenView
 from approvals.api import ApplicationStatusViewSet, ExtensionViewSet, TaskViewSet
+from approvals.letter_api import LetterTaskViewSet, LetterViewSet
 from disclosure.api import (
     CertificateVerificationView,
     ConsultationCommentViewSet,
@@ -19,6 +20,7 @@ from disclosure.api import (
     PublicationViewSet,
     StatisticsView,
 )
+from disclosure.letter_api import PublishedLetterViewSet
 from instruments.api import (
     ApplicationInstrumentsView,
     ApplicationInstrumentView,
@@ -42,6 +44,10 @@ router.register("consultations", ConsultationViewSet, basename="consultation")
 router.register(
     "consultation-comments", ConsultationCommentViewSet, basename="consultation-comment"
 )
+# Letters to the government (政民互动): the writer's, the staff's tasks, and the published ones.
+router.register("letters", LetterViewSet, basename="letter")
+router.register("letter-tasks", LetterTaskViewSet, basename="letter-task")
+router.register("published-letters", PublishedLetterViewSet, basename="published-letter")
 
 v1 = [
     *router.urls,

@@ -14,7 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.identity import credit_code_check_character, resident_id_check_character
 from accounts.models import Department, Membership, User
 from accounts.two_factor import requires_two_factor
+from approvals.letters import answer_letter, triage_letter
 from approvals.models import CommonOpinion
+from approvals.routing import route_application
 from disclosure.consultations import (
     Moderation,
     draft_consultation,
@@ -23,7 +25,16 @@ from disclosure.consultations import (
 )
 from disclosure.models import Consultation, Publication
 from instruments.models import IssuingOffice
-from services.models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
+from services.letters import write_letter
+from services.models import (
+    FormField,
+    Letter,
+    Material,
+    ReviewStage,
+    ServiceItem,
+    StageDepartment,
+    Theme,
+)
 
 DEMO_PASSWORD = "Portal-demo-2026"
 # The demo applicants' addresses count as verified, so "Forgot your password?" can be tried
@@ -502,6 +513,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         approver=admin,
         commenters=[citizen, enterprise],
     )
+    _demo_letters(themes=themes, departments=departments, writers=[citizen, enterprise])
     for code, outcome, title, text in COMMON_OPINIONS:
         CommonOpinion.objects.get_or_create(
             department=departments[code], outcome=outcome, title=title, defaults={"text": text}
@@ -592,6 +604,66 @@ def _demo_consultation(*, department, author, approver, commenters) -> None:
             consultation, person, body=body, answers=dict(zip(questions, answers, strict=True))
         )
         moderate_comment(comment.pk, author, Moderation.PUBLISH)
+
+
+DEMO_LETTER_ITEM = {
+    "code": "letters",
+    "name": "政民互动来信",
+    "name_en": "Letters to the government",
+    "summary": "向政府提出咨询、建议、投诉或表扬，由政务服务中心分办，相关部门限时答复。",
+    "legal_basis": "《信访工作条例》；《国务院办公厅关于进一步加强政府网站管理工作的通知》",
+}
+
+
+def _demo_letters(*, themes, departments, writers) -> None:
+    """The letter item, an answered and published letter, and one awaiting its answer
+    (docs/participation.md). Routed, triaged and answered here: the demo needs no worker."""
+    item, _ = ServiceItem.objects.update_or_create(
+        code=DEMO_LETTER_ITEM["code"],
+        defaults={
+            **{key: value for key, value in DEMO_LETTER_ITEM.items() if key != "code"},
+            "kind": ServiceItem.Kind.LETTER,
+            "theme": themes["open-government"],
+            "is_published": True,
+        },
+    )
+    if Letter.objects.exists():
+        return
+    citizen, enterprise = writers
+    centre = departments["service-centre"]
+    clerk = Membership.objects.filter(department=centre, role=Membership.Role.CLERK).first().user
+    answered = write_letter(
+        citizen,
+        kind=Letter.Kind.SUGGESTION,
+        topic="关于在长江西路增设公交站点的建议",
+        body="长江西路100号附近的居民小区较多，最近的公交站点步行需要15分钟。"
+        "建议在小区门口增设一个公交站点，方便老人和学生出行。",
+        department_code="housing",
+        consent_to_publish=True,
+        item=item,
+    )
+    waiting = write_letter(
+        enterprise,
+        kind=Letter.Kind.ENQUIRY,
+        topic="咨询企业开办后社保登记的办理时限",
+        body="我公司刚完成设立登记，请问社保登记需要在多少个工作日内办理？是否可以在网上办理？",
+        consent_to_publish=False,
+        item=item,
+    )
+    for letter in (answered, waiting):
+        route_application(letter.pk)
+    triage = answered.application.review_tasks.get(stage_order=0)
+    triage_letter(triage.pk, clerk, department_ids=[departments["housing"].pk])
+    task = answered.application.review_tasks.get(stage_order=1)
+    reviewer = User.objects.get(username="reviewer-housing")
+    answer_letter(
+        task.pk,
+        reviewer,
+        answer="感谢您的建议。经与公交集团现场查看，拟于下月在长江西路与潜山路交口增设"
+        "“长江西路西站”，届时将另行公告。",
+    )
+    triage = waiting.application.review_tasks.get(stage_order=0)
+    triage_letter(triage.pk, clerk, department_ids=[departments["hrss"].pk])
 
 
 def _demo_totp_device(user: User) -> TOTPDevice:

@@ -301,6 +301,8 @@ RATE_LIMITS = {
     # A forgotten password: asking and entering the code, per address; codes sent, per account.
     "password_reset": os.environ.get("RATE_LIMIT_PASSWORD_RESET", "10/h"),
     "password_reset_account": os.environ.get("RATE_LIMIT_PASSWORD_RESET_ACCOUNT", "3/h"),
+    # Letters to the government, per account (docs/participation.md).
+    "letter": os.environ.get("RATE_LIMIT_LETTER", "5/10m"),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # With Redis unreachable, filing must still work (DESIGN: no application is ever lost).
@@ -444,6 +446,11 @@ CONSULTATION_REPORT_WORKING_DAYS = int(os.environ.get("CONSULTATION_REPORT_WORKI
 # The longest comment and the longest answer to one question, in characters (stated on the page).
 CONSULTATION_COMMENT_MAX_CHARS = int(os.environ.get("CONSULTATION_COMMENT_MAX_CHARS", 3000))
 CONSULTATION_ANSWER_MAX_CHARS = int(os.environ.get("CONSULTATION_ANSWER_MAX_CHARS", 1000))
+# Letters (政民互动): the longest topic and letter, in characters, and the most files (stated
+# on the page).
+LETTER_TOPIC_MAX_CHARS = int(os.environ.get("LETTER_TOPIC_MAX_CHARS", 100))
+LETTER_BODY_MAX_CHARS = int(os.environ.get("LETTER_BODY_MAX_CHARS", 5000))
+LETTER_MAX_ATTACHMENTS = int(os.environ.get("LETTER_MAX_ATTACHMENTS", 3))
 
 # The elderly-friendly mode (适老化) is remembered in this cookie, and on the account when logged
 # in (accounts/elderly_mode.py); cached pages vary by it (common/page_cache.py).
@@ -564,6 +571,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationKindEnum": "disclosure.models.Publication.Kind",
         "TaskStateEnum": "approvals.models.ReviewTask.State",
         "ExtensionStateEnum": "approvals.models.Extension.State",
+        "LetterSatisfactionEnum": "services.models.Satisfaction",
     },
 }
 

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts import views as account_views
+from approvals.letter_views import letter_page, letter_rating, letter_second_answer
 from approvals.views import (
     application_certificate,
     application_certificate_json,
@@ -41,6 +42,10 @@ urlpatterns = [
         instrument_views.download,
         name="instrument_download",
     ),
+    # The writer's letter (政民互动): its answers, the rating and the second answer.
+    path("letters/<int:pk>/", letter_page, name="letter"),
+    path("letters/<int:pk>/rating/", letter_rating, name="letter_rating"),
+    path("letters/<int:pk>/second-answer/", letter_second_answer, name="letter_second_answer"),
     path("accounts/", include("accounts.urls")),
     path("staff/counter/", include("services.counter_urls")),
     path("staff/", include("approvals.urls")),

@@ -11,6 +11,7 @@ from .models import (
     ApplicationEvent,
     Attachment,
     FormField,
+    Letter,
     Material,
     Rating,
     ReviewStage,
@@ -119,13 +120,14 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     list_display = [
         "code",
         "name",
+        "kind",
         "theme",
         "audience",
         "statutory_limit_days",
         "promised_limit_days",
         "is_published",
     ]
-    list_filter = ["is_published", "theme", "audience"]
+    list_filter = ["is_published", "kind", "theme", "audience"]
     search_fields = ["code", "name", "name_en"]
     autocomplete_fields = ["accepting_department"]
     actions = [publish, unpublish]
@@ -134,7 +136,18 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "name", "name_en", "theme", "audience", "summary", "is_published"]},
+            {
+                "fields": [
+                    "code",
+                    "kind",
+                    "name",
+                    "name_en",
+                    "theme",
+                    "audience",
+                    "summary",
+                    "is_published",
+                ]
+            },
         ),
         (
             _("Service guide"),
@@ -150,6 +163,11 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                     "rejection_ends_case",
                 ]
             },
+        ),
+        (
+            # Letters (政民互动): the triage and each department's answer; no stages to configure.
+            _("Letters"),
+            {"fields": [("letter_triage_limit_days", "letter_answer_limit_days")]},
         ),
     ]
 
@@ -229,6 +247,37 @@ class RatingAdmin(admin.ModelAdmin):
     search_fields = ["application__tracking_number"]
     list_select_related = ["application"]
     readonly_fields = ["application", "score", "comment", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    """Read-only: a letter is its writer's words; it is handled on the staff pages."""
+
+    list_display = ["application", "kind", "topic", "consent_to_publish", "satisfaction"]
+    list_filter = ["kind", "consent_to_publish", "satisfaction"]
+    search_fields = ["application__tracking_number", "topic"]
+    list_select_related = ["application"]
+    readonly_fields = [
+        "application",
+        "kind",
+        "topic",
+        "body",
+        "addressed_to",
+        "consent_to_publish",
+        "answering_departments",
+        "satisfaction",
+        "rating_comment",
+        "rated_at",
+        "second_answer_requested_at",
+        "second_satisfaction",
+        "second_rated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

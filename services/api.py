@@ -61,7 +61,8 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ServiceItem.objects.none()  # the filter's selector gives the items
 
     def get_queryset(self):
-        return ServiceItem.objects.filter(is_published=True).select_related("theme")
+        items = ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
+        return items.select_related("theme")
 
     def get_serializer_class(self):
         return ServiceGuideSerializer if self.action == "retrieve" else ServiceItemSerializer

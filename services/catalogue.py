@@ -26,7 +26,9 @@ from .models import (
 def published_items(
     *, theme: str = "", audience: str = "", query: str = ""
 ) -> QuerySet[ServiceItem]:
-    items = ServiceItem.objects.filter(is_published=True).select_related("theme")
+    # Letters are written on their own page (services/letters.py), not applied for.
+    items = ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
+    items = items.select_related("theme")
     if theme:
         items = items.filter(theme__slug=theme)
     if audience:
@@ -44,7 +46,7 @@ def published_items(
 def item_with_guide(code: str) -> ServiceItem:
     """A published item with everything its service guide shows, in a fixed number of queries."""
     return (
-        ServiceItem.objects.filter(is_published=True)
+        ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
         .select_related("theme")
         .prefetch_related(
             "materials",
@@ -73,15 +75,48 @@ def acceptance_step(item: ServiceItem) -> StepDefinition | None:
     department = accepting_department(item)
     if department is None:
         return None
+    if item.is_letter:
+        # A letter's triage: silence is escalated, never deemed (nobody would answer it).
+        time_limit, policy = item.letter_triage_limit_days, TimeoutPolicy.ANSWER_REQUIRED
+    else:
+        # Art. 32: an application not answered in time counts as accepted on receipt.
+        time_limit, policy = item.acceptance_limit_days, TimeoutPolicy.DEEMED_APPROVAL
     return StepDefinition(
         department_id=department.pk,
         code=department.code,
         name=department.name,
         name_en=department.name_en,
-        time_limit_days=item.acceptance_limit_days,
-        # Art. 32: an application not answered in time counts as accepted on receipt.
-        timeout_policy=TimeoutPolicy.DEEMED_APPROVAL.value,
+        time_limit_days=time_limit,
+        timeout_policy=policy.value,
         reminder_days=1,
+    )
+
+
+# Keys of a letter's definition that a permit's never had: left out of a permit's JSON, so
+# that adding letters froze no permit anew (services/definitions.py).
+LETTER_TERMS = frozenset({"kind"})
+LETTER_STAGE_KEYS = frozenset({"assigned_at_triage", "assigned_time_limit_days", "on_request"})
+
+
+def letter_stages(item: ServiceItem) -> tuple[StageDefinition, ...]:
+    """A letter's review: the departments the triage assigns answer in parallel (答复), and,
+    only if the writer asks once, answer again (再次答复)."""
+    return (
+        StageDefinition(
+            order=1,
+            name="答复",
+            name_en="Answer",
+            assigned_at_triage=True,
+            assigned_time_limit_days=item.letter_answer_limit_days,
+        ),
+        StageDefinition(
+            order=2,
+            name="再次答复",
+            name_en="Second answer",
+            assigned_at_triage=True,
+            assigned_time_limit_days=item.letter_answer_limit_days,
+            on_request=True,
+        ),
     )
 
 
@@ -101,20 +136,28 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
             )
         )
     )
+    letter = item.is_letter
     return ItemDefinition(
         item=ItemTerms(
             code=item.code,
+            kind=item.kind,
             name=item.name,
             name_en=item.name_en,
-            statutory_limit_days=item.statutory_limit_days,
-            promised_limit_days=item.promised_limit_days,
+            # A letter's overall limit is its answer's: every department answers in parallel.
+            statutory_limit_days=item.letter_answer_limit_days
+            if letter
+            else item.statutory_limit_days,
+            promised_limit_days=None if letter else item.promised_limit_days,
             max_extension_days=item.max_extension_days,
-            acceptance_limit_days=item.acceptance_limit_days,
+            acceptance_limit_days=item.letter_triage_limit_days
+            if letter
+            else item.acceptance_limit_days,
             joint_limit_days=item.joint_limit_days,
             rejection_ends_case=item.rejection_ends_case,
             # Frozen with the case, so a later catalogue edit never changes an issued certificate.
             certificate_scope=item.certificate_scope_or_default,
             certificate_validity_years=item.certificate_validity_years,
+            absent_keys=frozenset() if letter else LETTER_TERMS,
         ),
         acceptance_step=acceptance_step(item),
         fields=tuple(
@@ -148,11 +191,14 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
             )
             for m in materials
         ),
-        review_stages=tuple(
+        review_stages=letter_stages(item)
+        if letter
+        else tuple(
             StageDefinition(
                 order=s.order,
                 name=s.name,
                 name_en=s.name_en,
+                absent_keys=LETTER_STAGE_KEYS,
                 steps=tuple(
                     StepDefinition(
                         department_id=sd.department_id,

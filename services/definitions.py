@@ -30,6 +30,11 @@ from accounts.models import BilingualNameMixin
 ACCEPTANCE_ORDER = 0
 ACCEPTANCE_NAME = "受理"
 ACCEPTANCE_NAME_EN = "Acceptance"
+# A letter's acceptance step is its triage (分办) by the service centre.
+TRIAGE_NAME = "分办"
+TRIAGE_NAME_EN = "Triage"
+PERMIT = "permit"
+LETTER = "letter"
 
 
 def stored_as(key: str, **field_options) -> Any:
@@ -132,6 +137,12 @@ class StageDefinition(BilingualNameMixin, Definition):
     name: str
     name_en: str = ""
     steps: tuple[StepDefinition, ...] = nested(StepDefinition, key="departments", default=())
+    # Letters: the departments are those the triage assigned (services.letters.assigned_steps),
+    # each with this limit; frozen only on a letter's stages, like every key added later.
+    assigned_at_triage: bool = False
+    assigned_time_limit_days: int | None = None
+    # Opens only when asked for (a letter's second answer), never as the next stage.
+    on_request: bool = False
 
     @property
     def is_acceptance(self) -> bool:
@@ -184,6 +195,8 @@ class ItemTerms(BilingualNameMixin, Definition):
     """The item's name, time limits and certificate, as the case was filed under them."""
 
     code: str
+    # "permit" or "letter" (services.models.ItemKind); frozen only for letters.
+    kind: str = PERMIT
     name: str
     name_en: str = ""
     statutory_limit_days: int
@@ -201,6 +214,10 @@ class ItemTerms(BilingualNameMixin, Definition):
     def certificate_scope_or_name(self) -> str:
         return self.certificate_scope or self.name
 
+    @property
+    def is_letter(self) -> bool:
+        return self.kind == LETTER
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ItemDefinition(Definition):
@@ -217,10 +234,11 @@ class ItemDefinition(Definition):
     @property
     def acceptance(self) -> StageDefinition:
         """Stage 0: acceptance (受理), the accepting department's one step (none if it has none)."""
+        letter = self.item.is_letter
         return StageDefinition(
             order=ACCEPTANCE_ORDER,
-            name=ACCEPTANCE_NAME,
-            name_en=ACCEPTANCE_NAME_EN,
+            name=TRIAGE_NAME if letter else ACCEPTANCE_NAME,
+            name_en=TRIAGE_NAME_EN if letter else ACCEPTANCE_NAME_EN,
             steps=(self.acceptance_step,) if self.acceptance_step else (),
         )
 
@@ -236,8 +254,12 @@ class ItemDefinition(Definition):
         raise LookupError(f"{self.item.code} has no stage {order}")
 
     def next_stage(self, after: int) -> StageDefinition | None:
-        """The review stage that opens once stage `after` is done; None after the last."""
-        following = [stage for stage in self.review_stages if stage.order > after]
+        """The review stage that opens once stage `after` is done; None after the last.
+
+        A stage opened only on request (a letter's second answer) is never the next one."""
+        following = [
+            stage for stage in self.review_stages if stage.order > after and not stage.on_request
+        ]
         return min(following, key=lambda stage: stage.order, default=None)
 
     def reviewing_department_ids(self) -> set[int]:

@@ -29,9 +29,15 @@ Status = Application.Status
 Event = ApplicationEvent.Kind
 
 
-def start_draft(item: ServiceItem, applicant, *, filed_by=None) -> Application:
+def start_draft(
+    item: ServiceItem, applicant, *, filed_by=None, letter: bool = False
+) -> Application:
+    """`letter`: started by services.letters.write_letter, the only way to a letter item's case
+    (its Letter row is what the triage and the answers read)."""
     if not item.is_published:
         raise ValidationError(_("This service is not open for applications."))
+    if item.is_letter and not letter:
+        raise ValidationError(_("Letters are written on the page “Write to the government”."))
     if not item.accepts(applicant):
         raise PermissionDenied(
             _("This service is for %(audience)s.") % {"audience": item.get_audience_display()}

@@ -150,3 +150,31 @@ def change_status(
         audit_action="application.status",
         status=target,
     )
+
+
+@transaction.atomic
+def reopen_for_second_answer(application: Application, *, actor, note: str = "", **fields) -> None:
+    """A letter's writer, unsatisfied, asks once for a second answer: the answered letter is
+    under review again (services/letters.py, approvals/letters.py).
+
+    Not in ALLOWED_TRANSITIONS: a permit's decision is final, and only a letter reopens, once
+    (the letter's own row and its constraint `second_answer_only_when_unsatisfied` say so).
+    """
+    fields = {"status": Status.IN_REVIEW, "updated_at": timezone.now(), **fields}
+    updated = Application.objects.filter(
+        pk=application.pk, status=Status.APPROVED, item__kind="letter"
+    ).update(**fields)
+    if not updated:
+        application.refresh_from_db(fields=["status"])
+        raise TransitionNotAllowed(application, Status.IN_REVIEW)
+    for name, value in fields.items():
+        setattr(application, name, value)
+    _write_event(
+        application,
+        ApplicationEvent.Kind.SECOND_ANSWER_REQUESTED,
+        actor=actor,
+        department=None,
+        note=note,
+        audit_action="application.status",
+        status=Status.IN_REVIEW,
+    )

@@ -39,8 +39,32 @@ class Audience(models.TextChoices):
     BOTH = "both", _("Citizens and enterprises")
 
 
+class ItemKind(models.TextChoices):
+    """What a catalogue item is: a permit applied for, or a letter written to the government.
+
+    A letter (政民互动) is not a workflow of its own: it is filed, routed, reviewed and swept as
+    an application of an item of kind `letter`, whose acceptance step is a triage by the
+    service centre and whose answering departments are chosen at triage (services/letters.py).
+    """
+
+    PERMIT = "permit", _("Permit or service")
+    LETTER = "letter", _("Letter to the government")
+
+
 class ServiceItem(BilingualNameMixin, models.Model):
+    Kind = ItemKind
+
     code = models.SlugField(_("item code"), max_length=32, unique=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=ItemKind.choices,
+        default=ItemKind.PERMIT,
+        help_text=_(
+            "A letter item receives citizens' letters: its acceptance step is a triage by the "
+            "service centre, which assigns the departments that answer."
+        ),
+    )
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
     theme = models.ForeignKey(
@@ -124,6 +148,22 @@ class ServiceItem(BilingualNameMixin, models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Empty: the e-certificate does not expire."),
     )
+    # Letters only (kind = letter): the limits of triage and of each department's answer.
+    letter_triage_limit_days = models.PositiveSmallIntegerField(
+        _("letters: triage time limit (working days)"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("The service centre assigns a letter to the departments within this limit."),
+    )
+    letter_answer_limit_days = models.PositiveSmallIntegerField(
+        _("letters: answer time limit (working days)"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Each assigned department answers within this limit; silence is escalated to its "
+            "head, never deemed an answer."
+        ),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -141,12 +181,17 @@ class ServiceItem(BilingualNameMixin, models.Model):
                 condition=models.Q(audience__in=Audience.values),
                 name="item_audience_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ItemKind.values), name="item_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
     def get_absolute_url(self) -> str:
+        if self.kind == ItemKind.LETTER:
+            return reverse("services:write_letter")  # a letter item has no guide
         return reverse("services:guide", args=[self.code])
 
     @property
@@ -168,6 +213,10 @@ class ServiceItem(BilingualNameMixin, models.Model):
     @property
     def certificate_scope_or_default(self) -> str:
         return self.certificate_scope.strip() or self.name
+
+    @property
+    def is_letter(self) -> bool:
+        return self.kind == ItemKind.LETTER
 
     def accepts(self, user) -> bool:
         """Whether this kind of person may apply for the item."""
@@ -328,6 +377,16 @@ class TimeoutPolicy(models.TextChoices):
 
     DEEMED_APPROVAL = "deemed_approval", _("Deemed approval (silence means consent)")
     ESCALATION = "escalation", _("Escalate to the department head")
+    # A letter must be answered: silence past the deadline is escalated to the head, and no
+    # sweep ever turns it into an answer (a letter's steps always carry this policy).
+    ANSWER_REQUIRED = (
+        "answer_required",
+        _("Escalate to the department head; never deemed (a letter must be answered)"),
+    )
+
+
+# The policies that escalate to the head (the sweeper tells the heads of these tasks).
+ESCALATING_POLICIES = frozenset({TimeoutPolicy.ESCALATION, TimeoutPolicy.ANSWER_REQUIRED})
 
 
 class StageDepartment(models.Model):
@@ -602,6 +661,10 @@ class ApplicationEventKind(models.TextChoices):
     PUBLISHED = "published", _("Decision published")
     CERTIFICATE_ISSUED = "certificate_issued", _("E-certificate issued")
     CERTIFICATE_REVOKED = "certificate_revoked", _("E-certificate revoked")
+    SECOND_ANSWER_REQUESTED = (
+        "second_answer_requested",
+        _("The writer asked for a second answer"),
+    )
 
 
 class ApplicationEvent(models.Model):
@@ -665,3 +728,93 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.score}/5"
+
+
+class LetterKind(models.TextChoices):
+    ENQUIRY = "enquiry", _("Enquiry")
+    SUGGESTION = "suggestion", _("Suggestion")
+    COMPLAINT = "complaint", _("Complaint")
+    PRAISE = "praise", _("Praise")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Letter(models.Model):
+    """A citizen's or an enterprise's letter to the government (政民互动): what the writer wrote.
+
+    The letter's handling is its application's (same tracking number, tasks, deadlines, clock
+    stops, sweeper, queues): this row keeps only what an application has no place for — the
+    letter itself, the departments the triage chose, and the writer's ratings of the answers.
+    """
+
+    Kind = LetterKind
+    Satisfaction = Satisfaction
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="letter",
+    )
+    kind = models.CharField(_("kind of letter"), max_length=16, choices=LetterKind.choices)
+    topic = models.CharField(_("topic"), max_length=200)
+    # Stored as written; every page shows it as text (escaped), never as HTML.
+    body = models.TextField(_("letter"))
+    addressed_to = models.ForeignKey(
+        Department,
+        verbose_name=_("addressed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The department the writer chose, if any; the triage decides who answers."),
+    )
+    consent_to_publish = models.BooleanField(
+        _("the writer agrees to publication (masked)"), default=False
+    )
+    answering_departments = models.ManyToManyField(
+        Department, verbose_name=_("answering departments"), blank=True, related_name="+"
+    )
+    satisfaction = models.CharField(
+        _("rating of the answer"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    rating_comment = models.TextField(_("comment on the answer"), blank=True, max_length=1000)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    second_answer_requested_at = models.DateTimeField(
+        _("second answer requested"), null=True, blank=True
+    )
+    second_satisfaction = models.CharField(
+        _("rating of the second answer"),
+        max_length=24,
+        choices=Satisfaction.choices,
+        blank=True,
+    )
+    second_rated_at = models.DateTimeField(_("second answer rated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=LetterKind.values), name="letter_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__in=["", *Satisfaction.values])
+                & models.Q(second_satisfaction__in=["", *Satisfaction.values]),
+                name="letter_satisfaction_valid",
+            ),
+            # Once, and only after an unsatisfied rating of the first answer.
+            models.CheckConstraint(
+                condition=models.Q(second_answer_requested_at__isnull=True)
+                | models.Q(satisfaction=Satisfaction.UNSATISFIED),
+                name="second_answer_only_when_unsatisfied",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.tracking_number} · {self.topic}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import letter_views, views
 
 app_name = "services"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
         views.material_sample,
         name="sample",
     ),
+    path("letters/write/", letter_views.write, name="write_letter"),
     path("applications/", views.my_applications, name="mine"),
     path("applications/<int:pk>/edit/", views.edit_application, name="edit"),
     path("applications/<int:pk>/autosave/", views.autosave_application, name="autosave"),

@@ -34,6 +34,7 @@ from tests.factories import (
     reviewer_of,
     routed_application,
 )
+from tests.letter_factories import answered, letter_of, triaged
 
 ROLES = (
     "anonymous",
@@ -329,6 +330,41 @@ EXPECTED: dict[str, Row] = {
     "api:consultation-comment-moderation": Row(
         api_department_x_only(INVALID), lambda w: [w.comment.pk], method="post"
     ),
+    # Letters (政民互动): citizens and enterprises write; the letter is its writer's alone (an
+    # empty rating or a second answer not allowed is shown again with its error); published
+    # letters are everyone's; the letter's tasks are the departments' (an empty form: 400).
+    "services:write_letter": Row(
+        {
+            **staff_only(FORBIDDEN),
+            "anonymous": LOGIN,
+            "citizen_a": OK,
+            "citizen_b": OK,
+            "enterprise": OK,
+        }
+    ),
+    "letter": Row(owner_only(), lambda w: [w.letter.pk]),
+    "letter_rating": Row(owner_only(), lambda w: [w.letter.pk], method="post"),
+    "letter_second_answer": Row(owner_only(), lambda w: [w.letter.pk], method="post"),
+    "disclosure:letters": Row(everyone(OK)),
+    "disclosure:letter": Row(everyone(OK), lambda w: [w.letter.application.tracking_number]),
+    "api:letter-list": Row(api_logged_in()),
+    "api:letter-detail": Row(api_owner_only(), lambda w: [w.letter.pk]),
+    "api:letter-rating": Row(api_owner_only(INVALID), lambda w: [w.letter.pk], method="post"),
+    "api:letter-second-answer": Row(
+        api_owner_only(INVALID), lambda w: [w.letter.pk], method="post"
+    ),
+    "api:letter-task-list": Row(api_staff_only()),
+    "api:letter-task-detail": Row(api_department_x_only(), lambda w: [w.letter_task_x.pk]),
+    "api:letter-task-triage": Row(
+        api_department_x_only(INVALID), lambda w: [w.letter_task_x.pk], method="post"
+    ),
+    "api:letter-task-answer": Row(
+        api_department_x_only(INVALID), lambda w: [w.letter_task_x.pk], method="post"
+    ),
+    "api:published-letter-list": Row(everyone(OK)),
+    "api:published-letter-detail": Row(
+        everyone(OK), lambda w: [w.letter.application.tracking_number]
+    ),
 }
 
 
@@ -442,6 +478,10 @@ class World:
             self.department_x, author=self.people["reviewer_x"], approver=self.people["head_x"]
         )
         self.comment = comment_on(self.consultation, self.people["citizen_b"])
+        # A letter of citizen A, answered by department X and published with consent.
+        self.letter = letter_of(owner, department_code="dept-x")
+        (self.letter_task_x,) = triaged(self.letter, self.department_x)
+        answered(self.letter_task_x, self.people["reviewer_x"])
         self.this_year = timezone.localdate().year
         # The audit entry behind the decision, anchored: its proof is the applicant's to take.
         self.audit_entry = (

@@ -16,7 +16,7 @@ from approvals.decisions import Outcome, decide
 from approvals.models import Certificate, ReviewTask
 from disclosure.consultations import Moderation
 from disclosure.masking import EMAIL_PATTERN, MOBILE_PATTERN, RESIDENT_ID_PATTERN
-from disclosure.models import Consultation, DecisionRecord, Publication
+from disclosure.models import Consultation, DecisionRecord, Publication, PublishedLetter
 from disclosure.publishing import approve_publication
 from disclosure.requests import draft_answer_publication
 from instruments.generation import issue_instruments_of
@@ -25,6 +25,7 @@ from portal.demo import demo_resident_id, load_demo
 from services.models import Application, ServiceItem
 from tests.consultation_factories import comment_on
 from tests.factories import CitizenFactory, head_of, reviewer_of, routed_application
+from tests.letter_factories import answered, letter_of, triaged
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,16 @@ def demo_world():
             moderated=moderated,
             moderator=author,
         )
+    # A letter quoting the writer's identifiers, answered quoting them again, published (masked).
+    housing = Department.objects.get(code="housing")
+    letter = letter_of(
+        ouyang,
+        topic="欧阳娜娜关于小区噪音的投诉",
+        body=f"我是欧阳娜娜，手机13812345678，身份证{ouyang.resident_id}，"
+        "邮箱ouyang.nana@example.cn，住址：安徽省合肥市包河区徽州大道1号。夜间施工噪音很大。",
+    )
+    (task,) = triaged(letter, housing)
+    answered(task, reviewer_of(housing), "已联系欧阳娜娜（13812345678），责令夜间停工。")
     # Nothing commits in a `db` test: the instruments the worker would issue are issued here.
     for application in Application.objects.exclude(tracking_number=None):
         issue_instruments_of(application.pk)
@@ -134,11 +145,14 @@ def public_paths() -> list[str]:
         reverse("disclosure:certificate_keys"),
         reverse("disclosure:consultations"),
         reverse("disclosure:statistics_csv", args=["consultations"]),
+        reverse("disclosure:letters"),
+        reverse("disclosure:statistics_csv", args=["letters"]),
     ]
     paths += [c.get_absolute_url() for c in Consultation.objects.all()]
+    paths += [letter.get_absolute_url() for letter in PublishedLetter.objects.all()]
     paths += [
         reverse("services:guide", args=[code])
-        for code in ServiceItem.objects.values_list("code", flat=True)
+        for code in ServiceItem.objects.filter(kind="permit").values_list("code", flat=True)
     ]
     paths += [r.get_absolute_url() for r in DecisionRecord.objects.all()]
     paths += [reverse("disclosure:decisions") + f"?q={q}" for q in SEARCHES]
@@ -174,6 +188,11 @@ def public_api_paths() -> list[str]:
         reverse("api:statistics"),
         reverse("api:schema"),
         reverse("api:consultation-list"),
+        reverse("api:published-letter-list"),
+    ]
+    paths += [
+        reverse("api:published-letter-detail", args=[number])
+        for number in PublishedLetter.objects.values_list("tracking_number", flat=True)
     ]
     for pk in Consultation.objects.values_list("pk", flat=True):
         paths += [
@@ -182,7 +201,7 @@ def public_api_paths() -> list[str]:
         ]
     paths += [
         reverse("api:service-detail", args=[code])
-        for code in ServiceItem.objects.values_list("code", flat=True)
+        for code in ServiceItem.objects.filter(kind="permit").values_list("code", flat=True)
     ]
     paths += [reverse("api:publication-list") + f"?text={q}" for q in SEARCHES]
     paths += [reverse("api:decision-list") + f"?text={q}" for q in SEARCHES]
@@ -270,3 +289,15 @@ def test_the_verification_of_an_instrument_names_no_natural_person(demo_world):
                 problems[(instrument.number, url)] = found
     assert Instrument.objects.count() > 5
     assert problems == {}
+
+
+def test_a_published_letter_names_its_writer_masked(demo_world):
+    letter = PublishedLetter.objects.get(topic__contains="噪音")
+    client = Client(headers={"accept-language": "zh-hans"})
+    for url in (
+        letter.get_absolute_url(),
+        reverse("api:published-letter-detail", args=[letter.tracking_number]),
+    ):
+        text = client.get(url).content.decode()
+        assert "欧阳娜娜" not in text
+        assert "欧阳**" in text

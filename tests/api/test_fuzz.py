@@ -4,7 +4,7 @@ type, body). A bounded number of examples keeps the run to about a minute on a b
 
 Generated path parameters rarely name a real object, so every generated request is sent a
 second time with the path pointing at a real case, task, extension, publication, decision,
-certificate, consultation or comment: the fuzzed query and body then reach the domain functions behind the 404.
+certificate, consultation, comment or letter: the fuzzed query and body then reach the domain functions behind the 404.
 
 `make test` runs a short share of it (FUZZ_EXAMPLES unset: the schema's examples and a few
 fixed generated cases per operation); `make fuzz` runs many more (FUZZ_EXAMPLES), new ones on
@@ -43,6 +43,7 @@ from tests.factories import (
     reviewer_of,
     routed_application,
 )
+from tests.letter_factories import answered, letter_of, triaged
 
 LONG_RUN = "FUZZ_EXAMPLES" in os.environ
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 5))
@@ -110,6 +111,11 @@ class World:
             department, author=self.people["reviewer"], approver=self.people["head"]
         )
         self.comment = comment_on(self.consultation, citizen)
+        # A letter answered (and published) and one awaiting its answer.
+        self.letter = letter_of(citizen)
+        (answered_task,) = triaged(self.letter, department)
+        answered(answered_task, self.people["reviewer"])
+        (self.letter_task,) = triaged(letter_of(citizen), department)
 
     def real_path_parameters(self, role: str, path: str) -> dict:
         application = self.applications.get(role, self.applications["citizen"])
@@ -133,6 +139,12 @@ class World:
             return {"id": self.consultation.pk}
         if path.startswith("/api/v1/consultation-comments/"):
             return {"id": self.comment.pk}
+        if path.startswith("/api/v1/letters/"):
+            return {"id": self.letter.pk}
+        if path.startswith("/api/v1/letter-tasks/"):
+            return {"id": self.letter_task.pk}
+        if path.startswith("/api/v1/published-letters/"):
+            return {"tracking_number": self.letter.application.tracking_number}
         if path.startswith("/api/v1/certificates/"):
             return {"number": self.decided.certificate.number}
         return {}
