@@ -247,8 +247,15 @@ def extension_requests_for_head(user) -> QuerySet[Extension]:
 
 
 def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
-    """The stock opinions of the task's own department: a reviewer never sees another's."""
-    return CommonOpinion.objects.filter(department_id=task.department_id)
+    """The stock opinions of the task's own department for the task's item (or for every item).
+
+    A reviewer never sees another department's opinions, nor those written for another item.
+    """
+    return (
+        CommonOpinion.objects.filter(department_id=task.department_id)
+        .filter(Q(items=None) | Q(items=task.application.item_id))
+        .distinct()
+    )
 
 
 def items_in_queue(user) -> list[tuple[str, str]]:

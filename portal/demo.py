@@ -379,22 +379,56 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
     return item
 
 
-# department, decision, short name, text: the stock opinions reviewers pick on the decision form.
+# department, decision, short name, text, items (none: every item the department reviews): the
+# stock opinions reviewers pick on the decision form.
 COMMON_OPINIONS = [
-    ("market", "approve", "准予设立登记", "名称、住所、经营范围符合登记要求，准予设立登记。"),
+    ("market", "approve", "准予设立登记", "名称、住所、经营范围符合登记要求，准予设立登记。", ()),
     (
         "market",
         "reject",
         "名称不符合规定",
         "申报的企业名称不符合《企业名称登记管理规定》，不予登记。",
+        ("business-startup",),
     ),
-    ("market", "request_supplement", "补正章程", "请补正全体股东签署的公司章程。"),
-    ("tax", "approve", "同意发票申领", "税务登记信息无误，同意申领发票。"),
-    ("police", "approve", "同意刻制公章", "公章刻制备案信息完整，同意刻制。"),
-    ("police", "request_supplement", "补正身份证明", "请补正法定代表人身份证正反面清晰扫描件。"),
-    ("police", "reject", "住所核查不符", "经现场核查，住所与申报不符，不予办理。"),
-    ("hrss", "approve", "同意社保登记", "单位社会保险登记信息完整，准予登记。"),
-    ("service-centre", "approve", "予以受理", "材料齐全，符合法定形式，予以受理。"),
+    (
+        "market",
+        "request_supplement",
+        "补正章程",
+        "请补正全体股东签署的公司章程。",
+        ("business-startup",),
+    ),
+    ("tax", "approve", "同意发票申领", "税务登记信息无误，同意申领发票。", ("business-startup",)),
+    (
+        "police",
+        "approve",
+        "同意刻制公章",
+        "公章刻制备案信息完整，同意刻制。",
+        ("business-startup",),
+    ),
+    (
+        "police",
+        "request_supplement",
+        "补正身份证明",
+        "请补正法定代表人身份证正反面清晰扫描件。",
+        ("business-startup",),
+    ),
+    (
+        "police",
+        "approve",
+        "同意办理居住证",
+        "经核查，申请人符合居住证申领条件，同意办理。",
+        ("residence-permit",),
+    ),
+    (
+        "police",
+        "request_supplement",
+        "补正居住证明",
+        "请补正房屋租赁合同或房产证明的清晰扫描件。",
+        ("residence-permit",),
+    ),
+    ("police", "reject", "住所核查不符", "经现场核查，住所与申报不符，不予办理。", ()),
+    ("hrss", "approve", "同意社保登记", "单位社会保险登记信息完整，准予登记。", ()),
+    ("service-centre", "approve", "予以受理", "材料齐全，符合法定形式，予以受理。", ()),
 ]
 
 
@@ -497,10 +531,11 @@ def load_demo() -> list[tuple[str, str, str]]:
         approver=admin,
         commenters=[citizen, enterprise],
     )
-    for code, outcome, title, text in COMMON_OPINIONS:
-        CommonOpinion.objects.get_or_create(
+    for code, outcome, title, text, item_codes in COMMON_OPINIONS:
+        opinion, _created = CommonOpinion.objects.get_or_create(
             department=departments[code], outcome=outcome, title=title, defaults={"text": text}
         )
+        opinion.items.set(ServiceItem.objects.filter(code__in=item_codes))
     for user in User.objects.filter(username__in=[username for username, *_ in accounts]):
         if requires_two_factor(user):
             _demo_totp_device(user)
