@@ -57,6 +57,7 @@ def application_status(request, pk: int):
             "departments_done": sum(stage["done_count"] for stage in stages),
             "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
+            "attachments": attachments_with_material_names(application),
         },
     )
 
@@ -235,8 +236,14 @@ def render_task(request, task, **forms):
 
 
 def attachments_with_material_names(application) -> list:
-    names = {m.code: m.name for m in application.definition.materials}
-    attachments = list(application.attachments.filter(is_current=True))
+    """The current files, each with the name of the material it is for, in the guide's order."""
+    materials = application.definition.materials
+    names = {m.code: m.name for m in materials}
+    order = {m.code: position for position, m in enumerate(materials)}
+    attachments = sorted(
+        application.attachments.filter(is_current=True),
+        key=lambda attachment: (order.get(attachment.material_code, len(order)), attachment.pk),
+    )
     for attachment in attachments:
         attachment.material_name = names.get(attachment.material_code, attachment.material_code)
         attachment.preview = (

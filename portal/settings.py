@@ -42,14 +42,14 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "nested_admin",
     "rest_framework",
-    "knox",
+    "common.apps.APITokensConfig",  # knox, under a readable name in the admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    "common.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "common.apps.LoginLockoutsConfig",  # axes
     "csp",
     "django_ratelimit",
     "accounts",

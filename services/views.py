@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -119,6 +119,19 @@ def start_application(request, code: str):
     return redirect("services:edit", application.pk)
 
 
+def draft_saved_except(form: ApplicationForm) -> str:
+    """Say what was left out of the saved draft: the answers, the files, or both."""
+    wrong_files = any(name.startswith(MATERIAL_PREFIX) for name in form.errors)
+    wrong_answers = any(
+        name != NON_FIELD_ERRORS and not name.startswith(MATERIAL_PREFIX) for name in form.errors
+    )
+    if wrong_files and not wrong_answers:
+        return _("Draft saved, except the files marked below: please choose them again.")
+    if wrong_files:
+        return _("Draft saved, except the answers and files marked below: please correct them.")
+    return _("Draft saved, except the answers marked below: please correct them.")
+
+
 def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> Application:
     """The applicant's own application, or 404: nobody learns whether another one exists."""
     queryset = Application.objects.select_related("item", "item_version")
@@ -179,10 +192,7 @@ def application_form_page(
             send=False,
             definition=definition,
         )
-        messages.warning(
-            request,
-            _("Draft saved, except the answers marked below: please correct them."),
-        )
+        messages.warning(request, draft_saved_except(form))
         current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     elif request.method == "POST" and form.is_valid():
         try:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AuditEntry
@@ -236,3 +237,21 @@ def test_nobody_else_discards_a_draft(draft, client_for):
 
     assert response.status_code == 404
     assert Application.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_wrong_file_alone_is_reported_as_a_file_not_an_answer(draft, client_for):
+    response = client_for(draft.applicant).post(
+        reverse("services:edit", args=[draft.pk]),
+        {
+            "business_name": "张三便利店",
+            "material__id_card": SimpleUploadedFile("notes.txt", b"just text"),
+            "save": "",
+        },
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Draft saved, except the files marked below" in page
+    assert "except the answers" not in page
+    draft.refresh_from_db()
+    assert draft.answers["business_name"] == "张三便利店"
