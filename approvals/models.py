@@ -166,6 +166,14 @@ class ReviewTask(models.Model):
         return self.stage_order == ACCEPTANCE_STAGE
 
     @property
+    def stage_name_en(self) -> str:
+        """The stage's English name, as the case's frozen definition has it ("" if none)."""
+        try:
+            return self.application.definition.stage(self.stage_order).name_en
+        except LookupError:
+            return ""
+
+    @property
     def is_overdue(self) -> bool:
         from django.utils import timezone
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, User
 from accounts.permissions import is_civil_servant
+from common.bilingual import text_in_reader_language
 from services.models import Application, ApplicationEvent, ServiceItem
 from services.permissions import applications_of
 
@@ -60,8 +61,13 @@ def queue_for(
     if department_ids is None:
         department_ids = Membership.objects.filter(user=user).values_list("department", flat=True)
     departments = list(department_ids)
+    # The frozen definition comes along: it holds the stage's English name the rows show.
     tasks = ReviewTask.objects.filter(department__in=departments).select_related(
-        "application__item", "application__applicant", "department", "claimed_by"
+        "application__item",
+        "application__item_version",
+        "application__applicant",
+        "department",
+        "claimed_by",
     )
     if claimed == "mine":
         tasks = tasks.filter(claimed_by=user)
@@ -271,7 +277,9 @@ def items_in_queue(user) -> list[tuple[str, str]]:
     items = ServiceItem.objects.all()
     if not Department.objects.filter(pk__in=departments, is_service_centre=True).exists():
         items = items.filter(stages__departments__department__in=departments)
-    return list(items.values_list("code", "name").distinct().order_by("code"))
+    # Named as the rows name them: in English on English pages, where the item has an English name.
+    rows = items.values_list("code", "name", "name_en").distinct().order_by("code")
+    return [(code, text_in_reader_language(name, name_en)) for code, name, name_en in rows]
 
 
 def claim_rights(user) -> dict[str, set[int]]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
+from common.bilingual import in_reader_language
 from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 
@@ -225,7 +226,10 @@ def render_task(request, task, **forms):
             "acceptance_notice_sent": task.is_acceptance
             and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists(),
             "answers": [
-                (field.label, application.answers.get(field.name))
+                (
+                    in_reader_language(field.label, field.label_en),
+                    application.answers.get(field.name),
+                )
                 for field in application.definition.fields
             ],
             "attachments": attachments_with_material_names(application),
@@ -238,7 +242,7 @@ def render_task(request, task, **forms):
 def attachments_with_material_names(application) -> list:
     """The current files, each with the name of the material it is for, in the guide's order."""
     materials = application.definition.materials
-    names = {m.code: m.name for m in materials}
+    names = {m.code: in_reader_language(m.name, m.name_en) for m in materials}
     order = {m.code: position for position, m in enumerate(materials)}
     attachments = sorted(
         application.attachments.filter(is_current=True),

@@ -49,6 +49,9 @@ class FormFieldAdminForm(forms.ModelForm):
             "choices",
             "help_text",
             "prefill_from",
+            "label_en",
+            "help_text_en",
+            "choices_en",
         ]
 
     def clean_pattern(self):
@@ -68,10 +71,11 @@ class FormFieldInline(nested_admin.NestedStackedInline):
     extra = 0
     fields = [
         ("order", "name", "label", "kind", "is_required"),
+        "label_en",
         ("min_length", "max_length"),
         ("pattern", "pattern_message"),
-        "choices",
-        "help_text",
+        ("choices", "choices_en"),
+        ("help_text", "help_text_en"),
         "prefill_from",
     ]
 
@@ -189,6 +193,7 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                     "theme",
                     "audience",
                     "summary",
+                    "summary_en",
                     "is_published",
                 ],
                 "description": PUBLISHING_HELP,
@@ -196,7 +201,15 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
         ),
         (
             _("Service guide"),
-            {"fields": ["legal_basis", "conditions", "process", "fee", "fee_basis"]},
+            {
+                "fields": [
+                    ("legal_basis", "legal_basis_en"),
+                    ("conditions", "conditions_en"),
+                    ("process", "process_en"),
+                    "fee",
+                    "fee_basis",
+                ]
+            },
         ),
         (
             _("Time limits"),

@@ -17,6 +17,7 @@ from guardian.models import UserObjectPermission
 
 from accounts.audit import appended_together, record
 from accounts.notifications import notify
+from common.bilingual import text_in_reader_language
 
 from .catalogue import freeze_definition, item_definition
 from .definitions import ItemDefinition
@@ -122,12 +123,12 @@ def missing_requirements(
         application.attachments.filter(is_current=True).values_list("material_code", flat=True)
     )
     missing = [
-        _("Answer “%(label)s”.") % {"label": field.label}
+        _("Answer “%(label)s”.") % {"label": text_in_reader_language(field.label, field.label_en)}
         for field in definition.fields
         if field.is_required and application.answers.get(field.name) in (None, "")
     ]
     missing += [
-        _("Attach “%(name)s”.") % {"name": material.name}
+        _("Attach “%(name)s”.") % {"name": text_in_reader_language(material.name, material.name_en)}
         for material in definition.materials
         if material.is_required and material.code not in present
     ]
