@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from approvals.models import CommonOpinion
 from services.models import ServiceItem
 from tests.factories import (
     DepartmentFactory,
@@ -100,3 +101,19 @@ def test_the_admin_index_names_third_party_apps_readably(administrator, language
         assert name in page
     for raw in (">Axes<", ">Knox<", ">Otp_Totp<"):
         assert raw not in page
+
+
+def test_departments_are_named_in_the_admins_language(client_for):
+    department = DepartmentFactory(name="市公安局", name_en="Public Security Bureau")
+    CommonOpinion.objects.create(
+        department=department, outcome="approve", title="同意", text="同意。"
+    )
+    administrator = StaffFactory(is_staff=True, is_superuser=True)
+    url = reverse("admin:approvals_commonopinion_changelist")
+
+    english = client_for(administrator).get(url, headers={"accept-language": "en"})
+    chinese = client_for(administrator).get(url, headers={"accept-language": "zh-hans"})
+
+    assert "Public Security Bureau" in english.content.decode()
+    assert "市公安局" in chinese.content.decode()
+    assert "Public Security Bureau" not in chinese.content.decode()
