@@ -257,7 +257,8 @@ class Department(BilingualNameMixin, models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        # In the reader's language, as the pages name it: the admin's lists, filters and choices.
+        return self.display_name
 
 
 class MembershipRole(models.TextChoices):

@@ -159,6 +159,8 @@ def otp_verify(request):
     if device is None:
         return redirect_keeping_next("accounts:otp_enrol", next_url)
     form = OneTimeCodeForm(request.POST or None, device=device)
+    # The code is the page's only task, and it expires in seconds: the cursor waits in it.
+    form.fields["code"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         two_factor.complete_login(request, device)
         return redirect(next_url or landing_page(user))

@@ -181,11 +181,23 @@ class CommonOpinionAdmin(admin.ModelAdmin):
     of the departments they head, without any model permission to grant; everyone else needs
     the usual admin permissions on common opinions."""
 
-    list_display = ["title", "department", "outcome", "order"]
+    list_display = ["title", "department", "outcome", "item_scope", "order"]
     list_filter = ["outcome", "department"]
     search_fields = ["title", "text"]
     list_select_related = ["department"]
-    fields = ["department", "outcome", "title", "text", "order"]
+    fields = ["department", "outcome", "title", "text", "items", "order"]
+    filter_horizontal = ["items"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("items")
+        if self._is_heads_page(request):
+            return queryset.filter(department__in=self._headed(request))
+        return queryset
+
+    @admin.display(description=gettext_lazy("service items"))
+    def item_scope(self, opinion: CommonOpinion) -> str:
+        names = [str(item) for item in opinion.items.all()]
+        return ", ".join(names) if names else _("Every item")
 
     def _headed(self, request):
         return headed_departments(request.user)
@@ -217,12 +229,6 @@ class CommonOpinionAdmin(admin.ModelAdmin):
         if not self._is_heads_page(request):
             return False
         return obj is None or self._headed(request).filter(pk=obj.department_id).exists()
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if self._is_heads_page(request):
-            return queryset.filter(department__in=self._headed(request))
-        return queryset
 
     def get_list_filter(self, request):
         # A head sees only their departments' opinions; a filter by every department is noise.

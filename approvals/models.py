@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from services.definitions import ACCEPTANCE_ORDER
-from services.models import Application, TimeoutPolicy
+from services.models import Application, ServiceItem, TimeoutPolicy
 
 # Stage 0 is acceptance (受理) by the service centre; review stages count from 1.
 ACCEPTANCE_STAGE = ACCEPTANCE_ORDER
@@ -176,6 +176,14 @@ class ReviewTask(models.Model):
     @property
     def is_acceptance(self) -> bool:
         return self.stage_order == ACCEPTANCE_STAGE
+
+    @property
+    def stage_name_en(self) -> str:
+        """The stage's English name, as the case's frozen definition has it ("" if none)."""
+        try:
+            return self.application.definition.stage(self.stage_order).name_en
+        except LookupError:
+            return ""
 
     @property
     def is_overdue(self) -> bool:
@@ -433,6 +441,8 @@ class CommonOpinion(models.Model):
     Reviewers write the same few opinions again and again ("材料齐全，符合法定条件，同意。");
     picking one keeps the department's wording consistent and saves typing. The department's
     heads keep the list in the Django admin; the reviewer may still edit the text before deciding.
+    An opinion scoped to items is offered only on those items' tasks: the police's wording for a
+    company seal must never reach a residence-permit applicant. No items means every item.
     """
 
     Outcome = CommonOpinionOutcome
@@ -449,6 +459,16 @@ class CommonOpinion(models.Model):
     )
     text = models.TextField(_("opinion"), max_length=4000)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    items = models.ManyToManyField(
+        ServiceItem,
+        verbose_name=_("service items"),
+        blank=True,
+        related_name="common_opinions",
+        help_text=_(
+            "Offered only on these items' tasks. Leave empty to offer it on every item the "
+            "department reviews."
+        ),
+    )
 
     class Meta:
         verbose_name = _("common opinion")

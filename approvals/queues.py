@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Department, Membership, User
 from accounts.permissions import is_civil_servant
+from common.bilingual import in_reader_language, text_in_reader_language
 from services.models import Application, ApplicationEvent, Attachment, ServiceItem
 from services.permissions import applications_of
 
@@ -61,8 +62,13 @@ def queue_for(
     if department_ids is None:
         department_ids = Membership.objects.filter(user=user).values_list("department", flat=True)
     departments = list(department_ids)
+    # The frozen definition comes along: it holds the stage's English name the rows show.
     tasks = ReviewTask.objects.filter(department__in=departments).select_related(
-        "application__item", "application__applicant", "department", "claimed_by"
+        "application__item",
+        "application__item_version",
+        "application__applicant",
+        "department",
+        "claimed_by",
     )
     if claimed == "mine":
         tasks = tasks.filter(claimed_by=user)
@@ -132,10 +138,16 @@ def case_file(task: ReviewTask) -> CaseFile:
     return CaseFile(
         task=task,
         answers=[
-            {"name": field.name, "label": field.label, "value": application.answers.get(field.name)}
+            {
+                "name": field.name,
+                # Plain text for the API; the page marks a Chinese fallback as Chinese.
+                "label": text_in_reader_language(field.label, field.label_en),
+                "label_html": in_reader_language(field.label, field.label_en),
+                "value": application.answers.get(field.name),
+            }
             for field in definition.fields
         ],
-        attachments=_attachments_with_material_names(application),
+        attachments=attachments_with_material_names(application),
         clock_stops=list(task.clock_stops.all()),
         extension=Extension.objects.filter(task=task).first(),
         certificate=Certificate.objects.filter(application=application).first(),
@@ -144,9 +156,15 @@ def case_file(task: ReviewTask) -> CaseFile:
     )
 
 
-def _attachments_with_material_names(application: Application) -> list[Attachment]:
-    names = {material.code: material.name for material in application.definition.materials}
-    attachments = list(application.attachments.filter(is_current=True))
+def attachments_with_material_names(application: Application) -> list[Attachment]:
+    """The current files, each with the name of the material it is for, in the guide's order."""
+    materials = application.definition.materials
+    names = {m.code: in_reader_language(m.name, m.name_en) for m in materials}
+    order = {m.code: position for position, m in enumerate(materials)}
+    attachments = sorted(
+        application.attachments.filter(is_current=True),
+        key=lambda attachment: (order.get(attachment.material_code, len(order)), attachment.pk),
+    )
     for attachment in attachments:
         attachment.material_name = names.get(attachment.material_code, attachment.material_code)
         attachment.preview = (
@@ -311,8 +329,15 @@ def extension_requests_for_head(user) -> QuerySet[Extension]:
 
 
 def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
-    """The stock opinions of the task's own department: a reviewer never sees another's."""
-    return CommonOpinion.objects.filter(department_id=task.department_id)
+    """The stock opinions of the task's own department for the task's item (or for every item).
+
+    A reviewer never sees another department's opinions, nor those written for another item.
+    """
+    return (
+        CommonOpinion.objects.filter(department_id=task.department_id)
+        .filter(Q(items=None) | Q(items=task.application.item_id))
+        .distinct()
+    )
 
 
 def items_in_queue(user) -> list[tuple[str, str]]:
@@ -328,7 +353,9 @@ def items_in_queue(user) -> list[tuple[str, str]]:
     items = ServiceItem.objects.all()
     if not Department.objects.filter(pk__in=departments, is_service_centre=True).exists():
         items = items.filter(stages__departments__department__in=departments)
-    return list(items.values_list("code", "name").distinct().order_by("code"))
+    # Named as the rows name them: in English on English pages, where the item has an English name.
+    rows = items.values_list("code", "name", "name_en").distinct().order_by("code")
+    return [(code, text_in_reader_language(name, name_en)) for code, name, name_en in rows]
 
 
 def claim_rights(user) -> dict[str, set[int]]:

@@ -274,7 +274,9 @@ class TaskDetailSerializer(TaskSerializer):
 
     @extend_schema_field(AnswerSerializer(many=True))
     def get_answers(self, task):
-        return self.case.answers
+        return [
+            {"name": a["name"], "label": a["label"], "value": a["value"]} for a in self.case.answers
+        ]
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, task):

@@ -31,6 +31,7 @@ from .queues import (
     PREVIEWABLE_TYPES,
     application_for_status_page,
     application_progress,
+    attachments_with_material_names,
     case_file,
     certificate_for_applicant,
     claim_rights,
@@ -62,6 +63,7 @@ def application_status(request, pk: int):
             "departments_done": sum(stage["done_count"] for stage in stages),
             "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
+            "attachments": attachments_with_material_names(application),
         },
     )
 

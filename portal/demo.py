@@ -342,9 +342,13 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
             "theme": themes[spec["theme"]],
             "audience": spec["audience"],
             "summary": spec["summary"],
+            "summary_en": english(spec["summary"]),
             "legal_basis": spec["legal_basis"],
+            "legal_basis_en": english(spec["legal_basis"]),
             "conditions": spec["conditions"],
+            "conditions_en": english(spec["conditions"]),
             "process": spec["process"],
+            "process_en": english(spec["process"]),
             "fee": spec["fee"],
             "statutory_limit_days": spec["statutory"],
             "promised_limit_days": spec["promised"],
@@ -358,6 +362,10 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
             name=name,
             defaults={
                 "label": label,
+                "label_en": english(label),
+                "choices_en": "\n".join(
+                    english(choice) for choice in rules.get("choices", "").splitlines()
+                ),
                 "kind": kind,
                 "is_required": required,
                 "order": order,
@@ -371,7 +379,9 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
             code=code,
             defaults={
                 "name": name,
+                "name_en": english(name),
                 "description": description,
+                "description_en": english(description),
                 "is_required": required,
                 "order": order,
                 "kind": DOCUMENT_TYPES.get(code, ""),
@@ -393,22 +403,151 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
     return item
 
 
-# department, decision, short name, text: the stock opinions reviewers pick on the decision form.
+# Chinese catalogue text of the demo → its English, filled in by _load_item (issue 14 §16).
+CATALOGUE_ENGLISH = {
+    "一次申请，市场监管、税务、公安、人社四部门并联办理，免费刻制公章。": "One application: market regulation, tax, police and human resources review it in parallel; the company seal is made free of charge.",
+    "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条；《优化营商环境条例》第十九条。": "Company Law of the PRC, Art. 29; Regulations on the Registration of Market Entities, Art. 3; Regulations on Optimising the Business Environment, Art. 19.",
+    "申请人为拟设立的有限责任公司，名称已自主申报，住所真实有效。": "The applicant is a limited liability company being set up, whose name has been declared and whose address is real and valid.",
+    "1. 在线填写一张表单并上传材料；2. 市场监管、税务、公安、人社同时审查；3. 全部通过后领取营业执照、发票和公章，社保登记同步完成。": "1. Fill in one form online and upload the materials; 2. market regulation, tax, police and human resources review at the same time; 3. once all approve, collect the business licence, invoices and seal; social insurance registration is done at the same time.",
+    "公司名称": "Company name",
+    "注册资本（万元）": "Registered capital (10,000 yuan)",
+    "经营范围": "Business scope",
+    "法定代表人姓名": "Name of the legal representative",
+    "住所": "Registered address",
+    "是否申领发票": "Apply for invoices?",
+    "公司章程": "Articles of association",
+    "全体股东签署的公司章程。": "The articles of association signed by every shareholder.",
+    "住所使用证明": "Proof of the right to use the address",
+    "房屋产权证明或租赁合同。": "Title deed or lease.",
+    "法定代表人身份证": "ID card of the legal representative",
+    "正反面扫描件。": "Scan of both sides.",
+    "从事食品销售和餐饮服务，应当依法取得食品经营许可。": "Selling food or running catering services requires a food business licence.",
+    "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》。": "Food Safety Law of the PRC, Art. 35; Measures for Food Business Licensing and Filing.",
+    "具有与经营的食品品种、数量相适应的经营场所，有食品安全管理人员和管理制度。": "Premises suited to the kinds and quantities of food handled, a food safety manager and food safety rules.",
+    "在线申请并上传材料，市场监管部门审查（必要时现场核查），作出准予或不予许可的决定。": "Apply online with the materials; market regulation reviews them (inspecting the premises if needed) and grants or refuses the licence.",
+    "经营场所地址": "Address of the premises",
+    "经营项目": "Business activity",
+    "食品销售": "Food sales",
+    "餐饮服务": "Catering",
+    "单位食堂": "Staff canteen",
+    "经营面积（平方米）": "Floor area (m²)",
+    "食品安全管理人员": "Food safety manager",
+    "营业执照": "Business licence",
+    "可选用本平台核发的企业开办电子证照，免于上传。": "The business start-up e-certificate issued by this portal may be used instead of an upload.",
+    "经营场所平面布局图": "Floor plan of the premises",
+    "标明设备设施位置。": "Showing where the equipment stands.",
+    "食品安全管理制度": "Food safety rules",
+    "在城市规划区内进行建筑物、构筑物、道路、管线等工程建设的，应当申请建设工程规划许可证。": "Building structures, roads or pipelines within the planned urban area requires a construction project planning permit.",
+    "《中华人民共和国城乡规划法》第四十条。": "Urban and Rural Planning Law of the PRC, Art. 40.",
+    "已取得建设用地使用权，建设工程设计方案符合控制性详细规划和规划条件。": "The right to use the construction land has been obtained, and the design complies with the detailed control plan and the planning conditions.",
+    "第一环节由自然资源和规划部门审查设计方案；通过后，第二环节由住建和消防部门并联审查。": "First, natural resources and planning reviews the design; once it approves, housing and construction and the fire brigade review in parallel.",
+    "项目名称": "Project name",
+    "建设地点": "Site",
+    "总建筑面积（平方米）": "Total floor area (m²)",
+    "不动产权证书号": "Real estate title certificate number",
+    "不动产权证书": "Real estate title certificate",
+    "建设用地使用权证明。": "Proof of the right to use the construction land.",
+    "建设工程设计方案": "Construction project design",
+    "总平面图及建筑单体方案。": "Site plan and building designs.",
+    "离开常住户口所在地，到其他城市居住半年以上的公民，可以申领居住证。": "Citizens who have lived in another city than that of their household registration for more than six months may apply for a residence permit.",
+    "《居住证暂行条例》第二条、第九条。": "Interim Regulations on Residence Permits, Art. 2 and 9.",
+    "在本市居住半年以上，并有合法稳定就业、合法稳定住所或连续就读条件之一。": "Living in the city for more than six months, with one of: stable lawful employment, a stable lawful residence, continuous study.",
+    "在线申请，公安部门审核，审核通过后可选择邮寄或到派出所领取。": "Apply online; the police review the application; once approved, the permit is posted or collected at the police station.",
+    "现居住地址": "Current address",
+    "入住日期": "Moved in on",
+    "申领依据": "Basis of the application",
+    "合法稳定就业": "Stable lawful employment",
+    "合法稳定住所": "Stable lawful residence",
+    "连续就读": "Continuous study",
+    "工作单位或学校": "Employer or school",
+    "申请人身份证": "Applicant's ID card",
+    "正反面扫描件或照片。": "Scan or photo of both sides.",
+    "居住证明": "Proof of residence",
+    "房屋租赁合同或产权证明。": "Lease or title deed.",
+    "本人近期证件照": "Recent ID photo",
+    "白底，JPEG 或 PNG。": "White background, JPEG or PNG.",
+    "适龄儿童、少年由监护人为其办理小学或初中入学登记。": "Guardians register children of school age for primary or junior secondary school.",
+    "《中华人民共和国义务教育法》第十二条。": "Compulsory Education Law of the PRC, Art. 12.",
+    "儿童年满六周岁，户籍或居住证在本学区。": "The child is six or older, with household registration or a residence permit in the school district.",
+    "监护人在线登记，教育部门审核学区资格并分配学校。": "The guardian registers online; education checks the school district and assigns a school.",
+    "儿童姓名": "Child's name",
+    "儿童出生日期": "Child's date of birth",
+    "入学阶段": "School stage",
+    "小学一年级": "Primary school, year 1",
+    "初中一年级": "Junior secondary school, year 1",
+    "户口簿或居住证": "Household register or residence permit",
+    "跨统筹地区流动就业的参保人员办理医保关系转移接续。": "Insured people who move to work in another pooling region transfer their medical insurance.",
+    "《中华人民共和国社会保险法》第三十二条。": "Social Insurance Law of the PRC, Art. 32.",
+    "在转出地已参加基本医疗保险，在本市已就业参保。": "Insured for basic medical insurance where one comes from, and employed and insured in the city.",
+    "在线申请，人社和卫健部门并联核对缴费记录，完成转移接续。": "Apply online; human resources and health check the contribution records in parallel and complete the transfer.",
+    "转出地": "Transferred from",
+    "参保起始日期": "Insured since",
+    "公民、法人或者其他组织可以向行政机关申请获取政府信息。": "Citizens, legal persons and other organisations may ask administrative agencies for government information.",
+    "《中华人民共和国政府信息公开条例》第二十七条、第三十三条。": "Regulations on Open Government Information, Art. 27 and 33.",
+    "申请内容应当明确，包括所需政府信息的名称、文号或者便于查询的其他特征性描述。": "The request must be specific: the name or document number of the information, or another description that helps find it.",
+    "在线提交申请，政府办公室在20个工作日内答复；需要延长的，经负责人同意可延长不超过20个工作日。": "Submit online; the general office answers within 20 working days, extendable once by at most 20 working days with the head's approval.",
+    "所需政府信息的内容描述": "Description of the information requested",
+    "获取方式": "How to receive it",
+    "电子邮件": "E-mail",
+    "邮寄": "Post",
+    "当面领取": "Collect in person",
+}
+
+
+def english(chinese: str) -> str:
+    return CATALOGUE_ENGLISH.get(chinese, "")
+
+
+# department, decision, short name, text, items (none: every item the department reviews): the
+# stock opinions reviewers pick on the decision form.
 COMMON_OPINIONS = [
-    ("market", "approve", "准予设立登记", "名称、住所、经营范围符合登记要求，准予设立登记。"),
+    ("market", "approve", "准予设立登记", "名称、住所、经营范围符合登记要求，准予设立登记。", ()),
     (
         "market",
         "reject",
         "名称不符合规定",
         "申报的企业名称不符合《企业名称登记管理规定》，不予登记。",
+        ("business-startup",),
     ),
-    ("market", "request_supplement", "补正章程", "请补正全体股东签署的公司章程。"),
-    ("tax", "approve", "同意发票申领", "税务登记信息无误，同意申领发票。"),
-    ("police", "approve", "同意刻制公章", "公章刻制备案信息完整，同意刻制。"),
-    ("police", "request_supplement", "补正身份证明", "请补正法定代表人身份证正反面清晰扫描件。"),
-    ("police", "reject", "住所核查不符", "经现场核查，住所与申报不符，不予办理。"),
-    ("hrss", "approve", "同意社保登记", "单位社会保险登记信息完整，准予登记。"),
-    ("service-centre", "approve", "予以受理", "材料齐全，符合法定形式，予以受理。"),
+    (
+        "market",
+        "request_supplement",
+        "补正章程",
+        "请补正全体股东签署的公司章程。",
+        ("business-startup",),
+    ),
+    ("tax", "approve", "同意发票申领", "税务登记信息无误，同意申领发票。", ("business-startup",)),
+    (
+        "police",
+        "approve",
+        "同意刻制公章",
+        "公章刻制备案信息完整，同意刻制。",
+        ("business-startup",),
+    ),
+    (
+        "police",
+        "request_supplement",
+        "补正身份证明",
+        "请补正法定代表人身份证正反面清晰扫描件。",
+        ("business-startup",),
+    ),
+    (
+        "police",
+        "approve",
+        "同意办理居住证",
+        "经核查，申请人符合居住证申领条件，同意办理。",
+        ("residence-permit",),
+    ),
+    (
+        "police",
+        "request_supplement",
+        "补正居住证明",
+        "请补正房屋租赁合同或房产证明的清晰扫描件。",
+        ("residence-permit",),
+    ),
+    ("police", "reject", "住所核查不符", "经现场核查，住所与申报不符，不予办理。", ()),
+    ("hrss", "approve", "同意社保登记", "单位社会保险登记信息完整，准予登记。", ()),
+    ("service-centre", "approve", "予以受理", "材料齐全，符合法定形式，予以受理。", ()),
 ]
 
 
@@ -514,10 +653,11 @@ def load_demo() -> list[tuple[str, str, str]]:
         commenters=[citizen, enterprise],
     )
     _demo_letters(themes=themes, departments=departments, writers=[citizen, enterprise])
-    for code, outcome, title, text in COMMON_OPINIONS:
-        CommonOpinion.objects.get_or_create(
+    for code, outcome, title, text, item_codes in COMMON_OPINIONS:
+        opinion, _created = CommonOpinion.objects.get_or_create(
             department=departments[code], outcome=outcome, title=title, defaults={"text": text}
         )
+        opinion.items.set(ServiceItem.objects.filter(code__in=item_codes))
     for user in User.objects.filter(username__in=[username for username, *_ in accounts]):
         if requires_two_factor(user):
             _demo_totp_device(user)

@@ -42,14 +42,14 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "nested_admin",
     "rest_framework",
-    "knox",
+    "common.apps.APITokensConfig",  # knox, under a readable name in the admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    "common.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "common.apps.LoginLockoutsConfig",  # axes
     "csp",
     "django_ratelimit",
     "accounts",
@@ -209,6 +209,8 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One English date format per page (portal/formats/en/formats.py); Chinese keeps Django's.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -120,6 +120,11 @@ def letter_stages(item: ServiceItem) -> tuple[StageDefinition, ...]:
     )
 
 
+def english_left_out(row, names: list[str]) -> frozenset[str]:
+    """The English fields of a catalogue row that are empty: they stay out of its frozen JSON."""
+    return frozenset(name for name in names if not getattr(row, name))
+
+
 def item_definition(item: ServiceItem) -> ItemDefinition:
     """Everything about an item that a case depends on, as it is now, ready to be frozen."""
     fields = FormField.objects.filter(item=item).order_by("order", "id")
@@ -173,6 +178,12 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
                 pattern_message=f.pattern_message,
                 choices=tuple(c.strip() for c in f.choices.splitlines() if c.strip()),
                 prefill_from=f.prefill_from,
+                label_en=f.label_en,
+                help_text_en=f.help_text_en,
+                choices_en=tuple(c.strip() for c in f.choices_en.splitlines() if c.strip()),
+                # English is frozen only where it was written, so every other item's frozen
+                # definition keeps the shape it always had (and is not frozen anew for it).
+                absent_keys=english_left_out(f, ["label_en", "help_text_en", "choices_en"]),
             )
             for f in fields
         ),
@@ -187,7 +198,10 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
                 certificate_of=m.certificate_of,
                 # Frozen only where an e-certificate may stand for the material, so the JSON of
                 # every other item stays what it always was (and is not frozen anew for it).
-                absent_keys=frozenset() if m.certificate_of else frozenset({"certificate_of"}),
+                name_en=m.name_en,
+                description_en=m.description_en,
+                absent_keys=frozenset({"certificate_of"} if not m.certificate_of else set())
+                | english_left_out(m, ["name_en", "description_en"]),
             )
             for m in materials
         ),

@@ -159,7 +159,11 @@ class FieldDefinition(Definition):
 
     name: str
     label: str
+    # The English wording (empty: none written, or frozen before there was one); pages in
+    # English fall back to the Chinese, marked as Chinese (common.bilingual).
+    label_en: str = ""
     help_text: str = ""
+    help_text_en: str = ""
     kind: str
     is_required: bool
     min_length: int | None = None
@@ -167,6 +171,8 @@ class FieldDefinition(Definition):
     pattern: str = ""
     pattern_message: str = ""
     choices: tuple[str, ...] = ()
+    # What English readers see for each choice, in the same order; the answer is the choice.
+    choices_en: tuple[str, ...] = ()
     # Once-only: the account's data that fills the answer in (services.models.Prefill).
     prefill_from: str = ""
 
@@ -177,7 +183,9 @@ class MaterialDefinition(Definition):
 
     code: str
     name: str
+    name_en: str = ""
     description: str = ""
+    description_en: str = ""
     is_required: bool
     # Once-only: a file of the same document type given earlier may be reused (services.once_only).
     kind: str = ""

@@ -6,14 +6,18 @@ the tracking number and the timeline event) and announces it; routing happens af
 
 from enum import StrEnum
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.models import UserObjectPermission
 
 from accounts.audit import appended_together, record
 from accounts.notifications import notify
+from common.bilingual import text_in_reader_language
 
 from .catalogue import freeze_definition, item_definition
 from .definitions import ItemDefinition
@@ -126,12 +130,12 @@ def missing_requirements(
         application.attachments.filter(is_current=True).values_list("material_code", flat=True)
     )
     missing = [
-        _("Answer “%(label)s”.") % {"label": field.label}
+        _("Answer “%(label)s”.") % {"label": text_in_reader_language(field.label, field.label_en)}
         for field in definition.fields
         if field.is_required and application.answers.get(field.name) in (None, "")
     ]
     missing += [
-        _("Attach “%(name)s”.") % {"name": material.name}
+        _("Attach “%(name)s”.") % {"name": text_in_reader_language(material.name, material.name_en)}
         for material in definition.materials
         if material.is_required and material.code not in present
     ]
@@ -260,3 +264,31 @@ def withdraw(application: Application, actor, *, reason: str = "") -> Applicatio
     review().close_open_tasks(application, actor=actor)
     application_withdrawn.send(sender=Application, application=application, actor=actor)
     return application
+
+
+def discard_draft(application: Application, actor, *, request=None) -> None:
+    """Delete a draft its applicant no longer wants, with its files and permissions.
+
+    A draft was never filed: no department saw it and no time limit ran, so nothing of it needs
+    keeping but the fact that it was discarded (the audit log). A submitted case is withdrawn
+    instead, and stays on the record.
+    """
+    with transaction.atomic(), appended_together():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != Status.DRAFT:
+            raise ValidationError(_("Only a draft can be discarded."))
+        files = [attachment.file.name for attachment in application.attachments.all()]
+        record(
+            "application.draft_discarded",
+            obj=application,
+            actor=actor,
+            detail={"item": application.item.code, "files": len(files)},
+            request=request,
+        )
+        application.attachments.all().delete()
+        UserObjectPermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Application),
+            object_pk=str(application.pk),
+        ).delete()
+        application.delete()
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in files])

@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.bilingual import in_reader_language, text_in_reader_language
+
 from .definitions import FieldDefinition, ItemDefinition
 from .materials import sniff_material
 
@@ -23,8 +25,8 @@ def _answer_field(spec: FieldDefinition, *, require_complete: bool) -> forms.Fie
 
 def _answer_field_of_kind(spec: FieldDefinition, *, require_complete: bool) -> forms.Field:
     common = {
-        "label": spec.label,
-        "help_text": spec.help_text,
+        "label": in_reader_language(spec.label, spec.label_en),
+        "help_text": in_reader_language(spec.help_text, spec.help_text_en),
         "required": spec.is_required and require_complete,
     }
     kind = spec.kind
@@ -50,7 +52,12 @@ def _answer_field_of_kind(spec: FieldDefinition, *, require_complete: bool) -> f
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == "choice":
-        choices = [("", "—")] + [(c, c) for c in spec.choices]
+        # The stored answer is the choice itself; English readers see its English wording.
+        english = spec.choices_en if len(spec.choices_en) == len(spec.choices) else ()
+        shown = [
+            text_in_reader_language(c, e) for c, e in zip(spec.choices, english, strict=False)
+        ] or list(spec.choices)
+        choices = [("", "—"), *zip(spec.choices, shown, strict=True)]
         return forms.ChoiceField(choices=choices, **common)
     if kind == "yes_no":
         choices = [("", "—"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
@@ -110,8 +117,8 @@ class ApplicationForm(forms.Form):
                 material.is_required and require_complete and material.code not in present_materials
             )
             field = self.fields[MATERIAL_PREFIX + material.code] = MaterialField(
-                label=material.name,
-                help_text=material.description,
+                label=in_reader_language(material.name, material.name_en),
+                help_text=in_reader_language(material.description, material.description_en),
                 required=needs_file,
                 widget=forms.ClearableFileInput(
                     attrs={"accept": "application/pdf,image/jpeg,image/png"}

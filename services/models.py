@@ -74,9 +74,13 @@ class ServiceItem(BilingualNameMixin, models.Model):
         _("who may apply"), max_length=16, choices=Audience.choices, default=Audience.BOTH
     )
     summary = models.CharField(_("summary"), max_length=255, blank=True)
+    summary_en = models.CharField(_("English summary"), max_length=255, blank=True)
     legal_basis = models.TextField(_("legal basis"))
+    legal_basis_en = models.TextField(_("legal basis in English"), blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
+    conditions_en = models.TextField(_("conditions in English"), blank=True)
     process = models.TextField(_("process in plain words"), blank=True)
+    process_en = models.TextField(_("process in plain English"), blank=True)
     fee = models.DecimalField(
         _("fee (yuan)"),
         max_digits=10,
@@ -229,7 +233,9 @@ class Material(models.Model):
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
     code = models.SlugField(_("code"), max_length=48)
     name = models.CharField(_("name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     is_required = models.BooleanField(_("required"), default=True)
     sample = models.FileField(_("sample or template"), upload_to="samples/", blank=True)
     # Once-only (一次提交、多次使用): the same document asked by several items carries the same
@@ -311,7 +317,9 @@ class FormField(models.Model):
         help_text=_("Lower-case letters, digits and underscores; stored with each answer."),
     )
     label = models.CharField(_("label"), max_length=128)
+    label_en = models.CharField(_("English label"), max_length=128, blank=True)
     help_text = models.CharField(_("help text"), max_length=255, blank=True)
+    help_text_en = models.CharField(_("English help text"), max_length=255, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
     is_required = models.BooleanField(_("required"), default=True)
     min_length = models.PositiveIntegerField(_("minimum length"), null=True, blank=True)
@@ -322,6 +330,14 @@ class FormField(models.Model):
     )
     choices = models.TextField(
         _("choices"), blank=True, help_text=_("One per line, for choice fields.")
+    )
+    choices_en = models.TextField(
+        _("choices in English"),
+        blank=True,
+        help_text=_(
+            "One per line, in the order of the choices: what English readers see. The answer "
+            "stored is the choice itself."
+        ),
     )
     prefill_from = models.CharField(
         _("prefill from the account"),

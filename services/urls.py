@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/", views.my_applications, name="mine"),
     path("applications/<int:pk>/edit/", views.edit_application, name="edit"),
     path("applications/<int:pk>/autosave/", views.autosave_application, name="autosave"),
+    path("applications/<int:pk>/discard/", views.discard_application, name="discard"),
     path("applications/<int:pk>/withdraw/", views.withdraw_application, name="withdraw"),
     path("applications/<int:pk>/rating/", views.rate_application, name="rate"),
     path(

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -75,7 +75,18 @@ def guide(request, code: str):
         raise Http404(_("No such service.")) from None
     if request.GET:
         keep_out_of_cache(request)
-    return render(request, "services/guide.html", {"item": item})
+    return render(
+        request, "services/guide.html", {"item": item, "drafts": drafts_of(request.user, item)}
+    )
+
+
+def drafts_of(user, item: ServiceItem) -> list[Application]:
+    """The person's drafts of this item, the last saved first: "Apply online" offers them."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        filed_by(user).filter(item=item, status=Application.Status.DRAFT).order_by("-updated_at")
+    )
 
 
 def material_sample(request, code: str, material_id: int):
@@ -94,12 +105,31 @@ def material_sample(request, code: str, material_id: int):
 @rate_limited("filing", key=by_user_or_ip)
 def start_application(request, code: str):
     item = get_object_or_404(ServiceItem, code=code, is_published=True)
+    drafts = drafts_of(request.user, item)
+    if drafts and "new" not in request.POST:
+        # A second click on "Apply online" continues the work already begun; starting another
+        # draft is a choice the guide offers separately.
+        messages.info(request, _("You already have a draft of this service: continue it here."))
+        return redirect("services:edit", drafts[0].pk)
     try:
         application = filing.start_draft(item, request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect(item)
     return redirect("services:edit", application.pk)
+
+
+def draft_saved_except(form: ApplicationForm) -> str:
+    """Say what was left out of the saved draft: the answers, the files, or both."""
+    wrong_files = any(name.startswith(MATERIAL_PREFIX) for name in form.errors)
+    wrong_answers = any(
+        name != NON_FIELD_ERRORS and not name.startswith(MATERIAL_PREFIX) for name in form.errors
+    )
+    if wrong_files and not wrong_answers:
+        return _("Draft saved, except the files marked below: please choose them again.")
+    if wrong_files:
+        return _("Draft saved, except the answers and files marked below: please correct them.")
+    return _("Draft saved, except the answers marked below: please correct them.")
 
 
 def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> Application:
@@ -162,10 +192,7 @@ def application_form_page(
             send=False,
             definition=definition,
         )
-        messages.warning(
-            request,
-            _("Draft saved, except the answers marked below: please correct them."),
-        )
+        messages.warning(request, draft_saved_except(form))
         current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
     elif request.method == "POST" and form.is_valid():
         try:
@@ -260,6 +287,26 @@ def withdraw_application(request, pk: int):
     except TransitionNotAllowed as error:
         messages.error(request, str(error))
     return redirect(application)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("filing", key=by_user_or_ip)
+def discard_application(request, pk: int):
+    """Ask, then delete a draft: a button press alone never throws away someone's work."""
+    application = own_application(request, pk, CHANGE_APPLICATION)
+    if application.status != Application.Status.DRAFT:
+        return redirect(application)
+    if request.method == "POST":
+        filing.discard_draft(application, request.user, request=request)
+        messages.success(request, _("The draft has been discarded."))
+        return redirect("services:mine")
+    attachments = application.attachments.filter(is_current=True).count()
+    return render(
+        request,
+        "services/discard_draft.html",
+        {"application": application, "attachment_count": attachments},
+    )
 
 
 @login_required

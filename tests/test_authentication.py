@@ -1,6 +1,7 @@
 """Authentication: Argon2 passwords, lock-out after repeated failures, and the TOTP second
 factor that every civil servant and administrator passes before reaching any page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -433,3 +434,11 @@ def test_every_demo_staff_account_has_the_published_demo_secret():
         assert device.bin_key == DEMO_TOTP_KEY
     assert not TOTPDevice.objects.filter(user__username="zhangsan").exists()
     assert any("OBXXE5DBNQWWIZLNN4WXI33UOAWWWZLZ" in line for line in demo_totp_instructions())
+
+
+def test_the_code_field_takes_the_focus(client_for, reviewer):
+    totp_device_for(reviewer)
+
+    page = half_logged_in(client_for, reviewer).get(VERIFY).content.decode()
+
+    assert re.search(r'<input[^>]*name="code"[^>]*autofocus', page)

@@ -155,10 +155,10 @@ def test_the_status_page_explains_each_deadline_in_english_and_chinese(case, cli
     ).content.decode()
 
     assert "How the due dates are counted" in english
-    assert "Wed Nov. 25, 2026: City Foundation Day, not counted" in english
-    assert "Sun Nov. 29, 2026: weekend, not counted" in english
+    assert "Wed 25 Nov 2026: City Foundation Day, not counted" in english
+    assert "Sun 29 Nov 2026: weekend, not counted" in english
     assert "a make-up working day, counted" in english
-    assert "Market Regulation: Nov. 30, 2026" in english
+    assert "Market Regulation: 30 Nov 2026" in english
     assert "截止日期如何计算" in chinese
     assert "2026年11月29日：周末，不计入" in chinese
     assert "调休上班日，计入" in chinese

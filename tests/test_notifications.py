@@ -302,3 +302,14 @@ def test_a_person_without_an_email_address_still_gets_the_inbox_line(item):
     notification.refresh_from_db()
     assert notification.emailed_at is not None  # and not tried again
     assert mail.outbox == []
+
+
+def test_the_header_says_inbox_and_the_count_apart(item, client_for):
+    applicant = CitizenFactory()
+    submitted_application(item, applicant)
+
+    page = client_for(applicant).get(reverse("services:mine")).content.decode()
+
+    # One inline box in the flex link: the space between the word and the badge is kept, on
+    # screen and in the link's accessible name ("Inbox 1 unread", not "Inbox1 unread").
+    assert '<span>Inbox <span class="badge">1 unread</span></span></a>' in page

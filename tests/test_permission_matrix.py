@@ -152,6 +152,8 @@ EXPECTED: dict[str, Row] = {
     "services:mine": Row(logged_in(OK)),
     "services:edit": Row(owner_only(), lambda w: [w.draft.pk]),
     "services:autosave": Row(owner_only(), lambda w: [w.draft.pk], method="post"),
+    # The confirmation page; discarding itself (POST) is in tests/test_drafts.py.
+    "services:discard": Row(owner_only(), lambda w: [w.draft.pk]),
     "services:withdraw": Row(owner_only(REDIRECT), lambda w: [w.in_review.pk], method="post"),
     "services:attachment": Row(owner_only(), lambda w: [w.in_review.pk, w.attachment.pk]),
     "application_status": Row(owner_only(), lambda w: [w.in_review.pk]),

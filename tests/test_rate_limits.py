@@ -112,7 +112,8 @@ def test_filing_beyond_the_limit_gets_429_and_starts_no_application(settings, cl
     client = client_for(citizen)
     url = reverse("services:start", args=[item.code])
 
-    statuses = [client.post(url).status_code for _ in range(3)]
+    # "new": a second draft beside the first, as the guide's "Start a new application instead".
+    statuses = [client.post(url, {"new": "1"}).status_code for _ in range(3)]
 
     assert statuses == [302, 302, 429]
     assert Application.objects.filter(applicant=citizen).count() == 2

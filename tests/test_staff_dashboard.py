@@ -433,6 +433,65 @@ def test_a_head_keeps_only_their_departments_opinions_in_the_admin(
     assert not CommonOpinion.objects.filter(title="越权").exists()
 
 
+def test_an_opinion_scoped_to_another_item_is_neither_offered_nor_accepted(
+    client_for, item, market
+):
+    other_item = item_with_stages([[market]], code="street-stall")
+    CommonOpinion.objects.create(
+        department=market, outcome="approve", title="通用同意", text="材料齐全，同意。"
+    )
+    foreign = CommonOpinion.objects.create(
+        department=market, outcome="approve", title="摊位同意", text="同意设摊经营。"
+    )
+    foreign.items.set([other_item])
+    task = task_for(routed_application(item), market)
+    client = client_for(reviewer_of(market))
+
+    html = client.get(reverse("approvals:task", args=[task.pk])).content.decode()
+    picked = client.post(
+        reverse("approvals:task", args=[task.pk]),
+        {"outcome": "approve", "opinion": "", "common_opinion": foreign.pk},
+    )
+
+    assert "材料齐全，同意。" in html
+    assert "同意设摊经营。" not in html
+    assert "Select a valid choice." in picked.content.decode()
+    assert ReviewTask.objects.get(pk=task.pk).state == State.PENDING
+
+
+def test_an_opinion_scoped_to_the_tasks_item_is_offered(client_for, item, market):
+    scoped = CommonOpinion.objects.create(
+        department=market, outcome="approve", title="食品同意", text="食品经营场所符合要求。"
+    )
+    scoped.items.set([item])
+    task = task_for(routed_application(item), market)
+
+    html = client_for(reviewer_of(market)).get(reverse("approvals:task", args=[task.pk]))
+
+    assert "食品经营场所符合要求。" in html.content.decode()
+
+
+def test_a_head_scopes_an_opinion_to_items_in_the_admin(client_for, item, market):
+    client = client_for(head_of(market, is_staff=True))
+
+    response = client.post(
+        reverse("admin:approvals_commonopinion_add"),
+        {
+            "department": market.pk,
+            "outcome": "approve",
+            "title": "食品同意",
+            "text": "食品经营场所符合要求。",
+            "items": [item.pk],
+            "order": 0,
+        },
+    )
+    listing = client.get(reverse("admin:approvals_commonopinion_changelist"))
+
+    assert response.status_code == 302
+    assert list(CommonOpinion.objects.get(title="食品同意").items.all()) == [item]
+    assert item.name in listing.content.decode()
+
+
 def test_a_reviewer_without_staff_status_does_not_reach_the_admin(client_for, market, opinions):
     response = client_for(reviewer_of(market)).get(
         reverse("admin:approvals_commonopinion_changelist")

@@ -110,7 +110,7 @@ def test_each_open_task_shows_its_working_days_left_and_the_case_its_own(
     assert "Market Regulation Under review" in page
     assert "Time left 5 working days" in page
     assert "Time left 2 working days" in page
-    assert re.search(r"Overall due date \w+\.? \d+, \d{4} \( ?\d+ working days left ?\)", page)
+    assert re.search(r"Overall due date \d+ \w+ \d{4} \( ?\d+ working days left ?\)", page)
 
 
 def test_a_clock_stop_shows_its_reason_and_freezes_the_days_left(client_for, market):
@@ -203,3 +203,15 @@ def test_the_status_page_reads_the_case_in_a_bounded_number_of_queries(
         response = client.get(three_stage_case.get_absolute_url())
 
     assert response.status_code == 200
+
+
+def test_the_status_page_names_the_material_of_each_file(client_for, market):
+    application = routed_application(item_with_stages([[market]]))
+    material = application.definition.materials[0]
+
+    page = text_of(
+        client_for(application.applicant).get(application.get_absolute_url()).content.decode()
+    )
+
+    attachment = application.attachments.get(material_code=material.code, is_current=True)
+    assert f"{material.name} {attachment.original_name}" in page

@@ -106,7 +106,7 @@ def test_a_comment_after_closing_is_refused_with_the_closing_time(api, consultat
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        "This consultation closed on Dec. 23, 2026, 11:59 p.m.; comments are no longer accepted."
+        "This consultation closed on 23 Dec 2026, 23:59; comments are no longer accepted."
     ]
 
 

@@ -1,0 +1,119 @@
+"""The catalogue as administrators keep it in the Django admin: publishing, and what it says."""
+
+import pytest
+from django.urls import reverse
+
+from approvals.models import CommonOpinion
+from services.models import ServiceItem
+from tests.factories import (
+    DepartmentFactory,
+    ServiceItemFactory,
+    StaffFactory,
+    item_with_stages,
+)
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "admin:services_serviceitem_changelist"
+
+
+@pytest.fixture
+def administrator(client_for):
+    return client_for(StaffFactory(is_staff=True, is_superuser=True))
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_publishing_says_which_items_were_published(administrator):
+    item = item_with_stages([[DepartmentFactory()]], name_en="Street stall", is_published=False)
+
+    response = administrator.post(
+        reverse(CHANGELIST),
+        {"action": "publish", "_selected_action": [item.pk]},
+        follow=True,
+    )
+
+    assert ServiceItem.objects.get(pk=item.pk).is_published
+    assert any(
+        "Published 1 item: " in message and "Applicants can apply for it now." in message
+        for message in messages_of(response)
+    )
+
+
+def test_an_item_without_stages_is_not_published_and_nothing_claims_it_was(administrator):
+    item = ServiceItemFactory(is_published=False)
+
+    response = administrator.post(
+        reverse(CHANGELIST), {"action": "publish", "_selected_action": [item.pk]}, follow=True
+    )
+
+    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    assert not any(message.startswith("Published") for message in messages_of(response))
+    assert any("has no review stage" in message for message in messages_of(response))
+
+
+def test_unpublishing_says_which_items_left_the_catalogue(administrator):
+    item = item_with_stages([[DepartmentFactory()]])
+
+    response = administrator.post(
+        reverse(CHANGELIST), {"action": "unpublish", "_selected_action": [item.pk]}, follow=True
+    )
+
+    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    assert any(
+        message.startswith("Unpublished 1 item: ")
+        and "Applications already filed continue." in message
+        for message in messages_of(response)
+    )
+
+
+def test_the_item_form_says_how_to_publish(administrator):
+    page = administrator.get(reverse("admin:services_serviceitem_add")).content.decode()
+
+    assert "Publish the selected items" in page
+    assert "applicants see it only once it is" in page
+
+
+def test_the_list_shows_published_beside_the_name(administrator):
+    item_with_stages([[DepartmentFactory()]], name_en="Street stall")
+
+    page = administrator.get(reverse(CHANGELIST)).content.decode()
+
+    assert "Street stall" in page
+    results = page[page.index('id="result_list"') :]
+    headers = results[: results.index("</thead>")].lower()
+    assert headers.index("published") < headers.index("theme")
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("en", ["Login lock-outs", "API tokens", "Authenticator apps (TOTP)"]),
+        ("zh-hans", ["登录锁定", "API 令牌", "身份验证器应用（TOTP）"]),
+    ],
+)
+def test_the_admin_index_names_third_party_apps_readably(administrator, language, names):
+    page = administrator.get(reverse("admin:index"), headers={"accept-language": language})
+    page = page.content.decode()
+
+    for name in names:
+        assert name in page
+    for raw in (">Axes<", ">Knox<", ">Otp_Totp<"):
+        assert raw not in page
+
+
+def test_departments_are_named_in_the_admins_language(client_for):
+    department = DepartmentFactory(name="市公安局", name_en="Public Security Bureau")
+    CommonOpinion.objects.create(
+        department=department, outcome="approve", title="同意", text="同意。"
+    )
+    administrator = StaffFactory(is_staff=True, is_superuser=True)
+    url = reverse("admin:approvals_commonopinion_changelist")
+
+    english = client_for(administrator).get(url, headers={"accept-language": "en"})
+    chinese = client_for(administrator).get(url, headers={"accept-language": "zh-hans"})
+
+    assert "Public Security Bureau" in english.content.decode()
+    assert "市公安局" in chinese.content.decode()
+    assert "Public Security Bureau" not in chinese.content.decode()
