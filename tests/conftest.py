@@ -6,6 +6,7 @@ nor leave messages for it.
 """
 
 import os
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -135,18 +136,66 @@ def celery_worker(celery_app, django_db_setup):
     closed after every task, so flushing and finally dropping the test database never waits.
     """
     from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_postrun
+    from celery.signals import task_postrun, task_prerun
 
     def close_worker_connections(**kwargs):
         connections.close_all()
 
     task_postrun.connect(close_worker_connections, weak=False)
+    task_prerun.connect(_task_started, weak=False)
+    task_postrun.connect(_task_ended, weak=False)
     celery_app.control.purge()
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ) as worker:
+        _worker_state["running"] = True
         yield worker
+        _worker_state["running"] = False
     task_postrun.disconnect(close_worker_connections)
+
+
+# Whether the session's worker runs, and how many tasks it is in: a task a test enqueued (an
+# instrument to seal, a recount after a calendar edit) may still run when the test ends, and
+# the flush of a `transactional_db` test would then deadlock with it, or it would write into
+# the next test's data.
+_worker_state = {"running": False, "busy": 0}
+
+
+def _task_started(**kwargs):
+    _worker_state["busy"] += 1
+
+
+def _task_ended(**kwargs):
+    _worker_state["busy"] -= 1
+
+
+@pytest.fixture(autouse=True)
+def worker_idle_before_the_flush(request, celery_app):
+    """After a test whose data the worker sees (committed data), wait until the worker has run
+    everything the test enqueued, before its database is flushed; then drop whatever is left."""
+    committed = [
+        name for name in ("transactional_db", "live_server") if name in request.fixturenames
+    ]
+    marker = request.node.get_closest_marker("django_db")
+    if not committed and not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    for name in committed:
+        request.getfixturevalue(name)  # set up inside this fixture: flushed after it ends
+    yield
+    if _worker_state["running"]:
+        _wait_until_the_worker_is_idle(celery_app)
+
+
+def _wait_until_the_worker_is_idle(celery_app, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    with celery_app.connection_for_write() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.default_channel.client.llen(celery_app.conf.task_default_queue)
+            if waiting == 0 and _worker_state["busy"] <= 0:
+                break
+            time.sleep(0.05)
+    celery_app.control.purge()
 
 
 def pytest_configure(config):

@@ -224,7 +224,8 @@ def test_two_processes_recounting_the_same_edit_leave_one_result(clock, market):
         thread.join()
 
     assert not errors
-    assert sorted(len(result.cases_moved) for result in results) == [0, 1]
+    # The session's worker may run a third recount (the edit's own message): still one result.
+    assert sum(len(result.cases_moved) for result in results) <= 1
     assert task_of(case, market).due_at == shanghai("2026-12-01 17:30")
     assert case.events.filter(kind=Event.DEADLINES_RECOUNTED).count() == 1
 
