@@ -187,6 +187,18 @@ def worker_idle_before_the_flush(request, celery_app):
         _wait_until_the_worker_is_idle(celery_app)
 
 
+@pytest.fixture
+def settle_worker(celery_app):
+    """Call to wait until the session's worker (if running) has done what was enqueued so far:
+    for a committed-data test that counts rows the worker's tasks would add meanwhile."""
+
+    def settle() -> None:
+        if _worker_state["running"]:
+            _wait_until_the_worker_is_idle(celery_app)
+
+    return settle
+
+
 def _wait_until_the_worker_is_idle(celery_app, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     with celery_app.connection_for_write() as connection:
