@@ -67,6 +67,17 @@ ACTIONS = (
     "application.attachment_removed",  # a file taken off a draft (kept, no longer current)
     "download.attachment",  # an applicant's material, by the applicant or a reviewer
     "access.denied",  # a request refused by a permission check (403)
+    # Who files for whom (issue 17, docs/people.md).
+    "party.authorised",
+    "party.revoked",
+    "party.refused",  # someone may not file for another; detail: the reason code
+    "party.authorisation_refused",
+    "party.credit_code",
+    "download.power_of_attorney",
+    "enterprise.invited",
+    "enterprise.member_added",
+    "enterprise.member_removed",
+    "enterprise.refused",
     PURGE_ACTION,
 )
 
