@@ -14,6 +14,7 @@ from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
 from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
+from services.parties import may_withdraw
 
 from . import claims, clocks, decisions
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
@@ -57,6 +58,8 @@ def application_status(request, pk: int):
             "departments_done": sum(stage["done_count"] for stage in stages),
             "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
+            # The principal and an enterprise's overseers; not the agent who filed it.
+            "may_withdraw": may_withdraw(request.user, application),
         },
     )
 

@@ -151,6 +151,7 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                 ]
             },
         ),
+        (_("Licensed party"), {"fields": ["subject_rule", "subject_name_field"]}),
     ]
 
 
