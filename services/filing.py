@@ -90,6 +90,10 @@ def start_draft_for(filer, item: ServiceItem, on_behalf_of) -> Application:
     )
     if principal is None or principal.kind == User.Kind.STAFF:
         raise ValidationError(_("Choose whom you file for."))
+    if filer.kind == User.Kind.STAFF:
+        # Civil servants file for a citizen only at the counter (services/counter.py), which
+        # checks that they are the service centre's.
+        raise PermissionDenied(_("Civil servants cannot apply with a staff account."))
     return start_draft(item, principal, filed_by=filer)
 
 

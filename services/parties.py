@@ -66,6 +66,14 @@ class Subject:
 
 def subject_of(application: Application) -> Subject:
     """The licensed party of a case: its account, or the new entity named in the form."""
+    item = application.item
+    if (
+        application.status == Application.Status.DRAFT
+        and item.subject_rule == SubjectRule.NEW_ENTITY
+    ):
+        # Fixed on submission; until then, whatever name the form holds so far.
+        name = str(application.answers.get(item.subject_name_field, "")).strip()
+        return Subject(name, "", ORGANISATION, None)
     account = application.subject_account
     if account is None and application.subject_name:
         return Subject(
