@@ -7,18 +7,21 @@ one of its URLs.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Notification
+from accounts.enterprises import add_member
+from accounts.models import EnterpriseRole, Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
 from instruments.generation import issue_instruments_of
+from services.parties import authorise
 from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
     CitizenFactory,
@@ -32,6 +35,7 @@ from tests.factories import (
     pdf_upload,
     reviewer_of,
     routed_application,
+    sniffed,
 )
 
 ROLES = (
@@ -135,6 +139,43 @@ EXPECTED: dict[str, Row] = {
     "accounts:mark_read": Row(logged_in(REDIRECT), method="post"),
     # Anyone may try to claim a counter-opened account: the receipt's code is the key.
     "accounts:claim": Row(everyone(OK)),
+    # Enterprises and their members (docs/people.md): citizen B is the enterprise's clerk.
+    "accounts:my_enterprises": Row({**logged_in(OK), "enterprise": REDIRECT}),
+    "accounts:enterprise": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": OK, "citizen_b": OK},
+        lambda w: [w.people["enterprise"].pk],
+    ),
+    # The clerk is refused with a message (audited); only the enterprise or its administrator
+    # invites and removes.
+    "accounts:invite_member": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": REDIRECT, "citizen_b": REDIRECT},
+        lambda w: [w.people["enterprise"].pk],
+        method="post",
+    ),
+    "accounts:remove_member": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": REDIRECT, "citizen_b": REDIRECT},
+        lambda w: [w.people["enterprise"].pk, w.clerk_membership.pk],
+        method="post",
+    ),
+    "accounts:accept_invitation": Row(logged_in(OK)),
+    # Agents: citizen A authorised citizen B. Staff have no authorisations to give.
+    "services:authorisations": Row(
+        staff_only(FORBIDDEN) | {"citizen_a": OK, "citizen_b": OK, "enterprise": OK}
+    ),
+    "services:revoke_authorisation": Row(
+        {
+            **everyone(NOT_FOUND),
+            "anonymous": LOGIN,
+            "citizen_a": REDIRECT,
+            **dict.fromkeys(("reviewer_x", "reviewer_y", "head_x", "admin"), FORBIDDEN),
+        },
+        lambda w: [w.authorisation.pk],
+        method="post",
+    ),
+    "services:power_of_attorney": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "citizen_a": OK, "citizen_b": OK},
+        lambda w: [w.authorisation.pk],
+    ),
     # Only service-centre staff (none among these roles: see tests/test_counter_filing.py).
     "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}),
     "counter:application": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, lambda w: [w.draft.pk]),
@@ -390,6 +431,19 @@ class World:
             "admin": StaffFactory(is_staff=True, is_superuser=True),
         }
         owner = self.people["citizen_a"]
+        self.clerk_membership = add_member(
+            enterprise=self.people["enterprise"],
+            person=self.people["citizen_b"],
+            role=EnterpriseRole.CLERK,
+        )
+        self.authorisation = authorise(
+            principal=owner,
+            agent=self.people["citizen_b"],
+            item=None,
+            valid_from=timezone.localdate(),
+            valid_until=timezone.localdate() + timedelta(days=30),
+            power_of_attorney=sniffed(pdf_upload("委托书.pdf")),
+        )
         self.draft = draft_application(self.item, owner)
         self.in_review = routed_application(self.item, owner)
         self.task_x = self.in_review.review_tasks.get(department=self.department_x)
