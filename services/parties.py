@@ -66,20 +66,19 @@ class Subject:
 
 def subject_of(application: Application) -> Subject:
     """The licensed party of a case: its account, or the new entity named in the form."""
-    item = application.item
     if (
         application.status == Application.Status.DRAFT
-        and item.subject_rule == SubjectRule.NEW_ENTITY
+        and application.item.subject_rule == SubjectRule.NEW_ENTITY
     ):
         # Fixed on submission; until then, whatever name the form holds so far.
-        name = str(application.answers.get(item.subject_name_field, "")).strip()
-        return Subject(name, "", ORGANISATION, None)
+        field = application.item.subject_name_field
+        return Subject(str(application.answers.get(field, "")).strip(), "", ORGANISATION, None)
     account = application.subject_account
     if account is None and application.subject_name:
         return Subject(
             application.subject_name, application.subject_credit_code, ORGANISATION, None
         )
-    if account is None:  # a draft of a new entity not yet named: the applicant for now
+    if account is None:  # a case frozen without one (cannot happen since migration 0060)
         account = application.applicant
     if account.is_natural_person:
         return Subject(

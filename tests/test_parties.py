@@ -463,3 +463,21 @@ def test_a_civil_servant_cannot_file_for_a_citizen_through_the_api(item, api):
     )
     assert response.status_code == 403
     assert not Application.objects.exists()
+
+
+def test_after_revocation_the_agents_draft_form_refuses_with_a_message_and_keeps_the_draft(
+    item, client_for
+):
+    principal, agent = CitizenFactory(real_name="张三"), CitizenFactory()
+    given = authorisation(principal, agent)
+    draft = filing.start_draft(item, principal, filed_by=agent)
+    revoke_authorisation(given.pk, principal)
+    response = client_for(agent).post(
+        reverse("services:edit", args=[draft.pk]),
+        {"business_name": "另一个名称", "save": ""},
+        follow=True,
+    )
+    assert "Your authorisation from 张三 has been revoked." in response.content.decode()
+    draft.refresh_from_db()
+    assert "business_name" not in draft.answers or draft.answers["business_name"] != "另一个名称"
+    assert refusals("revoked").count() == 1

@@ -18,17 +18,21 @@ from accounts.enterprises import add_member
 from accounts.models import EnterpriseRole, Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
+from approvals.routing import route_application
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
 from instruments.generation import issue_instruments_of
+from services import filing
 from services.parties import authorise
 from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
+    DEFAULT_ANSWERS,
     CitizenFactory,
     DepartmentFactory,
     EnterpriseFactory,
     MaterialFactory,
     StaffFactory,
+    accept,
     draft_application,
     head_of,
     item_with_stages,
@@ -198,6 +202,8 @@ EXPECTED: dict[str, Row] = {
     "approvals:clock": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:extension": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:attachment": Row(department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]),
+    # The power of attorney of a case an agent (citizen B) filed for citizen A.
+    "approvals:power_of_attorney": Row(department_x_only(), lambda w: [w.task_filed_by_agent.pk]),
     # The framed preview: the same door as the download, for the task's department only.
     "approvals:attachment_preview": Row(
         department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]
@@ -444,6 +450,9 @@ class World:
             valid_until=timezone.localdate() + timedelta(days=30),
             power_of_attorney=sniffed(pdf_upload("委托书.pdf")),
         )
+        self.task_filed_by_agent = filed_by_agent_in_review(
+            self.item, owner, self.people["citizen_b"], self.department_x
+        )
         self.draft = draft_application(self.item, owner)
         self.in_review = routed_application(self.item, owner)
         self.task_x = self.in_review.review_tasks.get(department=self.department_x)
@@ -482,6 +491,21 @@ class World:
         self.comment = comment_on(self.consultation, self.people["citizen_b"])
         self.this_year = timezone.localdate().year
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
+
+
+def filed_by_agent_in_review(item, principal, agent, department):
+    """A case the agent filed for the principal, accepted and in review at `department`."""
+    application = filing.start_draft(item, principal, filed_by=agent)
+    uploads = {
+        material.code: sniffed(pdf_upload(f"{material.code}.pdf"))
+        for material in application.definition.materials
+        if material.is_required
+    }
+    filing.save_draft(application, dict(DEFAULT_ANSWERS), uploads, agent)
+    filing.submit(application, agent)
+    route_application(application.pk)
+    accept(application)
+    return application.review_tasks.get(department=department)
 
 
 @pytest.fixture
