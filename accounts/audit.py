@@ -74,6 +74,17 @@ ACTIONS = (
     "download.attachment",  # an applicant's material, by the applicant or a reviewer
     "access.denied",  # a request refused by a permission check (403)
     "personal_data.revealed",  # an administrator showed a person's ID number and mobile in clear
+    # Who files for whom (issue 17, docs/people.md).
+    "party.authorised",
+    "party.revoked",
+    "party.refused",  # someone may not file for another; detail: the reason code
+    "party.authorisation_refused",
+    "party.credit_code",
+    "download.power_of_attorney",
+    "enterprise.invited",
+    "enterprise.member_added",
+    "enterprise.member_removed",
+    "enterprise.refused",
     PURGE_ACTION,
     "audit.rechained",  # migration 0040: the single chain split into chains (old last hash kept)
     "audit.anchored",  # a day's anchor signed: its root, in the system chain

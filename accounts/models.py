@@ -531,3 +531,112 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.key}"
+
+
+# --- enterprises and the people who act for them (issue 17 §3) ----------------------------------
+
+
+class EnterpriseRole(models.TextChoices):
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    CLERK = "clerk", _("Clerk")
+
+
+class EnterpriseMember(models.Model):
+    """A person who acts for an enterprise account, in one role.
+
+    The legal representative (法定代表人) and administrators see and may withdraw every case of
+    the enterprise; an administrator also invites and removes members; a clerk (经办人) files
+    for the enterprise and sees what they filed. Deleting the row is the removal: every check
+    reads this table, so it takes effect on the member's next request, API tokens included.
+    """
+
+    Role = EnterpriseRole
+
+    enterprise = models.ForeignKey(
+        User,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_members",
+        limit_choices_to={"kind": UserKind.ENTERPRISE},
+    )
+    member = models.ForeignKey(
+        User,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_roles",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("enterprise member")
+        verbose_name_plural = _("enterprise members")
+        ordering = ["enterprise", "role", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "member"], name="one_enterprise_role_per_member"
+            ),
+            # Company Law Art. 10: an enterprise has one legal representative at a time.
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=models.Q(role="legal_representative"),
+                name="one_legal_representative_per_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=EnterpriseRole.values),
+                name="enterprise_member_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(enterprise=models.F("member")),
+                name="enterprise_is_not_its_own_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.member} · {self.get_role_display()}"
+
+
+class EnterpriseInvitation(models.Model):
+    """An invitation to act for an enterprise in a role, accepted by a logged-in account.
+
+    Only the SHA-256 of the code is stored: the code is shown once to the administrator who
+    invites, to be passed on as a link or read out.
+    """
+
+    enterprise = models.ForeignKey(
+        User,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_invitations",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=EnterpriseRole.choices)
+    code_hash = models.CharField(_("code (SHA-256)"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_by = models.ForeignKey(
+        User,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise invitation")
+        verbose_name_plural = _("enterprise invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=EnterpriseRole.values),
+                name="enterprise_invitation_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.get_role_display()} · {self.created_at:%Y-%m-%d}"

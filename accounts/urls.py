@@ -3,7 +3,7 @@ from django.urls import path, reverse_lazy
 
 from common.ratelimits import rate_limited
 
-from . import views
+from . import enterprise_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -28,6 +28,15 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.notification_detail, name="notification"),
     path("inbox/read/", views.mark_notifications_read, name="mark_read"),
+    path("enterprises/", enterprise_views.my_enterprises, name="my_enterprises"),
+    path("enterprises/<int:pk>/", enterprise_views.enterprise, name="enterprise"),
+    path("enterprises/<int:pk>/invite/", enterprise_views.invite, name="invite_member"),
+    path(
+        "enterprises/<int:pk>/members/<int:member_id>/remove/",
+        enterprise_views.remove_member,
+        name="remove_member",
+    ),
+    path("invitations/", enterprise_views.accept_invitation, name="accept_invitation"),
     path("log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
     path(
         "password/",

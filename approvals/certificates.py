@@ -34,6 +34,7 @@ from qrcode.compat.etree import ET as ElementTree
 from accounts import signing
 from services.lifecycle import record_event
 from services.models import Application, ApplicationEvent
+from services.parties import subject_of
 
 from .models import Certificate, ReviewTask
 
@@ -188,15 +189,13 @@ def issuing_departments(application: Application) -> str:
 
 
 def _holder(application: Application) -> tuple[str, str, str]:
-    applicant = application.applicant
-    if applicant.is_natural_person:
+    """The licensed party (services/parties.py), not whoever filed: a company being founded
+    holds its own licence."""
+    subject = subject_of(application)
+    if subject.is_natural_person:
         # The holder's own certificate carries the full name, never the full ID number.
-        return (
-            Certificate.HolderKind.NATURAL_PERSON,
-            applicant.real_name,
-            mask_resident_id(applicant.resident_id),
-        )
-    return Certificate.HolderKind.ENTERPRISE, applicant.enterprise_name, applicant.credit_code
+        return Certificate.HolderKind.NATURAL_PERSON, subject.name, subject.identifier
+    return Certificate.HolderKind.ENTERPRISE, subject.name, subject.identifier
 
 
 @transaction.atomic

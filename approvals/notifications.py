@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.notifications import Message, department_staff, notify, notify_each
 from services.models import Application
+from services.parties import case_recipients, subject_of
 
 from .models import Extension, ReviewTask
 
@@ -27,6 +28,8 @@ def _case(application: Application) -> dict:
     item = application.definition.item
     return {
         "tracking_number": application.tracking_number,
+        # The licensed party, which the applicant may not be (a company being founded).
+        "subject_name": subject_of(application).name,
         "item_name": item.name,
         "item_name_en": item.name_en,
     }
@@ -47,7 +50,7 @@ def _task(task: ReviewTask) -> dict:
 
 def tell_applicant_supplement_requested(application: Application, task: ReviewTask, note: str):
     notify(
-        [application.applicant],
+        case_recipients(application),
         "supplement_requested",
         f"supplement:{task.pk}:{task.clock_stops.count()}",
         {
@@ -62,7 +65,7 @@ def tell_applicant_supplement_requested(application: Application, task: ReviewTa
 def tell_applicant_time_limit_extended(extension: Extension):
     task = extension.task
     notify(
-        [task.application.applicant],
+        case_recipients(task.application),
         "time_limit_extended",
         f"extension:{extension.pk}",
         {**_task(task), "working_days": extension.working_days, "reason": extension.reason},
@@ -88,7 +91,7 @@ def tell_applicants_deadlines_recounted(applications: list[Application], calenda
 
 def tell_applicant_decided(application: Application, certificate=None):
     notify(
-        [application.applicant],
+        case_recipients(application),
         "application_decided",
         f"decision:{application.pk}",
         {

@@ -16,6 +16,11 @@ urlpatterns = [
         "tasks/<int:task_id>/files/<int:attachment_id>/", views.task_attachment, name="attachment"
     ),
     path(
+        "tasks/<int:task_id>/power-of-attorney/",
+        views.task_power_of_attorney,
+        name="power_of_attorney",
+    ),
+    path(
         "tasks/<int:task_id>/files/<int:attachment_id>/preview/",
         views.task_attachment_preview,
         name="attachment_preview",

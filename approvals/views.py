@@ -3,17 +3,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.audit import record
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
 from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
+from services.parties import may_withdraw
 
 from . import claims, clocks, decisions
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
@@ -64,6 +66,8 @@ def application_status(request, pk: int):
             "departments_total": sum(len(stage["departments"]) for stage in stages),
             "certificate": Certificate.objects.filter(application=application).first(),
             "attachments": attachments_with_material_names(application),
+            # The principal and an enterprise's overseers; not the agent who filed it.
+            "may_withdraw": may_withdraw(request.user, application),
         },
     )
 
@@ -314,6 +318,22 @@ def task_attachment(request, task_id: int, attachment_id: int):
     task = task_for_reviewer(request.user, task_id)
     attachment = get_object_or_404(task.application.attachments, pk=attachment_id)
     return attachment_response(attachment, inline=request.GET.get("inline") == "1")
+
+
+@staff_required
+def task_power_of_attorney(request, task_id: int):
+    """The power of attorney an agent filed the case under, for the task's department."""
+    task = task_for_reviewer(request.user, task_id)
+    authorisation = task.application.authorisation
+    if authorisation is None:
+        raise Http404(_("This case was not filed by an agent."))
+    record("download.power_of_attorney", obj=authorisation)
+    return FileResponse(
+        authorisation.power_of_attorney.open("rb"),
+        as_attachment=True,
+        filename=authorisation.original_name,
+        content_type=authorisation.content_type,
+    )
 
 
 # The preview is framed by the case page of this same site, and by nothing else: the one

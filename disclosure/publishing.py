@@ -16,6 +16,7 @@ from approvals.models import ReviewTask
 from services.lifecycle import record_event
 from services.materials import ACCEPTED_TYPES, file_label, sniff_material
 from services.models import Application, ApplicationEvent
+from services.parties import subject_of
 
 from .masking import mask_person_name
 from .models import DecisionRecord, Publication, PublicationAttachment
@@ -132,12 +133,9 @@ def withdraw_publication(publication_id: int, actor, reason: str) -> Publication
 
 def publish_decision(application: Application) -> DecisionRecord:
     """Put the decision in the public register; a second call returns the same record."""
-    applicant = application.applicant
-    name = (
-        applicant.applicant_name
-        if not applicant.is_natural_person
-        else mask_person_name(applicant.real_name)
-    )
+    # The licensed party, not the filer: the company founded, not the founder who filed.
+    subject = subject_of(application)
+    name = subject.name if not subject.is_natural_person else mask_person_name(subject.name)
     decided = list(
         application.review_tasks.filter(stage_order__gt=0, state__in=ReviewTask.DECIDED_STATES)
         .order_by("stage_order", "department__code")

@@ -1,8 +1,7 @@
 """What each instrument says: the placeholders of its template, filled from the case.
 
-Everything an instrument says about the licensed party comes from `instrument_party()`. Today
-that is the applicant; when the subject (行政相对人) is separated from the filer (issue 17),
-that function alone changes.
+Everything an instrument says about the licensed party comes from `instrument_party()`: the
+case's subject (行政相对人, services/parties.py), which is not always the account that filed.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import Department
 from approvals.calendar import official_date
-from approvals.certificates import mask_resident_id
 from approvals.models import ACCEPTANCE_STAGE, Certificate, Extension, ReviewTask
 from services.models import Application, ApplicationEvent
+from services.parties import subject_of
 
 from .appeals import LAWSUIT_MONTHS, RECONSIDERATION_DAYS, appeal_periods
 from .models import IssuingOffice, Kind
@@ -69,15 +68,12 @@ class Party:
 
 
 def instrument_party(application: Application) -> Party:
-    """The licensed party the instruments name and address (today: the applicant)."""
-    applicant = application.applicant
-    language = ENGLISH if applicant.preferred_language == ENGLISH else CHINESE
-    if applicant.is_natural_person:
-        # Like the e-certificate: the full name, never the full ID number.
-        return Party(
-            applicant.real_name, mask_resident_id(applicant.resident_id), "natural_person", language
-        )
-    return Party(applicant.enterprise_name, applicant.credit_code, "organisation", language)
+    """The licensed party the instruments name (services/parties.py), addressed in the language
+    of the applicant who reads them: a new entity has no account of its own."""
+    subject = subject_of(application)
+    language = ENGLISH if application.applicant.preferred_language == ENGLISH else CHINESE
+    # Like the e-certificate: the full name, never the full ID number.
+    return Party(subject.name, subject.identifier, subject.kind, language)
 
 
 # --- who issues ----------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ certificate's number. The certificate is verified twice: when it is chosen (vali
 unexpired, its Ed25519 signature checked) and again, live, on the reviewer's case page, where
 one revoked or expired in between is flagged.
 
-Agents picking their principal's certificates (issue 17) go through `holder_ids()`, which
-today is the applicant alone.
+Whose certificates may be picked is `holder_ids()`: the applicant's, that is the principal's
+when an agent or an enterprise's clerk files (issue 17), never the filer's own.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from .models import Instrument, Kind
 
 
 def holder_ids(application: Application) -> list[int]:
-    """Whose certificates the filer may use: the applicant's own (agents: issue 17)."""
+    """Whose certificates the filer may use: the applicant's, in whose name the case is filed
+    (an agent picks their principal's, a clerk the enterprise's; never the filer's own)."""
     return [application.applicant_id]
 
 

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.enterprises import add_member
 from accounts.identity import credit_code_check_character, resident_id_check_character
-from accounts.models import Department, Membership, User
+from accounts.models import Department, EnterpriseRole, Membership, User
 from accounts.two_factor import requires_two_factor
 from approvals.letters import answer_letter, triage_letter
 from approvals.models import CommonOpinion
@@ -35,6 +36,7 @@ from services.models import (
     StageDepartment,
     Theme,
 )
+from services.parties import active_authorisations, authorise
 
 DEMO_PASSWORD = "Portal-demo-2026"
 # The demo applicants' addresses count as verified, so "Forgot your password?" can be tried
@@ -110,7 +112,11 @@ ITEMS = [
         "name": "企业开办（设立登记、发票申领、公章刻制、社保登记）",
         "name_en": "Business start-up (registration, invoices, company seal, social insurance)",
         "theme": "business",
-        "audience": "enterprise",
+        # Filed by a founder (a citizen such as 张三) or an existing enterprise; the licence is
+        # the new company's, named in the form (issue 17 §1).
+        "audience": "both",
+        "subject_rule": "new_entity",
+        "subject_name_field": "company_name",
         "summary": "一次申请，市场监管、税务、公安、人社四部门并联办理，免费刻制公章。",
         "legal_basis": "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条；"
         "《优化营商环境条例》第十九条。",
@@ -353,6 +359,8 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
             "statutory_limit_days": spec["statutory"],
             "promised_limit_days": spec["promised"],
             "max_extension_days": spec.get("max_extension", 10),
+            "subject_rule": spec.get("subject_rule", "filer"),
+            "subject_name_field": spec.get("subject_name_field", ""),
             "is_published": True,
         },
     )
@@ -625,6 +633,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         email_verified_at=DEMO_EMAIL_VERIFIED_AT,
     )
     accounts.append((enterprise.username, DEMO_PASSWORD, "enterprise 合肥示范科技有限公司"))
+    accounts += _demo_people(citizen, enterprise)
 
     _demo_publication(
         title="关于推行企业开办“一网通办”的通告",
@@ -662,6 +671,55 @@ def load_demo() -> list[tuple[str, str, str]]:
         if requires_two_factor(user):
             _demo_totp_device(user)
     return accounts
+
+
+def _demo_people(citizen: User, enterprise: User) -> list[tuple[str, str, str]]:
+    """The enterprise's legal representative and clerk, and an agent 张三 authorised (issue 17)."""
+    representative = _user(
+        "lisi",
+        kind=User.Kind.CITIZEN,
+        real_name="李四",
+        resident_id=demo_resident_id("34010219850612003"),
+        mobile="13900139001",
+        email="lisi@example.cn",
+    )
+    clerk = _user(
+        "wangwu",
+        kind=User.Kind.CITIZEN,
+        real_name="王五",
+        resident_id=demo_resident_id("34010319920815004"),
+        mobile="13900139002",
+        email="wangwu@example.cn",
+    )
+    agent = _user(
+        "zhaoliu",
+        kind=User.Kind.CITIZEN,
+        real_name="赵六",
+        resident_id=demo_resident_id("34011119880101005"),
+        mobile="13900139003",
+        email="zhaoliu@example.cn",
+    )
+    add_member(
+        enterprise=enterprise, person=representative, role=EnterpriseRole.LEGAL_REPRESENTATIVE
+    )
+    add_member(enterprise=enterprise, person=clerk, role=EnterpriseRole.CLERK)
+    if not active_authorisations(agent=agent).filter(principal=citizen).exists():
+        power_of_attorney = ContentFile(SAMPLE_PDF, name="委托书.pdf")
+        power_of_attorney.sniffed_type = "application/pdf"
+        today = timezone.localdate()
+        authorise(
+            principal=citizen,
+            agent=agent,
+            item=None,
+            valid_from=today,
+            valid_until=today + timedelta(days=365),
+            power_of_attorney=power_of_attorney,
+        )
+    return [
+        (representative.username, DEMO_PASSWORD, "legal representative of 合肥示范科技有限公司"),
+        (clerk.username, DEMO_PASSWORD, "clerk (经办人) of 合肥示范科技有限公司"),
+        (agent.username, DEMO_PASSWORD, "agent authorised by 张三 for every service"),
+    ]
 
 
 def _demo_publication(*, title, kind, department, author, approver, body) -> Publication:

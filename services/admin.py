@@ -229,6 +229,7 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
             _("Letters"),
             {"fields": [("letter_triage_limit_days", "letter_answer_limit_days")]},
         ),
+        (_("Licensed party"), {"fields": ["subject_rule", "subject_name_field"]}),
     ]
 
 

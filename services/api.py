@@ -2,6 +2,7 @@
 (services/views.py): `published_items`, `item_with_guide`, `applications_of`, and
 `filing.start_draft / save_draft / submit / provide_supplement / withdraw`."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
@@ -37,6 +38,7 @@ from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
 from .materials import ACCEPTED_TYPES, attachment_response
 from .models import Application, ServiceItem
+from .parties import check_still_entitled, may_withdraw
 from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
 from .serializers import (
     AnswersSerializer,
@@ -156,15 +158,19 @@ class ApplicationViewSet(
         return filed_by(self.request.user).select_related("item")
 
     def own_application(self, permission: str = VIEW_APPLICATION) -> Application:
-        """Like the pages' `own_application`: the caller's own, or 404."""
+        """Like the pages' `own_application`: the caller's own, or 404. To change a draft filed
+        for another, the caller must still be entitled (403 with the reason; audited)."""
         queryset = (
             Application.objects.select_related("item", "item_version")
             .prefetch_related("events__department", "attachments")
             .order_by()
         )
-        return get_object_or_404(
+        application = get_object_or_404(
             applications_of(self.request.user, permission, queryset), pk=self.kwargs["pk"]
         )
+        if permission == CHANGE_APPLICATION:
+            check_still_entitled(application, self.request.user)
+        return application
 
     def detail_response(self, application: Application, code=status.HTTP_200_OK) -> Response:
         fresh = get_object_or_404(
@@ -213,7 +219,9 @@ class ApplicationViewSet(
         item = get_object_or_404(
             ServiceItem, code=serializer.validated_data["item"], is_published=True
         )
-        application = filing.start_draft(item, request.user)
+        application = filing.start_draft_for(
+            request.user, item, serializer.validated_data.get("on_behalf_of", "")
+        )
         return self.detail_response(application, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -351,6 +359,8 @@ class ApplicationViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         application = self.own_application(CHANGE_APPLICATION)
+        if not may_withdraw(request.user, application):
+            raise PermissionDenied(_("Only the applicant may withdraw this application."))
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         filing.withdraw(application, request.user, reason=serializer.validated_data["reason"])

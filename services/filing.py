@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
 from accounts.audit import appended_together, record
+from accounts.models import User
 from accounts.notifications import notify
 from common.bilingual import text_in_reader_language
 
@@ -25,7 +26,14 @@ from .lifecycle import change_status, record_event
 from .materials import store_attachment
 from .models import Application, ApplicationEvent, Attachment, ServiceItem
 from .once_only import identity_answers
-from .permissions import grant_applicant
+from .parties import (
+    case_recipients,
+    check_still_entitled,
+    entitlement_to_file,
+    filed_for_line,
+    fix_subject,
+    grant_filing,
+)
 from .review import review
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
@@ -36,12 +44,24 @@ Event = ApplicationEvent.Kind
 def start_draft(
     item: ServiceItem, applicant, *, filed_by=None, letter: bool = False
 ) -> Application:
-    """`letter`: started by services.letters.write_letter, the only way to a letter item's case
+    """Start a draft in `applicant`'s name, filed by `filed_by` when someone files for them: a
+    service-centre clerk (staff), an agent under an authorisation, or an enterprise's member.
+    PermissionDenied says why when they may not (services/parties.py), logged, nothing made.
+
+    `letter`: started by services.letters.write_letter, the only way to a letter item's case
     (its Letter row is what the triage and the answers read)."""
     if not item.is_published:
         raise ValidationError(_("This service is not open for applications."))
     if item.is_letter and not letter:
         raise ValidationError(_("Letters are written on the page “Write to the government”."))
+    at_counter = filed_by is not None and filed_by.kind == filed_by.Kind.STAFF
+    if at_counter:
+        capacity, authorisation = Application.Capacity.SERVICE_CENTRE, None
+    else:
+        entitlement = entitlement_to_file(filed_by or applicant, applicant, item)
+        capacity, authorisation = entitlement.capacity, entitlement.authorisation
+    if capacity == Application.Capacity.IN_PERSON:
+        filed_by = None
     if not item.accepts(applicant):
         raise PermissionDenied(
             _("This service is for %(audience)s.") % {"audience": item.get_audience_display()}
@@ -51,14 +71,42 @@ def start_draft(
             item=item,
             applicant=applicant,
             filed_by=filed_by,
+            filing_capacity=capacity,
+            authorisation=authorisation,
+            subject_account=applicant,
             # Once-only: what the account already holds is filled in; the applicant may correct it.
             answers=identity_answers(item_definition(item), applicant),
         )
-        grant_applicant(application)
-        record_event(application, Event.CREATED, actor=filed_by or applicant)
-        if filed_by is not None:
+        grant_filing(application)
+        record_event(
+            application,
+            Event.CREATED,
+            actor=filed_by or applicant,
+            note=filed_for_line(application) if filed_by is not None and not at_counter else "",
+        )
+        if at_counter:
             record_event(application, Event.ASSISTED_FILING, actor=filed_by)
     return application
+
+
+def start_draft_for(filer, item: ServiceItem, on_behalf_of) -> Application:
+    """Start a draft for the filer themself, or for the account id `on_behalf_of` they act for
+    (an enterprise, a principal); the page and the API share it."""
+    on_behalf_of = str(on_behalf_of or "").strip()
+    if not on_behalf_of or on_behalf_of == str(filer.pk):
+        return start_draft(item, filer)
+    principal = (
+        User.objects.filter(pk=on_behalf_of, is_active=True).first()
+        if on_behalf_of.isdigit()
+        else None
+    )
+    if principal is None or principal.kind == User.Kind.STAFF:
+        raise ValidationError(_("Choose whom you file for."))
+    if filer.kind == User.Kind.STAFF:
+        # Civil servants file for a citizen only at the counter (services/counter.py), which
+        # checks that they are the service centre's.
+        raise PermissionDenied(_("Civil servants cannot apply with a staff account."))
+    return start_draft(item, principal, filed_by=filer)
 
 
 @transaction.atomic
@@ -77,6 +125,7 @@ def save_draft(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable_by_applicant:
         raise ValidationError(_("This application can no longer be changed."))
+    check_still_entitled(application, actor)
     # Answers not given are kept; one given as None or "" was emptied by the applicant and goes.
     merged = {**application.answers, **answers}
     application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
@@ -167,9 +216,11 @@ def submit(
     # The definition checked is the one frozen: read once, here if the caller has not.
     if definition is None:
         definition = application.definition
+    check_still_entitled(application, actor)
     missing = missing_requirements(application, definition)
     if missing:
         raise ValidationError(missing)
+    fix_subject(application)
     version = freeze_definition(application.item, definition)
     if definition.acceptance_step is None:
         raise ValidationError(
@@ -182,9 +233,12 @@ def submit(
         Status.SUBMITTED,
         event=Event.SUBMITTED,
         actor=actor,
+        note=filed_for_line(application) if actor.pk != application.applicant_id else "",
         submitted_at=now,
         item_version=version,
         tracking_number=tracking_number_for(application),
+        subject_account=application.subject_account,
+        subject_name=application.subject_name,
     )
     acknowledge_receipt(application)
     application_submitted.send(sender=Application, application=application)
@@ -195,7 +249,7 @@ def acknowledge_receipt(application: Application) -> None:
     """The applicant's receipt: the tracking number, in their inbox and by e-mail."""
     item = application.definition.item
     notify(
-        [application.applicant],
+        case_recipients(application),
         "application_received",
         f"receipt:{application.pk}",
         {

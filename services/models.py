@@ -51,6 +51,14 @@ class ItemKind(models.TextChoices):
     LETTER = "letter", _("Letter to the government")
 
 
+class SubjectRule(models.TextChoices):
+    """Who the licensed party (行政相对人) of a case may be: what decisions and certificates name."""
+
+    FILER = "filer", _("The applicant in whose name the case is filed")
+    ENTERPRISE = "enterprise", _("An enterprise the filer acts for")
+    NEW_ENTITY = "new_entity", _("A new entity named in the form")
+
+
 class ServiceItem(BilingualNameMixin, models.Model):
     Kind = ItemKind
 
@@ -168,6 +176,19 @@ class ServiceItem(BilingualNameMixin, models.Model):
             "head, never deemed an answer."
         ),
     )
+    subject_rule = models.CharField(
+        _("licensed party"),
+        max_length=16,
+        choices=SubjectRule.choices,
+        default=SubjectRule.FILER,
+        help_text=_("Who the decision, the register and the e-certificate name."),
+    )
+    subject_name_field = models.SlugField(
+        _("form field naming the new entity"),
+        max_length=64,
+        blank=True,
+        help_text=_("For a new entity: the name of the form field that holds its name."),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -187,6 +208,10 @@ class ServiceItem(BilingualNameMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=ItemKind.values), name="item_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject_rule__in=SubjectRule.values),
+                name="item_subject_rule_valid",
             ),
         ]
 
@@ -474,10 +499,25 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class FilingCapacity(models.TextChoices):
+    """In what capacity the account in `filed_by` filed for the applicant."""
+
+    IN_PERSON = "in_person", _("By the applicant")
+    SERVICE_CENTRE = "service_centre", _("By the service centre")
+    AGENT = "agent", _("By an authorised agent")
+    ENTERPRISE_MEMBER = "enterprise_member", _("By a member of the enterprise")
+
+
 class Application(models.Model):
-    """One application (办件): filed once, reviewed by every department concerned."""
+    """One application (办件): filed once, reviewed by every department concerned.
+
+    `applicant` is the account in whose name the case is filed (the principal: it sees the case
+    and may withdraw it); `filed_by` the account that filed it for them, in `filing_capacity`;
+    the licensed party (subject) is `subject_account`, or for a new entity `subject_name`.
+    """
 
     Status = ApplicationStatus
+    Capacity = FilingCapacity
 
     item = models.ForeignKey(
         ServiceItem,
@@ -506,7 +546,38 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("A service-centre clerk filing on the applicant's behalf."),
+        help_text=_(
+            "A service-centre clerk, an agent or an enterprise's clerk filing for the applicant."
+        ),
+    )
+    filing_capacity = models.CharField(
+        _("filed"),
+        max_length=24,
+        choices=FilingCapacity.choices,
+        default=FilingCapacity.IN_PERSON,
+    )
+    authorisation = models.ForeignKey(
+        "Authorisation",
+        verbose_name=_("authorisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text=_("The power of attorney an agent filed under."),
+    )
+    # The licensed party (行政相对人): an account (the applicant, or the enterprise filed for),
+    # or a new entity named in the form, with the credit code it receives later.
+    subject_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("licensed party"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject_name = models.CharField(_("name of the licensed party"), max_length=128, blank=True)
+    subject_credit_code = models.CharField(
+        _("credit code of the licensed party"), max_length=18, blank=True
     )
     tracking_number = models.CharField(
         _("tracking number"), max_length=32, unique=True, null=True, blank=True
@@ -544,9 +615,22 @@ class Application(models.Model):
                 ),
                 name="submitted_application_has_tracking_number_and_snapshot",
             ),
+            models.CheckConstraint(
+                condition=models.Q(filing_capacity__in=FilingCapacity.values),
+                name="application_filing_capacity_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(filing_capacity="agent") | models.Q(authorisation__isnull=True),
+                name="only_agents_file_under_an_authorisation",
+            ),
         ]
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="application_by_applicant"),
+            models.Index(
+                fields=["filed_by", "-created_at"],
+                condition=models.Q(filed_by__isnull=False),
+                name="application_by_filer",
+            ),
             # The reconciler looks for submitted applications that were never routed.
             models.Index(
                 fields=["submitted_at"],
@@ -583,6 +667,20 @@ class Application(models.Model):
 
         return item_definition(self.item)
 
+    @cached_property
+    def subject(self):
+        """The licensed party (services.parties.Subject): what decisions and certificates name."""
+        from .parties import subject_of
+
+        return subject_of(self)
+
+    @property
+    def filed_for(self) -> str:
+        """Who filed for whom ("李四 (agent) for 张三"), or the applicant's name alone."""
+        from .parties import filed_for_line
+
+        return filed_for_line(self)
+
     @property
     def is_editable_by_applicant(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.SUPPLEMENT_REQUESTED}
@@ -590,6 +688,81 @@ class Application(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in {self.Status.APPROVED, self.Status.REJECTED, self.Status.WITHDRAWN}
+
+
+def power_of_attorney_path(instance: "Authorisation", filename: str) -> str:
+    # Random, with the extension of the sniffed type: never the uploader's file name.
+    return f"authorisations/{instance.principal_id}/{instance.storage_name}"
+
+
+class Authorisation(models.Model):
+    """A power of attorney (委托书): the principal lets the agent file in their name.
+
+    For one item or for all, from `valid_from` to `valid_until` (inclusive). Revoking it, or its
+    expiry, stops new filings at once; cases already filed under it are never altered.
+    """
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("principal"),
+        on_delete=models.PROTECT,
+        related_name="authorisations_given",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="authorisations_received",
+    )
+    item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("service item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: every service."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    power_of_attorney = models.FileField(
+        _("power of attorney"), upload_to=power_of_attorney_path, max_length=255
+    )
+    storage_name = models.CharField(max_length=64)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=64)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("authorisation")
+        verbose_name_plural = _("authorisations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                name="authorisation_period_not_reversed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(principal=models.F("agent")),
+                name="authorisation_not_to_oneself",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "principal"], name="authorisation_of_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.agent} ({self.valid_from}–{self.valid_until})"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

@@ -27,6 +27,14 @@ def catalogue_changed(**_signal_arguments) -> None:
 
 
 def connect() -> None:
+    from accounts.models import EnterpriseMember
+
+    from .parties import member_removed
+
+    # A removed member keeps nothing on the enterprise's cases (issue 17 §3).
+    post_delete.connect(
+        member_removed, sender=EnterpriseMember, dispatch_uid="party-member-removed"
+    )
     for model in (*SHOWN_IN_THE_CATALOGUE, Department):
         post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")
         post_delete.connect(

@@ -174,8 +174,23 @@ class DefinitionMaterialSerializer(serializers.Serializer):
     is_required = serializers.BooleanField()
 
 
+class LicensedPartySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    identifier = serializers.CharField(
+        help_text="Credit code of an organisation; masked resident ID number of a person."
+    )
+    kind = serializers.ChoiceField(choices=["natural_person", "organisation"])
+
+
 class ApplicationDetailSerializer(ApplicationSerializer):
     answers = serializers.DictField(help_text="Answers by field name.")
+    filing_capacity = serializers.CharField(
+        help_text="in_person, service_centre, agent or enterprise_member."
+    )
+    filed_for = serializers.CharField(help_text='Who filed for whom: "李四 (agent) for 张三".')
+    licensed_party = LicensedPartySerializer(
+        source="subject", help_text="Who the decision and the e-certificate name (行政相对人)."
+    )
     form_fields = serializers.SerializerMethodField()
     materials = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
@@ -185,6 +200,9 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     class Meta(ApplicationSerializer.Meta):
         fields = ApplicationSerializer.Meta.fields + [
+            "filing_capacity",
+            "filed_for",
+            "licensed_party",
             "answers",
             "form_fields",
             "materials",
@@ -218,6 +236,11 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class StartApplicationSerializer(serializers.Serializer):
     item = serializers.SlugField(help_text="The code of a published service item.")
+    on_behalf_of = serializers.IntegerField(
+        required=False,
+        help_text="The account id of an enterprise you act for, or of a principal who "
+        "authorised you; left out: yourself. 403 with the reason when you may not.",
+    )
 
 
 class AnswersSerializer(serializers.Serializer):

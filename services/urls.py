@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import letter_views, views
+from . import authorisation_views, letter_views, views
 
 app_name = "services"
 urlpatterns = [
@@ -14,6 +14,17 @@ urlpatterns = [
     ),
     path("letters/write/", letter_views.write, name="write_letter"),
     path("applications/", views.my_applications, name="mine"),
+    path("authorisations/", authorisation_views.authorisations, name="authorisations"),
+    path(
+        "authorisations/<int:pk>/revoke/",
+        authorisation_views.revoke_authorisation,
+        name="revoke_authorisation",
+    ),
+    path(
+        "authorisations/<int:pk>/power-of-attorney/",
+        authorisation_views.power_of_attorney,
+        name="power_of_attorney",
+    ),
     path("applications/<int:pk>/edit/", views.edit_application, name="edit"),
     path("applications/<int:pk>/autosave/", views.autosave_application, name="autosave"),
     path("applications/<int:pk>/discard/", views.discard_application, name="discard"),

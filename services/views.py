@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
 from common.ratelimits import by_user_or_ip, rate_limited
 
-from . import filing, once_only, ratings
+from . import filing, once_only, parties, ratings
 from .catalogue import item_with_guide, published_items
 from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
-from .models import Application, Audience, Material, ServiceItem, Theme
+from .models import Application, Audience, Material, ServiceItem, SubjectRule, Theme
 from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
 from .receivers import CATALOGUE_PAGES
 
@@ -76,7 +76,13 @@ def guide(request, code: str):
     if request.GET:
         keep_out_of_cache(request)
     return render(
-        request, "services/guide.html", {"item": item, "drafts": drafts_of(request.user, item)}
+        request,
+        "services/guide.html",
+        {
+            "item": item,
+            "drafts": drafts_of(request.user, item),
+            "apply_as": apply_as(request, item),
+        },
     )
 
 
@@ -87,6 +93,21 @@ def drafts_of(user, item: ServiceItem) -> list[Application]:
     return list(
         filed_by(user).filter(item=item, status=Application.Status.DRAFT).order_by("-updated_at")
     )
+
+
+def apply_as(request, item: ServiceItem) -> list[tuple[str, str]]:
+    """Whom the person may file this item for: themselves (if the item is for their kind), the
+    enterprises they act for and the principals who authorised them (services/parties.py)."""
+    user = request.user
+    if not user.is_authenticated or user.kind == user.Kind.STAFF:
+        return []
+    choices = []
+    if item.accepts(user) and not (
+        item.subject_rule == SubjectRule.ENTERPRISE and user.is_natural_person
+    ):
+        choices.append(("", _("Myself")))
+    choices += [(str(pk), name) for pk, name in parties.principals_of(user, item)]
+    return choices
 
 
 def material_sample(request, code: str, material_id: int):
@@ -106,13 +127,15 @@ def material_sample(request, code: str, material_id: int):
 def start_application(request, code: str):
     item = get_object_or_404(ServiceItem, code=code, is_published=True)
     drafts = drafts_of(request.user, item)
-    if drafts and "new" not in request.POST:
+    if drafts and "new" not in request.POST and not request.POST.get("on_behalf_of"):
         # A second click on "Apply online" continues the work already begun; starting another
         # draft is a choice the guide offers separately.
         messages.info(request, _("You already have a draft of this service: continue it here."))
         return redirect("services:edit", drafts[0].pk)
     try:
-        application = filing.start_draft(item, request.user)
+        application = filing.start_draft_for(
+            request.user, item, request.POST.get("on_behalf_of", "")
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect(item)
@@ -141,7 +164,7 @@ def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> App
 @login_required
 def my_applications(request):
     # One query for the page, whatever its rows: the item and the rating come with each case.
-    applications = filed_by(request.user).select_related("item", "rating")
+    applications = filed_by(request.user).select_related("item", "rating", "applicant", "filed_by")
     page = Paginator(applications, 20).get_page(request.GET.get("page"))
     return render(request, "services/my_applications.html", {"page": page})
 
@@ -153,6 +176,13 @@ def edit_application(request, pk: int):
     application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:
         return redirect(application)
+    if request.method == "POST":
+        try:
+            # Asked before the form's transaction, so that a refusal's audit entry is kept.
+            parties.check_still_entitled(application, request.user)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+            return redirect("services:mine")
     return application_form_page(
         request,
         application,
@@ -281,6 +311,9 @@ def download_own_attachment(request, pk: int, attachment_id: int):
 @require_POST
 def withdraw_application(request, pk: int):
     application = own_application(request, pk, CHANGE_APPLICATION)
+    if not parties.may_withdraw(request.user, application):
+        messages.error(request, _("Only the applicant may withdraw this application."))
+        return redirect(application)
     try:
         filing.withdraw(application, request.user, reason=request.POST.get("reason", "")[:500])
         messages.success(request, _("The application has been withdrawn."))

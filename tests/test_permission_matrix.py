@@ -7,6 +7,7 @@ one of its URLs.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -14,25 +15,32 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.anchors import anchor_day
-from accounts.models import AuditEntry, Membership, Notification
+from accounts.enterprises import add_member
+from accounts.models import AuditEntry, EnterpriseRole, Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
+from approvals.routing import route_application
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
 from instruments.generation import issue_instruments_of
+from services import filing
+from services.parties import authorise
 from tests.consultation_factories import comment_on, consultation_of
 from tests.factories import (
+    DEFAULT_ANSWERS,
     CitizenFactory,
     DepartmentFactory,
     EnterpriseFactory,
     MaterialFactory,
     StaffFactory,
+    accept,
     draft_application,
     head_of,
     item_with_stages,
     pdf_upload,
     reviewer_of,
     routed_application,
+    sniffed,
 )
 from tests.letter_factories import answered, letter_of, triaged
 
@@ -141,6 +149,43 @@ EXPECTED: dict[str, Row] = {
     "accounts:mark_read": Row(logged_in(REDIRECT), method="post"),
     # Anyone may try to claim a counter-opened account: the receipt's code is the key.
     "accounts:claim": Row(everyone(OK)),
+    # Enterprises and their members (docs/people.md): citizen B is the enterprise's clerk.
+    "accounts:my_enterprises": Row({**logged_in(OK), "enterprise": REDIRECT}),
+    "accounts:enterprise": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": OK, "citizen_b": OK},
+        lambda w: [w.people["enterprise"].pk],
+    ),
+    # The clerk is refused with a message (audited); only the enterprise or its administrator
+    # invites and removes.
+    "accounts:invite_member": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": REDIRECT, "citizen_b": REDIRECT},
+        lambda w: [w.people["enterprise"].pk],
+        method="post",
+    ),
+    "accounts:remove_member": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "enterprise": REDIRECT, "citizen_b": REDIRECT},
+        lambda w: [w.people["enterprise"].pk, w.clerk_membership.pk],
+        method="post",
+    ),
+    "accounts:accept_invitation": Row(logged_in(OK)),
+    # Agents: citizen A authorised citizen B. Staff have no authorisations to give.
+    "services:authorisations": Row(
+        staff_only(FORBIDDEN) | {"citizen_a": OK, "citizen_b": OK, "enterprise": OK}
+    ),
+    "services:revoke_authorisation": Row(
+        {
+            **everyone(NOT_FOUND),
+            "anonymous": LOGIN,
+            "citizen_a": REDIRECT,
+            **dict.fromkeys(("reviewer_x", "reviewer_y", "head_x", "admin"), FORBIDDEN),
+        },
+        lambda w: [w.authorisation.pk],
+        method="post",
+    ),
+    "services:power_of_attorney": Row(
+        {**everyone(NOT_FOUND), "anonymous": LOGIN, "citizen_a": OK, "citizen_b": OK},
+        lambda w: [w.authorisation.pk],
+    ),
     # Only service-centre staff (none among these roles: see tests/test_counter_filing.py).
     "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}),
     "counter:application": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, lambda w: [w.draft.pk]),
@@ -165,6 +210,8 @@ EXPECTED: dict[str, Row] = {
     "approvals:clock": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:extension": Row(department_x_only(), lambda w: [w.task_x.pk], method="post"),
     "approvals:attachment": Row(department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]),
+    # The power of attorney of a case an agent (citizen B) filed for citizen A.
+    "approvals:power_of_attorney": Row(department_x_only(), lambda w: [w.task_filed_by_agent.pk]),
     # The framed preview: the same door as the download, for the task's department only.
     "approvals:attachment_preview": Row(
         department_x_only(), lambda w: [w.task_x.pk, w.attachment.pk]
@@ -444,6 +491,22 @@ class World:
             "admin": StaffFactory(is_staff=True, is_superuser=True),
         }
         owner = self.people["citizen_a"]
+        self.clerk_membership = add_member(
+            enterprise=self.people["enterprise"],
+            person=self.people["citizen_b"],
+            role=EnterpriseRole.CLERK,
+        )
+        self.authorisation = authorise(
+            principal=owner,
+            agent=self.people["citizen_b"],
+            item=None,
+            valid_from=timezone.localdate(),
+            valid_until=timezone.localdate() + timedelta(days=30),
+            power_of_attorney=sniffed(pdf_upload("委托书.pdf")),
+        )
+        self.task_filed_by_agent = filed_by_agent_in_review(
+            self.item, owner, self.people["citizen_b"], self.department_x
+        )
         self.draft = draft_application(self.item, owner)
         self.in_review = routed_application(self.item, owner)
         self.task_x = self.in_review.review_tasks.get(department=self.department_x)
@@ -495,6 +558,21 @@ class World:
         )
         self.anchor = anchor_day(timezone.localdate())
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
+
+
+def filed_by_agent_in_review(item, principal, agent, department):
+    """A case the agent filed for the principal, accepted and in review at `department`."""
+    application = filing.start_draft(item, principal, filed_by=agent)
+    uploads = {
+        material.code: sniffed(pdf_upload(f"{material.code}.pdf"))
+        for material in application.definition.materials
+        if material.is_required
+    }
+    filing.save_draft(application, dict(DEFAULT_ANSWERS), uploads, agent)
+    filing.submit(application, agent)
+    route_application(application.pk)
+    accept(application)
+    return application.review_tasks.get(department=department)
 
 
 @pytest.fixture
