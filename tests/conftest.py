@@ -200,12 +200,17 @@ def settle_worker(celery_app):
 
 
 def _wait_until_the_worker_is_idle(celery_app, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
+    """Idle: nothing waiting in the broker, nothing the worker has reserved or is running (its
+    own bookkeeping, in this process), three checks in a row; then drop what is left."""
+    from celery.worker import state
+
+    deadline, quiet = time.monotonic() + timeout, 0
     with celery_app.connection_for_write() as connection:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and quiet < 3:
             waiting = connection.default_channel.client.llen(celery_app.conf.task_default_queue)
-            if waiting == 0 and _worker_state["busy"] <= 0:
-                break
+            busy = waiting or state.reserved_requests or state.active_requests
+            busy = busy or _worker_state["busy"] > 0
+            quiet = 0 if busy else quiet + 1
             time.sleep(0.05)
     celery_app.control.purge()
 
