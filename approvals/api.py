@@ -3,6 +3,8 @@ tasks and extensions. Same reads (approvals/queues.py), same permission checks
 (approvals/permissions.py) and same domain functions (decisions.decide, claims, clocks) as
 the pages in approvals/views.py."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -20,7 +22,12 @@ from . import claims, clocks, decisions
 from .filters import TaskFilter
 from .models import ReviewTask
 from .permissions import visible_tasks
-from .queues import extension_requests_for_head, overdue_tasks_for_head, task_for_reviewer
+from .queues import (
+    claim_rights,
+    extension_requests_for_head,
+    overdue_tasks_for_head,
+    task_for_reviewer,
+)
 from .serializers import (
     ApplicationStatusSerializer,
     ClockStopRequestSerializer,
@@ -28,6 +35,7 @@ from .serializers import (
     ExtensionDecisionSerializer,
     ExtensionRequestSerializer,
     ExtensionSerializer,
+    ReassignSerializer,
     TaskDetailSerializer,
     TaskSerializer,
 )
@@ -174,6 +182,35 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def release(self, request, pk=None):
         task = task_for_reviewer(request.user, int(pk))
         claims.release_task(task.pk, request.user)
+        return self.task_response(task.pk)
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Reassign (head)",
+        description="Moves the task and its claim to another reviewer of its department: by "
+        "a head of that department (403 for others); 400 with the reason for a reviewer of "
+        "another department, which is refused and logged.",
+        request=ReassignSerializer,
+        examples=[
+            OpenApiExample("Reassign", value={"reviewer": "reviewer-market"}, request_only=True),
+            *task_example(claimed_by="reviewer-market"),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        task = task_for_reviewer(request.user, int(pk))
+        if task.department_id not in claim_rights(request.user)["headed_department_ids"]:
+            raise PermissionDenied(_("Only the department head can reassign a task."))
+        serializer = ReassignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reviewer = (
+            get_user_model()
+            .objects.filter(username=serializer.validated_data["reviewer"], kind="staff")
+            .first()
+        )
+        if reviewer is None:
+            raise ValidationError({"reviewer": _("No civil servant has this username.")})
+        claims.reassign_task(task.pk, request.user, reviewer)
         return self.task_response(task.pk)
 
     @extend_schema(

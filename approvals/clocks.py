@@ -16,6 +16,7 @@ from services.lifecycle import official_language, record_event
 from services.models import Application, ApplicationEvent
 
 from .calendar import add_working_days, working_days_between
+from .claims import note_claim_activity
 from .deadlines import deadline_after, reminder_time, resumed_deadline
 from .locking import lock_task
 from .models import ClockStop, Extension, ReviewTask
@@ -104,6 +105,7 @@ def _locked_open_task(task_id: int, user) -> tuple[Application, ReviewTask]:
         raise PermissionDenied(_("You do not review for this department."))
     if not task.is_open:
         raise ValidationError(_("This task has already been decided."))
+    note_claim_activity(task, user)  # the claimant is at work on it: the claim does not lapse
     return application, task
 
 

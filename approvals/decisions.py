@@ -16,7 +16,7 @@ from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
 from .certificates import issue_certificate
-from .claims import claimed_by_someone_else
+from .claims import audit_refusals, claimed_by_someone_else
 from .clocks import end_clock_stop, start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
@@ -24,6 +24,7 @@ from .notifications import tell_applicant_decided, tell_applicant_supplement_req
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
+from .substitutes import covering_for
 
 Status = Application.Status
 Event = ApplicationEvent.Kind
@@ -48,9 +49,13 @@ def _reasons_required(outcome: str, opinion: str) -> None:
         raise ValidationError({"opinion": _("List every missing or defective material at once.")})
 
 
+@audit_refusals("substitute_out_of_range", actor="reviewer")
 @transaction.atomic
 def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTask:
-    """Record one department's decision on a task and advance the case."""
+    """Record one department's decision on a task and advance the case.
+
+    A substitute (approvals/substitutes.py) decides the absent claimant's task for them.
+    """
     if outcome not in Outcome.ALL:
         raise ValidationError(_("Choose approve, reject or request supplements."))
     opinion = opinion.strip()
@@ -58,14 +63,15 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     application, task = lock_task(task_id)
     if not can_review(reviewer, task):
         raise PermissionDenied(_("You do not review for this department."))
-    if claimed_by_someone_else(task, reviewer):
+    acting_for = covering_for(reviewer, task)
+    if claimed_by_someone_else(task, reviewer) and acting_for is None:
         raise ValidationError(
             _("%(name)s is working on this task: ask them, or the head, to release it.")
             % {"name": task.claimed_by}
         )
     if outcome == Outcome.REQUEST_SUPPLEMENT:
-        record_decision(application, task, outcome, reviewer, opinion)
-        _request_supplement(application, task, reviewer, opinion)
+        record_decision(application, task, outcome, reviewer, opinion, acting_for=acting_for)
+        _request_supplement(application, task, reviewer, opinion, acting_for=acting_for)
         return task
     if not task.is_open:
         raise AlreadyDecided(_("This task has already been decided."))
@@ -75,8 +81,9 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
     approved = outcome == Outcome.APPROVE
     task.state = State.APPROVED if approved else State.REJECTED
     task.opinion, task.decided_by, task.decided_at = opinion, reviewer, now
-    task.save(update_fields=["state", "opinion", "decided_by", "decided_at"])
-    record_decision(application, task, outcome, reviewer, opinion)
+    task.decided_for = acting_for
+    task.save(update_fields=["state", "opinion", "decided_by", "decided_at", "decided_for"])
+    record_decision(application, task, outcome, reviewer, opinion, acting_for=acting_for)
     if not task.is_acceptance:
         record_event(
             application,
@@ -84,16 +91,24 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
             actor=reviewer,
             department=task.department,
             note=opinion,
+            acting_for=acting_for,
         )
     join_stage(application, actor=reviewer)
     return task
 
 
 def record_decision(
-    application: Application, task: ReviewTask, outcome: str, actor, opinion: str
+    application: Application,
+    task: ReviewTask,
+    outcome: str,
+    actor,
+    opinion: str,
+    *,
+    acting_for=None,
 ) -> None:
     """The audit log's entry for a department's decision, with the task as its object; the
-    opinion is on the task and the timeline, its digest here."""
+    opinion is on the task and the timeline, its digest here. A substitute's decision names the
+    reviewer it was made for ("actor for acting_for")."""
     record(
         "task.decision",
         obj=task,
@@ -105,11 +120,14 @@ def record_decision(
             "department": task.department.code,
             "stage": task.stage_order,
             "opinion_sha256": text_digest(opinion),
+            **({"acting_for": acting_for.username} if acting_for is not None else {}),
         },
     )
 
 
-def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
+def _request_supplement(
+    application: Application, task: ReviewTask, reviewer, opinion: str, *, acting_for=None
+):
     if task.state != State.PENDING:
         raise AlreadyDecided(_("This task has already been decided or is waiting for supplements."))
     if task.is_acceptance and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists():
@@ -138,6 +156,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             actor=reviewer,
             department=task.department,
             note=opinion,
+            acting_for=acting_for,
         )
     tell_applicant_supplement_requested(application, task, opinion)
 

@@ -311,6 +311,12 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
+class ReassignSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(
+        max_length=150, help_text="Username of a reviewer of the task's department."
+    )
+
+
 class ClockStopRequestSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=[

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from accounts.models import Department
-from services.lifecycle import record_event
+from services.lifecycle import official_language, record_event
 from services.materials import ACCEPTED_TYPES, file_label, sniff_material
 from services.models import Application, ApplicationEvent
 
@@ -129,6 +129,18 @@ def withdraw_publication(publication_id: int, actor, reason: str) -> Publication
     return publication
 
 
+def _deciding_department(task) -> str:
+    """The department's name; a substitute's decision (代理审批) says who decided for whom."""
+    if task.decided_for_id is None:
+        return task.department.name
+    with official_language():
+        return _("%(department)s (%(substitute)s for %(reviewer)s)") % {
+            "department": task.department.name,
+            "substitute": task.decided_by,
+            "reviewer": task.decided_for,
+        }
+
+
 def publish_decision(application: Application) -> DecisionRecord:
     """Put the decision in the public register; a second call returns the same record."""
     applicant = application.applicant
@@ -142,10 +154,10 @@ def publish_decision(application: Application) -> DecisionRecord:
             stage_order__gt=0, state__in=["approved", "deemed_approved", "rejected"]
         )
         .order_by("stage_order", "department__code")
-        .values_list("department__name", "state")
+        .select_related("department", "decided_by", "decided_for")
     )
-    departments = [name for name, _state in decided]
-    silent = [name for name, state in decided if state == "deemed_approved"]
+    departments = [_deciding_department(task) for task in decided]
+    silent = [task.department.name for task in decided if task.state == "deemed_approved"]
     item = application.definition.item
     record, created = DecisionRecord.objects.get_or_create(
         application=application,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
+from approvals.substitutes import name_substitute
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
 from instruments.generation import issue_instruments_of
@@ -168,6 +169,16 @@ EXPECTED: dict[str, Row] = {
     # Claiming and releasing answer with a redirect and a message, whatever the outcome.
     "approvals:claim": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
     "approvals:release": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
+    # Heads only: reassigning a task, naming and ending substitutes (代理审批).
+    "approvals:reassign": Row(
+        {**department_x_only(FORBIDDEN), "head_x": REDIRECT}, lambda w: [w.task_x.pk], method="post"
+    ),
+    "approvals:substitutions": Row({**staff_only(FORBIDDEN), "head_x": OK}),
+    "approvals:end_substitution": Row(
+        {**staff_only(NOT_FOUND), "head_x": REDIRECT},
+        lambda w: [w.substitution.pk],
+        method="post",
+    ),
     "approvals:decide_extension": Row(
         {**department_x_only(NOT_FOUND), "head_x": REDIRECT},
         lambda w: [w.extension.pk],
@@ -282,6 +293,9 @@ EXPECTED: dict[str, Row] = {
         api_department_x_only(OK, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
     ),
     "api:task-release": Row(api_department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    "api:task-reassign": Row(
+        api_department_x_only(FORBIDDEN, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
     "api:task-decision": Row(
         api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
     ),
@@ -430,6 +444,14 @@ class World:
             self.department_x, author=self.people["reviewer_x"], approver=self.people["head_x"]
         )
         self.comment = comment_on(self.consultation, self.people["citizen_b"])
+        self.substitution = name_substitute(
+            head=self.people["head_x"],
+            department=self.department_x,
+            reviewer=self.people["reviewer_x"],
+            substitute=self.people["head_x"],
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate(),
+        )
         self.this_year = timezone.localdate().year
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
 
