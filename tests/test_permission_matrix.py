@@ -293,6 +293,11 @@ EXPECTED: dict[str, Row] = {
         api_department_x_only(OK, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
     ),
     "api:task-release": Row(api_department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    # Heads see and end their departments' substitutions; other staff an empty list, or 404.
+    "api:substitution-list": Row(api_staff_only(OK)),
+    "api:substitution-end": Row(
+        {**api_staff_only(NOT_FOUND), "head_x": OK}, lambda w: [w.substitution.pk], method="post"
+    ),
     "api:task-reassign": Row(
         api_department_x_only(FORBIDDEN, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
     ),

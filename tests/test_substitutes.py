@@ -432,3 +432,44 @@ def test_the_api_refuses_a_reassignment_to_another_department_with_the_reason(
     assert response.status_code == 400
     assert "a reviewer of its own department" in str(response.json())
     assert ReviewTask.objects.get(pk=task.pk).claimed_by is None
+
+
+def test_the_head_names_and_ends_a_substitute_through_the_api(market, people, client_for):
+    client = client_for(people["head"])
+    with time_machine.travel(MONDAY, tick=True):
+        named = client.post(
+            reverse("api:substitution-list"),
+            {
+                "department": "market",
+                "reviewer": "li",
+                "substitute": "wang",
+                "starts_on": "2026-11-23",
+                "ends_on": "2026-11-27",
+            },
+            content_type="application/json",
+        )
+        ended = client.post(reverse("api:substitution-end", args=[named.json()["id"]]))
+
+    assert named.status_code == 201 and named.json()["substitute"] == "wang"
+    assert ended.status_code == 200 and ended.json()["ended_at"] is not None
+
+
+def test_the_api_refuses_a_substitute_of_another_department_in_chinese(market, people, client_for):
+    reviewer_of(DepartmentFactory(code="tax"), real_name="赵税务", username="zhao")
+
+    response = client_for(people["head"]).post(
+        reverse("api:substitution-list"),
+        {
+            "department": "market",
+            "reviewer": "li",
+            "substitute": "zhao",
+            "starts_on": "2026-11-23",
+            "ends_on": "2099-11-27",
+        },
+        content_type="application/json",
+        headers={"accept-language": "zh-hans"},
+    )
+
+    assert response.status_code == 400
+    assert "代理人须为同一部门的审批人员" in str(response.json())
+    assert not Substitution.objects.exists()
