@@ -150,23 +150,26 @@ def end_of_office_hours(day: date) -> datetime:
     )
 
 
-def working_time_before(moment: datetime, working_time: timedelta) -> datetime:
+def working_time_before(
+    moment: datetime, working_time: timedelta, calendar: WorkingCalendar | None = None
+) -> datetime:
     """The moment `working_time` of office hours on working days before `moment`.
 
     Office hours run from START_OF_OFFICE_HOURS to END_OF_OFFICE_HOURS; evenings, weekends and
     holidays do not count, make-up working days do. Something last touched at or before the
     result has been idle for at least `working_time` of working hours at `moment`.
     """
-    calendar = current_calendar()
+    if working_time <= timedelta(0):
+        return moment
+    calendar = calendar or current_calendar()
     tz = timezone.get_default_timezone()
-    local = timezone.localtime(moment, tz)
-    day, remaining = local.date(), working_time
-    point = local
+    point = timezone.localtime(moment, tz)
+    day, remaining = point.date(), working_time
     while True:
-        if calendar.is_working_day(day):
-            opens = timezone.make_aware(datetime.combine(day, START_OF_OFFICE_HOURS), tz)
+        opens = timezone.make_aware(datetime.combine(day, START_OF_OFFICE_HOURS), tz)
+        if calendar.is_working_day(day) and point > opens:
             closes = timezone.make_aware(datetime.combine(day, END_OF_OFFICE_HOURS), tz)
-            point = min(max(point, opens), closes)
+            point = min(point, closes)
             if point - opens >= remaining:
                 return point - remaining
             remaining -= point - opens

@@ -148,6 +148,7 @@ def _request_supplement(
             actor=reviewer,
             department=task.department,
             note=opinion,
+            acting_for=acting_for,
         )
     else:  # Another department asked first; this request joins it.
         record_event(

@@ -148,6 +148,7 @@ def change_status(
     actor=None,
     department=None,
     note: str = "",
+    acting_for=None,
     **fields,
 ) -> None:
     """Move the application to `target` if allowed, racing requests included, and log it.
@@ -171,6 +172,7 @@ def change_status(
         actor=actor,
         department=department,
         note=note,
+        acting_for=acting_for,
         audit_action="application.status",
         status=target,
     )

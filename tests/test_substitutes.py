@@ -473,3 +473,14 @@ def test_the_api_refuses_a_substitute_of_another_department_in_chinese(market, p
     assert response.status_code == 400
     assert "代理人须为同一部门的审批人员" in str(response.json())
     assert not Substitution.objects.exists()
+
+
+def test_a_substitutes_supplement_request_says_for_whom_on_the_timeline(task, market, people):
+    with time_machine.travel(MONDAY, tick=False):
+        claim_task(task.pk, people["absent"])
+        cover(people, market, date(2026, 11, 23), date(2026, 11, 23))
+
+        decide(task.pk, people["substitute"], Outcome.REQUEST_SUPPLEMENT, "请补充营业场所照片。")
+
+    event = task.application.events.get(kind=ApplicationEvent.Kind.SUPPLEMENT_REQUESTED)
+    assert (event.actor, event.acting_for) == (people["substitute"], people["absent"])
