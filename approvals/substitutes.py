@@ -3,9 +3,9 @@
 The substitute is a reviewer of the same department, so the department's guardian grants
 (approvals/permissions.py) already let them see and decide its tasks; what the substitution
 adds is the right to decide the tasks the absent reviewer claimed, which their claim otherwise
-keeps from colleagues (approvals/claims.py). Every decision
-so made records "X for Y": on the task (decided_for), on the timeline event (acting_for), in
-the audit log, and in the published decision's departments (disclosure/publishing.py).
+keeps from colleagues (approvals/claims.py). Every decision so made records "X for Y": on the
+task (decided_for), on the timeline event (acting_for), in the audit log, and in the published
+decision's departments (disclosure/publishing.py).
 """
 
 from datetime import date
@@ -51,8 +51,7 @@ def reviewers_of(departments) -> QuerySet:
     )
 
 
-def _dates(substitution_or_range) -> dict:
-    starts_on, ends_on = substitution_or_range
+def _dates(starts_on: date, ends_on: date) -> dict:
     return {
         "from": date_format(starts_on, "DATE_FORMAT"),
         "until": date_format(ends_on, "DATE_FORMAT"),
@@ -146,7 +145,7 @@ def covering_for(user, task: ReviewTask):
                 "You substitute for %(name)s only from %(from)s to %(until)s: today their"
                 " tasks are not yours to decide."
             )
-            % {"name": task.claimed_by, **_dates((latest.starts_on, latest.ends_on))},
+            % {"name": task.claimed_by, **_dates(latest.starts_on, latest.ends_on)},
             code="substitute_out_of_range",
         )
     return None
