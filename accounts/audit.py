@@ -54,6 +54,11 @@ ACTIONS = (
     "application.event",  # any other line of an application's timeline
     "task.decision",  # a department's decision on a review task, deemed approvals included
     "task.claim",  # a reviewer took a task from the queue, or gave it back ("released")
+    "task.reassign",  # a head moved a task's claim to another reviewer of the department
+    "task.claim_lapsed",  # an idle claim went back to the queue (the sweeper)
+    "substitution.named",  # a head named a substitute for an absent reviewer (代理审批)
+    "substitution.ended",  # a head ended a substitution early
+    "staff.refused",  # a substitution, reassignment or substitute's decision refused as invalid
     "extension.request",
     "extension.decision",
     "auth.login",  # the pages' login, or an API token issued (detail "via": "api_token")

@@ -3,7 +3,10 @@ tasks and extensions. Same reads (approvals/queues.py), same permission checks
 (approvals/permissions.py) and same domain functions (decisions.decide, claims, clocks) as
 the pages in approvals/views.py."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -16,12 +19,13 @@ from accounts.reauth import confirm_recent_identity
 from services.api import MATERIAL_FILE, ApplicationViewSet
 from services.materials import attachment_response
 
-from . import claims, clocks, decisions
+from . import claims, clocks, decisions, substitutes
 from .filters import TaskFilter
-from .models import ReviewTask
+from .models import ReviewTask, Substitution
 from .permissions import visible_tasks
 from .queues import (
     case_file,
+    claim_rights,
     extension_requests_for_head,
     overdue_tasks_for_head,
     task_for_reviewer,
@@ -33,6 +37,8 @@ from .serializers import (
     ExtensionDecisionSerializer,
     ExtensionRequestSerializer,
     ExtensionSerializer,
+    ReassignSerializer,
+    SubstitutionSerializer,
     TaskDetailSerializer,
     TaskSerializer,
 )
@@ -181,6 +187,35 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def release(self, request, pk=None):
         task = task_for_reviewer(request.user, int(pk))
         claims.release_task(task.pk, request.user)
+        return self.task_response(task.pk)
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Reassign (head)",
+        description="Moves the task and its claim to another reviewer of its department: by "
+        "a head of that department (403 for others); 400 with the reason for a reviewer of "
+        "another department, which is refused and logged.",
+        request=ReassignSerializer,
+        examples=[
+            OpenApiExample("Reassign", value={"reviewer": "reviewer-market"}, request_only=True),
+            *task_example(claimed_by="reviewer-market"),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        task = task_for_reviewer(request.user, int(pk))
+        if task.department_id not in claim_rights(request.user)["headed_department_ids"]:
+            raise PermissionDenied(_("Only the department head can reassign a task."))
+        serializer = ReassignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reviewer = (
+            get_user_model()
+            .objects.filter(username=serializer.validated_data["reviewer"], kind="staff")
+            .first()
+        )
+        if reviewer is None:
+            raise ValidationError({"reviewer": _("No civil servant has this username.")})
+        claims.reassign_task(task.pk, request.user, reviewer)
         return self.task_response(task.pk)
 
     @extend_schema(
@@ -357,3 +392,97 @@ class ExtensionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             extension.pk, request.user, approve=data["approve"], note=data["note"]
         )
         return Response(ExtensionSerializer(extension).data)
+
+
+SUBSTITUTION_EXAMPLE = {
+    "id": 2,
+    "department": "market",
+    "reviewer": "reviewer-market",
+    "substitute": "reviewer-market-2",
+    "starts_on": "2026-12-07",
+    "ends_on": "2026-12-11",
+    "named_by": "head-market",
+    "created_at": "2026-12-04T16:00:00+08:00",
+    "ended_at": None,
+}
+
+
+def substitution_example(**changes) -> list[OpenApiExample]:
+    return [
+        OpenApiExample(
+            "Substitution", value={**SUBSTITUTION_EXAMPLE, **changes}, response_only=True
+        )
+    ]
+
+
+class SubstitutionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Substitutes for absent reviewers (代理审批), named by the head: others see none (404).
+
+    The same domain functions as the head's page (approvals/substitutes.py).
+    """
+
+    permission_classes = [IsAuthenticated, IsCivilServant]
+    serializer_class = SubstitutionSerializer
+    lookup_value_regex = r"[0-9]+"
+    filterset_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator asks, nobody
+            return Substitution.objects.none()
+        return substitutes.substitutions_for_head(self.request.user)
+
+    @extend_schema(
+        tags=["substitutions"],
+        summary="Substitutions of my departments (head)",
+        description="Latest first; empty for civil servants who head no department.",
+        examples=substitution_example(),
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["substitutions"],
+        summary="Name a substitute (head)",
+        description="Both must review for the department; 400 with the reason (and an audit "
+        "entry) for a substitute of another department or a range in the past; 403 for "
+        "someone who does not head the department.",
+        request=SubstitutionSerializer,
+        responses={201: SubstitutionSerializer},
+        examples=[
+            OpenApiExample(
+                "Leave cover",
+                value={
+                    "department": "market",
+                    "reviewer": "reviewer-market",
+                    "substitute": "reviewer-market-2",
+                    "starts_on": "2026-12-07",
+                    "ends_on": "2026-12-11",
+                },
+                request_only=True,
+            ),
+            *substitution_example(),
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = SubstitutionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {key: serializer.validated_data[key] for key in SUBSTITUTION_FIELDS}
+        substitution = substitutes.name_substitute(head=request.user, **fields)
+        return Response(SubstitutionSerializer(substitution).data, status=201)
+
+    @extend_schema(
+        tags=["substitutions"],
+        summary="End a substitution now (head)",
+        description="The reviewer is back early: the substitute decides for them no longer. "
+        "Ending it twice changes nothing.",
+        examples=substitution_example(ended_at="2026-12-09T08:45:00+08:00"),
+        request=None,
+        responses={200: SubstitutionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        substitution = substitutes.end_substitution(self.get_object().pk, request.user)
+        return Response(SubstitutionSerializer(substitution).data)
+
+
+SUBSTITUTION_FIELDS = ("department", "reviewer", "substitute", "starts_on", "ends_on")

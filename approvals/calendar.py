@@ -21,6 +21,9 @@ from uuid import UUID
 from django.utils import timezone
 
 END_OF_OFFICE_HOURS = time(17, 30)
+# Working hours (an idle claim's lapse, say) count from 09:00 to 17:30 on working days: 8.5
+# hours a day, no lunch break taken out, so "8 working hours" is a little under one day.
+START_OF_OFFICE_HOURS = time(9, 0)
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,33 @@ def end_of_office_hours(day: date) -> datetime:
     return timezone.make_aware(
         datetime.combine(day, END_OF_OFFICE_HOURS), timezone.get_default_timezone()
     )
+
+
+def working_time_before(
+    moment: datetime, working_time: timedelta, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """The moment `working_time` of office hours on working days before `moment`.
+
+    Office hours run from START_OF_OFFICE_HOURS to END_OF_OFFICE_HOURS; evenings, weekends and
+    holidays do not count, make-up working days do. Something last touched at or before the
+    result has been idle for at least `working_time` of working hours at `moment`.
+    """
+    if working_time <= timedelta(0):
+        return moment
+    calendar = calendar or current_calendar()
+    tz = timezone.get_default_timezone()
+    point = timezone.localtime(moment, tz)
+    day, remaining = point.date(), working_time
+    while True:
+        opens = timezone.make_aware(datetime.combine(day, START_OF_OFFICE_HOURS), tz)
+        if calendar.is_working_day(day) and point > opens:
+            closes = timezone.make_aware(datetime.combine(day, END_OF_OFFICE_HOURS), tz)
+            point = min(point, closes)
+            if point - opens >= remaining:
+                return point - remaining
+            remaining -= point - opens
+        day -= timedelta(days=1)
+        point = timezone.make_aware(datetime.combine(day, END_OF_OFFICE_HOURS), tz)
 
 
 def add_working_days(

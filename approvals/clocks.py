@@ -15,6 +15,7 @@ from accounts.audit import record, text_digest
 from services.lifecycle import official_language, record_event
 from services.models import Application, ApplicationEvent
 
+from .claims import note_claim_activity
 from .deadlines import (
     deadline_after,
     extended_deadline,
@@ -125,6 +126,7 @@ def _locked_open_task(task_id: int, user) -> tuple[Application, ReviewTask]:
         raise PermissionDenied(_("You do not review for this department."))
     if not task.is_open:
         raise ValidationError(_("This task has already been decided."))
+    note_claim_activity(task, user)  # the claimant is at work on it: the claim does not lapse
     return application, task
 
 

@@ -15,7 +15,7 @@ from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
 from .certificates import issue_certificate
-from .claims import claimed_by_someone_else
+from .claims import audit_refusals, claimed_by_someone_else
 from .clocks import _start_clock_stop
 from .locking import lock_task
 from .models import ACCEPTANCE_STAGE, ClockStop, ReviewTask
@@ -27,6 +27,7 @@ from .notifications import (
 from .permissions import can_review
 from .routing import accept_and_open_review, next_stage_order, open_stage, record_stage_opened
 from .signals import application_decided
+from .substitutes import covering_for
 from .task_states import Outcome, change_task_state
 
 Status = Application.Status
@@ -45,9 +46,13 @@ def _reasons_required(outcome: str, opinion: str) -> None:
         raise ValidationError({"opinion": _("List every missing or defective material at once.")})
 
 
+@audit_refusals("substitute_out_of_range", actor="reviewer")
 @transaction.atomic
 def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTask:
-    """Record one department's decision on a task and advance the case."""
+    """Record one department's decision on a task and advance the case.
+
+    A substitute (approvals/substitutes.py) decides the absent claimant's task for them.
+    """
     if outcome not in Outcome.BY_REVIEWER:
         raise ValidationError(_("Choose approve, reject or request supplements."))
     opinion = opinion.strip()
@@ -57,13 +62,14 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
         raise PermissionDenied(_("You do not review for this department."))
     if application.definition.item.is_letter:
         check_letter_outcome(task, outcome, opinion)
-    if claimed_by_someone_else(task, reviewer):
+    acting_for = covering_for(reviewer, task)
+    if claimed_by_someone_else(task, reviewer) and acting_for is None:
         raise ValidationError(
             _("%(name)s is working on this task: ask them, or the head, to release it.")
             % {"name": task.claimed_by}
         )
     if outcome == Outcome.REQUEST_SUPPLEMENT:
-        _request_supplement(application, task, reviewer, opinion)
+        _request_supplement(application, task, reviewer, opinion, acting_for=acting_for)
         return task
     if not task.is_open:
         raise AlreadyDecided(_("This task has already been decided."))
@@ -76,6 +82,7 @@ def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTas
         outcome=Outcome(outcome),
         opinion=opinion,
         decided_by=reviewer,
+        acting_for=acting_for,
         event=None
         if task.is_acceptance
         else (Event.APPROVED_BY_DEPARTMENT if approved else Event.REJECTED_BY_DEPARTMENT),
@@ -95,7 +102,9 @@ def check_letter_outcome(task: ReviewTask, outcome: str, opinion: str) -> None:
         raise ValidationError({"opinion": _("Write the answer the writer will read.")})
 
 
-def _request_supplement(application: Application, task: ReviewTask, reviewer, opinion: str):
+def _request_supplement(
+    application: Application, task: ReviewTask, reviewer, opinion: str, *, acting_for=None
+):
     if task.state != State.PENDING:
         raise AlreadyDecided(_("This task has already been decided or is waiting for supplements."))
     if task.is_acceptance and task.clock_stops.filter(reason=ClockStop.Reason.SUPPLEMENT).exists():
@@ -112,6 +121,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
         actor=reviewer,
         outcome=Outcome.REQUEST_SUPPLEMENT,
         opinion=opinion,
+        acting_for=acting_for,
     )
     _start_clock_stop(application, task, ClockStop.Reason.SUPPLEMENT, reviewer, opinion)
     if application.status != Status.SUPPLEMENT_REQUESTED:
@@ -122,6 +132,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             actor=reviewer,
             department=task.department,
             note=opinion,
+            acting_for=acting_for,
         )
     else:  # Another department asked first; this request joins it.
         record_event(
@@ -130,6 +141,7 @@ def _request_supplement(application: Application, task: ReviewTask, reviewer, op
             actor=reviewer,
             department=task.department,
             note=opinion,
+            acting_for=acting_for,
         )
     tell_applicant_supplement_requested(application, task, opinion)
 

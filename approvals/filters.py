@@ -20,9 +20,10 @@ class TaskFilter(django_filters.FilterSet):
     )
     item = django_filters.CharFilter(method="noop", help_text="A service item's code.")
     claimed = django_filters.ChoiceFilter(
-        choices=[("mine", "mine"), ("unclaimed", "unclaimed")],
+        choices=[("mine", "mine"), ("covering", "covering"), ("unclaimed", "unclaimed")],
         method="noop",
-        help_text="mine: claimed by the caller; unclaimed: nobody's yet.",
+        help_text="mine: claimed by the caller; covering: claimed by the reviewers the caller "
+        "substitutes for today; unclaimed: nobody's yet.",
     )
     deadline_before = MomentFilter(
         method="noop", help_text="Only tasks due before this moment (ISO 8601)."

@@ -32,6 +32,7 @@ class QueueFilterForm(forms.Form):
     CLAIMED_CHOICES = [
         ("", _("Everyone's")),
         ("mine", _("Claimed by me")),
+        ("covering", _("Claimed by colleagues I substitute for")),
         ("unclaimed", _("Not claimed yet")),
     ]
 
@@ -157,6 +158,45 @@ class ExtensionDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+
+
+class CivilServantChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return f"{user.real_name} ({user.username})" if user.real_name else user.username
+
+
+class SubstitutionForm(forms.Form):
+    """A head names a substitute (代理审批); the domain checks both review for the department."""
+
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None)
+    reviewer = CivilServantChoiceField(
+        label=_("Absent reviewer"),
+        queryset=None,
+        help_text=_("Their claimed tasks may be decided by the substitute during the range."),
+    )
+    substitute = CivilServantChoiceField(
+        label=_("Substitute"),
+        queryset=None,
+        help_text=_("A reviewer of the same department."),
+    )
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Until (included)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, departments, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["reviewer"].queryset = people
+        self.fields["substitute"].queryset = people
+
+
+class ReassignForm(forms.Form):
+    reviewer = CivilServantChoiceField(label=_("Reassign to"), queryset=None)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = people
 
 
 def add_validation_error(form: forms.Form, error) -> None:

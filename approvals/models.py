@@ -86,6 +86,18 @@ class ReviewTask(models.Model):
         related_name="+",
     )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # The claimant's last action on the task; a claim idle for CLAIM_LAPSE_WORKING_HOURS
+    # working hours lapses back to the queue (approvals/substitutes.py, lapse_idle_claims).
+    claim_active_at = models.DateTimeField(_("last worked on"), null=True, blank=True)
+    # A substitute's decision (代理审批): decided_by decided for this absent reviewer.
+    decided_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -122,6 +134,11 @@ class ReviewTask(models.Model):
                 | models.Q(claimed_by__isnull=False, claimed_at__isnull=False),
                 name="claimed_task_has_claim_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(claimed_by__isnull=True, claim_active_at__isnull=True)
+                | models.Q(claimed_by__isnull=False, claim_active_at__isnull=False),
+                name="claimed_task_has_activity_time",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "due_at"], name="review_task_state_due"),
@@ -157,6 +174,14 @@ class ReviewTask(models.Model):
                     reminded_at__isnull=True,
                 ),
                 name="review_task_awaiting_reminder",
+            ),
+            # The sweeper's lapse of idle claims reads only claimed tasks whose clock runs.
+            models.Index(
+                fields=["claim_active_at"],
+                condition=models.Q(
+                    state="pending", clock_stopped_at__isnull=True, claimed_by__isnull=False
+                ),
+                name="review_task_claim_idle",
             ),
         ]
 
@@ -486,3 +511,68 @@ class CommonOpinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} · {self.get_outcome_display()} · {self.title}"
+
+
+class Substitution(models.Model):
+    """Leave cover (代理审批): while `reviewer` is away, `substitute` decides their claimed tasks.
+
+    Named by a head of the department, for a range of dates (both days included), between two
+    reviewers of that department only: the substitute already holds the department's grants
+    (approvals/permissions.py), and the substitution lifts the one thing that stops them, the
+    absent reviewer's claim. A head may end it early; it is never deleted.
+    """
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("absent reviewer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("substitute"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (included)"))
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("named"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended early"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("substitution")
+        verbose_name_plural = _("substitutions")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=F("starts_on")),
+                name="substitution_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(substitute=F("reviewer")),
+                name="substitution_not_for_oneself",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["substitute", "ends_on"], name="substitution_by_substitute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.substitute} → {self.reviewer} · {self.starts_on}–{self.ends_on}"

@@ -19,9 +19,9 @@ from common.bilingual import in_reader_language, text_in_reader_language
 from services.models import Application, ApplicationEvent, Attachment, ServiceItem
 from services.permissions import applications_of
 
-from .calendar import current_calendar, working_days_between
+from .calendar import current_calendar, official_date, working_days_between
 from .deadlines import remaining_working_days
-from .models import Certificate, ClockStop, CommonOpinion, Extension, ReviewTask
+from .models import Certificate, ClockStop, CommonOpinion, Extension, ReviewTask, Substitution
 from .permissions import decidable_extensions, visible_tasks
 
 WORKLOAD_PERIOD_DAYS = 30
@@ -45,7 +45,8 @@ def queue_for(
 ) -> QuerySet[ReviewTask]:
     """The tasks of the reviewer's departments, most urgent first.
 
-    `claimed` narrows to "mine" (claimed by the user) or "unclaimed" (nobody's yet); `due_by`
+    `claimed` narrows to "mine" (claimed by the user), "covering" (claimed by the reviewers the
+    user substitutes for today, approvals/substitutes.py) or "unclaimed" (nobody's yet); `due_by`
     to the tasks whose deadline falls on or before that day (overdue ones included).
 
     Listed by department rather than through the object permissions: routing grants every
@@ -72,6 +73,8 @@ def queue_for(
     )
     if claimed == "mine":
         tasks = tasks.filter(claimed_by=user)
+    elif claimed == "covering":
+        tasks = tasks.filter(claimed_by__in=covered_reviewers(user))
     elif claimed == "unclaimed":
         tasks = tasks.filter(claimed_by__isnull=True)
     if state == "open":
@@ -84,6 +87,17 @@ def queue_for(
         tasks = tasks.filter(due_at__lt=_end_of_day(due_by))
     # Tasks whose clock runs come first: a stopped one waits on someone else, not on us.
     return tasks.order_by(F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
+
+
+def active_substitutions(on: date | None = None) -> QuerySet[Substitution]:
+    """The substitutions in force on the day (today, the portal's date, by default)."""
+    on = on or official_date(timezone.now())
+    return Substitution.objects.filter(starts_on__lte=on, ends_on__gte=on, ended_at__isnull=True)
+
+
+def covered_reviewers(user) -> QuerySet:
+    """The ids of the reviewers `user` substitutes for today."""
+    return active_substitutions().filter(substitute=user).values("reviewer_id")
 
 
 def task_for_reviewer(user, task_id: int) -> ReviewTask:
@@ -152,7 +166,7 @@ def case_file(task: ReviewTask) -> CaseFile:
         extension=Extension.objects.filter(task=task).first(),
         certificate=Certificate.objects.filter(application=application).first(),
         stages=application_progress(application),
-        events=list(application.events.select_related("department")),
+        events=list(application.events.select_related("department", "actor", "acting_for")),
     )
 
 
@@ -289,7 +303,10 @@ def tasks_of(stages: list[dict]) -> list[ReviewTask]:
 
 def application_for_status_page(applicant, pk: int) -> Application:
     queryset = Application.objects.select_related("item", "item_version").prefetch_related(
-        Prefetch("events", queryset=ApplicationEvent.objects.select_related("department")),
+        Prefetch(
+            "events",
+            queryset=ApplicationEvent.objects.select_related("department", "actor", "acting_for"),
+        ),
         "attachments",
     )
     return get_object_or_404(applications_of(applicant, queryset=queryset), pk=pk)

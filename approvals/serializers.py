@@ -1,11 +1,13 @@
 """How the virtual government's work looks in the API (approvals/api.py): each department's
 review of a case as the status page shows it, the staff queue, tasks, extensions."""
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from accounts.models import Department
 from services.serializers import (
     ApplicationDetailSerializer,
     AttachmentSerializer,
@@ -15,7 +17,7 @@ from services.serializers import (
 )
 
 from .decisions import Outcome
-from .models import ClockStop, Extension, ReviewTask
+from .models import ClockStop, Extension, ReviewTask, Substitution
 
 
 class ClockStopSerializer(serializers.Serializer):
@@ -310,6 +312,46 @@ class DecisionSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="Required when rejecting or requesting supplements; the applicant reads it.",
+    )
+
+
+class SubstitutionSerializer(serializers.ModelSerializer):
+    """A substitution as read, and as a head names one (usernames and a department code)."""
+
+    department = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.all(), help_text="Department code."
+    )
+    reviewer = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(kind="staff"),
+        help_text="Username of the absent reviewer.",
+    )
+    substitute = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(kind="staff"),
+        help_text="Username of the substitute, a reviewer of the same department.",
+    )
+    named_by = serializers.CharField(source="named_by.username", read_only=True)
+
+    class Meta:
+        model = Substitution
+        fields = [
+            "id",
+            "department",
+            "reviewer",
+            "substitute",
+            "starts_on",
+            "ends_on",
+            "named_by",
+            "created_at",
+            "ended_at",
+        ]
+        read_only_fields = ["created_at", "ended_at"]
+
+
+class ReassignSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(
+        max_length=150, help_text="Username of a reviewer of the task's department."
     )
 
 

@@ -90,6 +90,7 @@ def change_task_state(
     event: str | None = None,
     opinion: str | None = None,
     decided_by=None,
+    acting_for=None,
     now=None,
 ) -> ReviewTask:
     """Move `task` (locked by the caller, after its application) to `target`, and record it.
@@ -97,7 +98,9 @@ def change_task_state(
     `outcome`: the decision the audit log records (action "task.decision"); without one the
     entry is a plain change of state ("task.state"). `event`: the applicant's timeline line,
     if the change is one they read. `opinion`, `decided_by`: written with the state, in the
-    same UPDATE; `now`: the decision's time (the sweeper passes its own).
+    same UPDATE; `acting_for`: the absent reviewer a substitute decides for (代理审批), named
+    on the task, the audit entry and the timeline; `now`: the decision's time (the sweeper
+    passes its own).
 
     A task leaving a stopped clock (decided, answered, or closed with its case) ends its clock
     stop here, through the one function that keeps the clock-stop state (approvals/clocks.py):
@@ -112,6 +115,8 @@ def change_task_state(
         fields["opinion"] = opinion
     if decided_by is not None:
         fields["decided_by"] = decided_by
+    if acting_for is not None:
+        fields["decided_for"] = acting_for
     if target in DECIDED_STATES:
         fields["decided_at"] = now
     updated = ReviewTask.objects.filter(pk=task.pk, state=source).update(**fields)
@@ -122,13 +127,22 @@ def change_task_state(
         setattr(task, name, value)
     if task.clock_stopped_at and target != State.SUPPLEMENT_REQUESTED:
         _end_clock_stop(application, task, now, closing=target == State.CANCELLED)
-    _audit(application, task, source=source, outcome=outcome, actor=actor)
+    _audit(application, task, source=source, outcome=outcome, actor=actor, acting_for=acting_for)
     if event is not None:
-        record_event(application, event, actor=actor, department=task.department, note=task.opinion)
+        record_event(
+            application,
+            event,
+            actor=actor,
+            department=task.department,
+            note=task.opinion,
+            acting_for=acting_for,
+        )
     return task
 
 
-def _audit(application: Application, task: ReviewTask, *, source: str, outcome, actor) -> None:
+def _audit(
+    application: Application, task: ReviewTask, *, source: str, outcome, actor, acting_for=None
+) -> None:
     """The task's audit entry: the opinion is on the task and the timeline, its digest here."""
     detail = {
         "application_id": application.pk,
@@ -149,5 +163,6 @@ def _audit(application: Application, task: ReviewTask, *, source: str, outcome, 
             "outcome": str(outcome),
             **detail,
             "opinion_sha256": text_digest(task.opinion),
+            **({"acting_for": acting_for.username} if acting_for is not None else {}),
         },
     )

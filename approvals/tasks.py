@@ -13,6 +13,7 @@ from django.utils import timezone
 from common.transient import TRANSIENT_ERRORS
 
 from .calendar import seed_china_calendar
+from .claims import lapse_idle_claims
 from .notifications import tell_escalations, tell_reminders
 from .recount import recount_deadlines
 from .routing import route_application, unrouted_application_ids
@@ -43,9 +44,11 @@ def route_unrouted_applications() -> int:
 
 @shared_task
 def sweep_deadlines() -> dict:
-    """Every minute: deemed approvals and escalations past their deadline, then reminders."""
+    """Every minute: deemed approvals and escalations past their deadline, reminders, and idle
+    claims back to their queue."""
     result = sweep_overdue_tasks()
     reminded = claim_due_reminders()
+    lapsed = lapse_idle_claims()
     # Inbox lines now, e-mails by their own tasks (accounts.tasks.email_notification).
     tell_escalations(result.escalated)
     tell_reminders(reminded)
@@ -53,6 +56,7 @@ def sweep_deadlines() -> dict:
         "deemed_approved": len(result.deemed_approved),
         "escalated": len(result.escalated),
         "reminded": len(reminded),
+        "claims_lapsed": len(lapsed),
     }
 
 

@@ -10,6 +10,13 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
     path("tasks/<int:task_id>/release/", views.release, name="release"),
+    path("tasks/<int:task_id>/reassign/", views.reassign, name="reassign"),
+    path("head/substitutes/", views.substitutions, name="substitutions"),
+    path(
+        "head/substitutes/<int:substitution_id>/end/",
+        views.end_substitution,
+        name="end_substitution",
+    ),
     path("tasks/<int:task_id>/clock/", views.task_clock, name="clock"),
     path("tasks/<int:task_id>/extension/", views.task_extension, name="extension"),
     path(

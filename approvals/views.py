@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +18,7 @@ from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 from services.parties import may_withdraw
 
-from . import claims, clocks, decisions
+from . import claims, clocks, decisions, substitutes
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
 from .explanation import explain_case
 from .forms import (
@@ -26,11 +27,14 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     QueueFilterForm,
+    ReassignForm,
+    SubstitutionForm,
     add_validation_error,
 )
 from .models import Certificate, ReviewTask
 from .queues import (
     PREVIEWABLE_TYPES,
+    active_substitutions,
     application_for_status_page,
     application_progress,
     attachments_with_material_names,
@@ -40,6 +44,7 @@ from .queues import (
     clock_stops_of,
     common_opinions_for,
     extension_requests_for_head,
+    headed_departments,
     items_in_queue,
     overdue_tasks_for_head,
     queue_for,
@@ -143,6 +148,9 @@ def queue(request):
             "states": QueueFilterForm.STATE_CHOICES,
             **desk,
             "is_head": bool(desk["headed_department_ids"]),
+            "covering": active_substitutions()
+            .filter(substitute=request.user)
+            .select_related("reviewer"),
         },
     )
 
@@ -217,8 +225,88 @@ def release(request, task_id: int):
     return redirect(back_to(request, task))
 
 
+@staff_required
+@require_POST
+def reassign(request, task_id: int):
+    """The head moves the task to another reviewer of its department (with the claim)."""
+    task = task_for_reviewer(request.user, task_id)
+    if task.department_id not in claim_rights(request.user)["headed_department_ids"]:
+        raise PermissionDenied(_("Only the department head can reassign a task."))
+    form = ReassignForm(request.POST, people=_reassignable(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose a reviewer of the department."))
+        return redirect(back_to(request, task))
+    try:
+        claims.reassign_task(task.pk, request.user, form.cleaned_data["reviewer"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(number)s is now %(name)s's.")
+            % {"number": task.application.tracking_number, "name": form.cleaned_data["reviewer"]},
+        )
+    return redirect(back_to(request, task))
+
+
+def _reassignable(user):
+    """Everyone a head may pick: the reviewers of the departments they head (the domain then
+    refuses one of another department than the task's)."""
+    return substitutes.reviewers_of(headed_departments(user))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def substitutions(request):
+    """The head names substitutes for absent reviewers (代理审批) and sees them, current first."""
+    departments = headed_departments(request.user)
+    if not departments.exists():
+        raise PermissionDenied(_("Only a department head names substitutes."))
+    form = SubstitutionForm(
+        request.POST or None, departments=departments, people=substitutes.reviewers_of(departments)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            substitution = substitutes.name_substitute(head=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(substitute)s substitutes for %(reviewer)s from %(from)s to %(until)s.")
+                % {
+                    "substitute": substitution.substitute,
+                    "reviewer": substitution.reviewer,
+                    "from": date_format(substitution.starts_on, "DATE_FORMAT"),
+                    "until": date_format(substitution.ends_on, "DATE_FORMAT"),
+                },
+            )
+            return redirect("approvals:substitutions")
+    return render(
+        request,
+        "approvals/substitutions.html",
+        {
+            "form": form,
+            "substitutions": substitutes.substitutions_for_head(request.user),
+            "today": substitutes.today(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def end_substitution(request, substitution_id: int):
+    substitution = get_object_or_404(
+        substitutes.substitutions_for_head(request.user), pk=substitution_id
+    )
+    substitutes.end_substitution(substitution.pk, request.user)
+    messages.success(request, _("The substitution has ended."))
+    return redirect("approvals:substitutions")
+
+
 def render_task(request, task, **forms):
     case = case_file(task)
+    rights = claim_rights(request.user)
     return render(
         request,
         "approvals/task_detail.html",
@@ -227,7 +315,7 @@ def render_task(request, task, **forms):
             "application": case.application,
             "form": forms.get("decision_form")
             or DecisionForm(common_opinions=common_opinions_for(task)),
-            **claim_rights(request.user),
+            **rights,
             "clock_form": forms.get("clock_form") or ClockStopForm(),
             "extension_form": forms.get("extension_form") or ExtensionRequestForm(),
             "clock_stops": case.clock_stops,
@@ -238,6 +326,10 @@ def render_task(request, task, **forms):
             "attachments": case.attachments,
             "stages": case.stages,
             "events": case.events,
+            "reassign_form": ReassignForm(people=_reassignable(request.user))
+            if task.is_open and task.department_id in rights["headed_department_ids"]
+            else None,
+            "covering_for": substitutes.covering_for_quietly(request.user, task),
         },
     )
 

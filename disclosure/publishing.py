@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Department
 from approvals.models import ReviewTask
-from services.lifecycle import record_event
+from services.lifecycle import official_language, record_event
 from services.materials import ACCEPTED_TYPES, file_label, sniff_material
 from services.models import Application, ApplicationEvent
 from services.parties import subject_of
@@ -131,6 +131,18 @@ def withdraw_publication(publication_id: int, actor, reason: str) -> Publication
     return publication
 
 
+def _deciding_department(task) -> str:
+    """The department's name; a substitute's decision (代理审批) says who decided for whom."""
+    if task.decided_for_id is None:
+        return task.department.name
+    with official_language():
+        return _("%(department)s (%(substitute)s for %(reviewer)s)") % {
+            "department": task.department.name,
+            "substitute": task.decided_by,
+            "reviewer": task.decided_for,
+        }
+
+
 def publish_decision(application: Application) -> DecisionRecord:
     """Put the decision in the public register; a second call returns the same record."""
     # The licensed party, not the filer: the company founded, not the founder who filed.
@@ -139,10 +151,12 @@ def publish_decision(application: Application) -> DecisionRecord:
     decided = list(
         application.review_tasks.filter(stage_order__gt=0, state__in=ReviewTask.DECIDED_STATES)
         .order_by("stage_order", "department__code")
-        .values_list("department__name", "state")
+        .select_related("department", "decided_by", "decided_for")
     )
-    departments = [name for name, _state in decided]
-    silent = [name for name, state in decided if state == ReviewTask.State.DEEMED_APPROVED]
+    departments = [_deciding_department(task) for task in decided]
+    silent = [
+        task.department.name for task in decided if task.state == ReviewTask.State.DEEMED_APPROVED
+    ]
     item = application.definition.item
     decision, created = DecisionRecord.objects.get_or_create(
         application=application,

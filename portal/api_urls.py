@@ -10,7 +10,12 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, ObtainTokenView, RevokeTokenView
-from approvals.api import ApplicationStatusViewSet, ExtensionViewSet, TaskViewSet
+from approvals.api import (
+    ApplicationStatusViewSet,
+    ExtensionViewSet,
+    SubstitutionViewSet,
+    TaskViewSet,
+)
 from approvals.letter_api import LetterTaskViewSet, LetterViewSet
 from disclosure.api import (
     CertificateVerificationView,
@@ -38,6 +43,7 @@ router.register("services", ServiceItemViewSet, basename="service")
 router.register("applications", ApplicationStatusViewSet, basename="application")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("extensions", ExtensionViewSet, basename="extension")
+router.register("substitutions", SubstitutionViewSet, basename="substitution")
 router.register("publications", PublicationViewSet, basename="publication")
 router.register("decisions", DecisionRecordViewSet, basename="decision")
 router.register("consultations", ConsultationViewSet, basename="consultation")

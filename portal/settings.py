@@ -435,6 +435,9 @@ NOTIFICATION_GRACE = timedelta(seconds=int(os.environ.get("NOTIFICATION_GRACE_SE
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 # Submitted applications not routed after this long are re-dispatched by the reconciler.
 ROUTING_GRACE = timedelta(seconds=int(os.environ.get("ROUTING_GRACE_SECONDS", 30)))
+# A claimed task nobody worked on for this many working hours (09:00–17:30 on working days)
+# goes back to its department's queue (approvals/claims.py, lapse_idle_claims).
+CLAIM_LAPSE_WORKING_HOURS = float(os.environ.get("CLAIM_LAPSE_WORKING_HOURS", 8))
 # A file in the attachment store that no row references is deleted once it is this old; the
 # grace covers uploads whose row is not yet committed (services/cleanup.py).
 ORPHAN_FILE_GRACE = timedelta(hours=int(os.environ.get("ORPHAN_FILE_GRACE_HOURS", 24)))

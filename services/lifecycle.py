@@ -57,9 +57,18 @@ def official_language():
 
 
 def record_event(
-    application: Application, kind: str, *, actor=None, department=None, note: str = ""
+    application: Application,
+    kind: str,
+    *,
+    actor=None,
+    department=None,
+    note: str = "",
+    acting_for=None,
 ):
-    """A line on the applicant's timeline, and the same fact in the audit log."""
+    """A line on the applicant's timeline, and the same fact in the audit log.
+
+    `acting_for` names the absent reviewer a substitute acted for (代理审批): "actor for them".
+    """
     return _write_event(
         application,
         kind,
@@ -67,6 +76,7 @@ def record_event(
         department=department,
         note=note,
         audit_action="application.event",
+        acting_for=acting_for,
     )
 
 
@@ -93,10 +103,23 @@ def record_events(applications: list[Application], kind: str, *, note: str = "")
 
 
 def _write_event(
-    application: Application, kind: str, *, actor, department, note: str, audit_action: str, **audit
+    application: Application,
+    kind: str,
+    *,
+    actor,
+    department,
+    note: str,
+    audit_action: str,
+    acting_for=None,
+    **audit,
 ):
     event = ApplicationEvent.objects.create(
-        application=application, kind=kind, actor=actor, department=department, note=note
+        application=application,
+        kind=kind,
+        actor=actor,
+        department=department,
+        note=note,
+        acting_for=acting_for,
     )
     # The note (an opinion, a reason) stays on the timeline; the log keeps its digest, so the
     # text shown to the applicant can be proven unchanged.
@@ -109,6 +132,7 @@ def _write_event(
             "event": kind,
             "department": department.code if department else None,
             "note_sha256": text_digest(note),
+            **({"acting_for": acting_for.username} if acting_for is not None else {}),
             **audit,
         },
     )
@@ -124,6 +148,7 @@ def change_status(
     actor=None,
     department=None,
     note: str = "",
+    acting_for=None,
     **fields,
 ) -> None:
     """Move the application to `target` if allowed, racing requests included, and log it.
@@ -147,6 +172,7 @@ def change_status(
         actor=actor,
         department=department,
         note=note,
+        acting_for=acting_for,
         audit_action="application.status",
         status=target,
     )

@@ -838,6 +838,8 @@ class ApplicationEventKind(models.TextChoices):
     )
     REJECTED_BY_DEPARTMENT = "department_rejected", _("Rejected by a department")
     ESCALATED = "escalated", _("Overdue: escalated to the department head")
+    REASSIGNED = "reassigned", _("Reassigned to another reviewer of the department")
+    CLAIM_LAPSED = "claim_lapsed", _("Back in the department's queue: nobody worked on it")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
     SUPPLEMENT_PROVIDED = "supplement_provided", _("Supplement provided")
     CLOCK_STOPPED = "clock_stopped", _("Clock stopped")
@@ -868,6 +870,15 @@ class ApplicationEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A substitute's act (代理审批): `actor` acted for this absent reviewer.
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acting for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

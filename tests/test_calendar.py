@@ -19,11 +19,13 @@ from hypothesis import strategies as st
 from accounts.models import User
 from approvals.calendar import (
     END_OF_OFFICE_HOURS,
+    START_OF_OFFICE_HOURS,
     WorkingCalendar,
     add_working_days,
     current_calendar,
     one_calendar,
     working_days_between,
+    working_time_before,
 )
 from approvals.models import CalendarDay
 from tests.factories import UserFactory, shanghai
@@ -305,3 +307,29 @@ def test_a_request_that_edits_the_calendar_counts_its_later_deadlines_on_the_edi
         after = add_working_days(monday, 2)
 
     assert (before, after) == (shanghai("2026-11-25 17:30"), shanghai("2026-11-26 17:30"))
+
+
+# --- working hours (an idle claim's lapse) ---------------------------------------------------------
+
+
+def office_time_between(calendar: WorkingCalendar, start: datetime, end: datetime) -> timedelta:
+    """Office hours (09:00–17:30) on working days inside [start, end], counted day by day."""
+    total, day = timedelta(0), timezone.localtime(start, SHANGHAI).date()
+    while day <= timezone.localtime(end, SHANGHAI).date():
+        if calendar.is_working_day(day):
+            opens = datetime.combine(day, START_OF_OFFICE_HOURS, tzinfo=SHANGHAI)
+            closes = datetime.combine(day, END_OF_OFFICE_HOURS, tzinfo=SHANGHAI)
+            total += max(timedelta(0), min(end, closes) - max(start, opens))
+        day += timedelta(days=1)
+    return total
+
+
+@given(calendars(), st.integers(min_value=0, max_value=24 * 60), st.integers(0, 30 * 24 * 60))
+def test_working_time_before_leaves_exactly_that_much_office_time(calendar_start, minutes, later):
+    calendar, start = calendar_start
+    moment = datetime.combine(start, time(0), tzinfo=SHANGHAI) + timedelta(minutes=later)
+
+    earlier = working_time_before(moment, timedelta(minutes=minutes), calendar)
+
+    assert earlier <= moment
+    assert office_time_between(calendar, earlier, moment) == timedelta(minutes=minutes)

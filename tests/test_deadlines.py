@@ -221,7 +221,7 @@ def test_escalated_task_is_escalated_once(escalating_case, four_departments, clo
     again = sweep_deadlines()
     email_pending_notifications()
 
-    assert again == {"deemed_approved": 0, "escalated": 0, "reminded": 0}
+    assert again == {"deemed_approved": 0, "escalated": 0, "reminded": 0, "claims_lapsed": 0}
     assert len(mailoutbox) == sent
     assert escalating_case.events.filter(kind=Event.ESCALATED).count() == 1
 

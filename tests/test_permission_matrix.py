@@ -20,6 +20,7 @@ from accounts.models import AuditEntry, EnterpriseRole, Membership, Notification
 from approvals import clocks
 from approvals.decisions import Outcome, decide
 from approvals.routing import route_application
+from approvals.substitutes import name_substitute
 from disclosure.models import Publication
 from disclosure.publishing import approve_publication, draft_publication
 from instruments.generation import issue_instruments_of
@@ -219,6 +220,16 @@ EXPECTED: dict[str, Row] = {
     # Claiming and releasing answer with a redirect and a message, whatever the outcome.
     "approvals:claim": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
     "approvals:release": Row(department_x_only(REDIRECT), lambda w: [w.task_x.pk], method="post"),
+    # Heads only: reassigning a task, naming and ending substitutes (代理审批).
+    "approvals:reassign": Row(
+        {**department_x_only(FORBIDDEN), "head_x": REDIRECT}, lambda w: [w.task_x.pk], method="post"
+    ),
+    "approvals:substitutions": Row({**staff_only(FORBIDDEN), "head_x": OK}),
+    "approvals:end_substitution": Row(
+        {**staff_only(NOT_FOUND), "head_x": REDIRECT},
+        lambda w: [w.substitution.pk],
+        method="post",
+    ),
     "approvals:decide_extension": Row(
         {**department_x_only(NOT_FOUND), "head_x": REDIRECT},
         lambda w: [w.extension.pk],
@@ -344,6 +355,14 @@ EXPECTED: dict[str, Row] = {
         api_department_x_only(OK, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
     ),
     "api:task-release": Row(api_department_x_only(), lambda w: [w.task_x.pk], method="post"),
+    # Heads see and end their departments' substitutions; other staff an empty list, or 404.
+    "api:substitution-list": Row(api_staff_only(OK)),
+    "api:substitution-end": Row(
+        {**api_staff_only(NOT_FOUND), "head_x": OK}, lambda w: [w.substitution.pk], method="post"
+    ),
+    "api:task-reassign": Row(
+        api_department_x_only(FORBIDDEN, head_x=INVALID), lambda w: [w.task_x.pk], method="post"
+    ),
     "api:task-decision": Row(
         api_department_x_only(INVALID), lambda w: [w.task_x.pk], method="post"
     ),
@@ -547,6 +566,14 @@ class World:
         self.letter = letter_of(owner, department_code="dept-x")
         (self.letter_task_x,) = triaged(self.letter, self.department_x)
         answered(self.letter_task_x, self.people["reviewer_x"])
+        self.substitution = name_substitute(
+            head=self.people["head_x"],
+            department=self.department_x,
+            reviewer=self.people["reviewer_x"],
+            substitute=self.people["head_x"],
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate(),
+        )
         self.this_year = timezone.localdate().year
         # The audit entry behind the decision, anchored: its proof is the applicant's to take.
         self.audit_entry = (

@@ -545,8 +545,20 @@ def test_workload_figures_per_reviewer_for_a_known_set_of_tasks(
     opened = shanghai("2026-11-16 09:00")  # Monday
     # 王芳: two open claimed tasks, one of them overdue; two decisions, after 3 and 4 working
     # days, of which the second stood still for 2 (a hearing): 3 and 2, average 2.5.
-    set_task(cases[0], claimed_by=wang, claimed_at=opened, due_at=shanghai("2026-11-26 17:30"))
-    set_task(cases[1], claimed_by=wang, claimed_at=opened, due_at=shanghai("2026-12-04 17:30"))
+    set_task(
+        cases[0],
+        claimed_by=wang,
+        claimed_at=opened,
+        claim_active_at=opened,
+        due_at=shanghai("2026-11-26 17:30"),
+    )
+    set_task(
+        cases[1],
+        claimed_by=wang,
+        claimed_at=opened,
+        claim_active_at=opened,
+        due_at=shanghai("2026-12-04 17:30"),
+    )
     set_task(
         cases[2], state=State.APPROVED, decided_by=wang, decided_at=shanghai("2026-11-19 10:00")
     )
@@ -571,7 +583,13 @@ def test_workload_figures_per_reviewer_for_a_known_set_of_tasks(
         created_at=now - timedelta(days=40),
     )
     set_task(cases[5], due_at=shanghai("2026-11-25 17:30"))
-    set_task(elsewhere, claimed_by=li, claimed_at=opened, due_at=shanghai("2026-11-20 17:30"))
+    set_task(
+        elsewhere,
+        claimed_by=li,
+        claimed_at=opened,
+        claim_active_at=opened,
+        due_at=shanghai("2026-11-20 17:30"),
+    )
     for task in cases[:4]:
         set_task(task, created_at=opened)
 
