@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from common.api_access import PortalRateLimit
+from common.json_input import PortalJSONParser
 from common.ratelimits import by_ip
 from services.letters import may_write, rate_letter, write_letter
 from services.models import Letter
@@ -155,7 +156,7 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_url_kwarg = "id"
     lookup_value_regex = r"[0-9]+"
     queryset = Letter.objects.none()
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [PortalJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return (

@@ -1004,9 +1004,12 @@ class Letter(models.Model):
                 condition=models.Q(kind__in=LetterKind.values), name="letter_kind_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(satisfaction__in=["", *Satisfaction.values])
-                & models.Q(second_satisfaction__in=["", *Satisfaction.values]),
+                condition=models.Q(satisfaction__in=["", *Satisfaction.values]),
                 name="letter_satisfaction_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_satisfaction__in=["", *Satisfaction.values]),
+                name="letter_second_satisfaction_valid",
             ),
             # Once, and only after an unsatisfied rating of the first answer.
             models.CheckConstraint(
