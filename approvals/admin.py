@@ -12,8 +12,17 @@ from services.admin import ReadOnlyInline
 
 from .certificates import REVOKE_PERMISSION, AlreadyRevoked, revoke, verify_certificate
 from .forms import RevocationForm, add_validation_error
-from .models import CalendarDay, Certificate, ClockStop, CommonOpinion, Extension, ReviewTask
+from .models import (
+    CalendarDay,
+    Certificate,
+    ClockStop,
+    CommonOpinion,
+    Extension,
+    ReviewTask,
+    Substitution,
+)
 from .queues import headed_departments
+from .substitutes import today as official_today
 
 
 class ClockStopInline(ReadOnlyInline):
@@ -54,6 +63,60 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+class InEffectFilter(admin.SimpleListFilter):
+    """Substitutions in effect today, still to come, or over (ended early or past their range)."""
+
+    title = gettext_lazy("in effect")
+    parameter_name = "in_effect"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("now", gettext_lazy("In effect today")),
+            ("later", gettext_lazy("Still to come")),
+            ("over", gettext_lazy("Over")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = official_today()
+        running = queryset.filter(ended_at__isnull=True)
+        if self.value() == "now":
+            return running.filter(starts_on__lte=today, ends_on__gte=today)
+        if self.value() == "later":
+            return running.filter(starts_on__gt=today)
+        if self.value() == "over":
+            return queryset.exclude(pk__in=running.filter(ends_on__gte=today).values("pk"))
+        return queryset
+
+
+@admin.register(Substitution)
+class SubstitutionAdmin(admin.ModelAdmin):
+    """Read-only: a head names and ends substitutions on the staff pages, where the rules and the
+    audit entry are (approvals/substitutes.py); the admin lists them for oversight."""
+
+    list_display = [
+        "department",
+        "reviewer",
+        "substitute",
+        "starts_on",
+        "ends_on",
+        "named_by",
+        "ended_at",
+    ]
+    list_filter = [InEffectFilter, "department", "starts_on", "ends_on"]
+    date_hierarchy = "starts_on"
+    search_fields = ["reviewer__username", "reviewer__real_name", "substitute__username"]
+    list_select_related = ["department", "reviewer", "substitute", "named_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def same_page(request) -> str:

@@ -16,8 +16,10 @@ from accounts.identity import credit_code_check_character, resident_id_check_cha
 from accounts.models import Department, EnterpriseRole, Membership, User
 from accounts.two_factor import requires_two_factor
 from approvals.letters import answer_letter, triage_letter
-from approvals.models import CommonOpinion
+from approvals.models import CommonOpinion, Substitution
 from approvals.routing import route_application
+from approvals.substitutes import name_substitute
+from approvals.substitutes import today as official_today
 from disclosure.consultations import (
     Moderation,
     draft_consultation,
@@ -611,6 +613,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         user=head, department=departments["market"], defaults={"role": Membership.Role.HEAD}
     )
     accounts.append((head.username, DEMO_PASSWORD, "department head, Market Regulation"))
+    accounts.append(_demo_substitution(head, departments["market"]))
     citizen = _user(
         "zhangsan",
         kind=User.Kind.CITIZEN,
@@ -671,6 +674,44 @@ def load_demo() -> list[tuple[str, str, str]]:
         if requires_two_factor(user):
             _demo_totp_device(user)
     return accounts
+
+
+def _demo_substitution(head: User, department: Department) -> tuple[str, str, str]:
+    """Market Regulation's second reviewer (B岗) covers for the first, on leave this week
+    (代理审批, issue 17 §4): logged in as the substitute, one decides the absent reviewer's tasks."""
+    absent = User.objects.get(username=f"reviewer-{department.code}")
+    substitute = _user(
+        f"reviewer-{department.code}-b",
+        kind=User.Kind.STAFF,
+        real_name=f"{department.name}B岗审批员",
+    )
+    Membership.objects.update_or_create(
+        user=substitute, department=department, defaults={"role": Membership.Role.REVIEWER}
+    )
+    today = official_today()
+    current = Substitution.objects.filter(
+        department=department,
+        reviewer=absent,
+        substitute=substitute,
+        starts_on__lte=today,
+        ends_on__gte=today,
+        ended_at__isnull=True,
+    ).first()
+    if current is None:
+        current = name_substitute(
+            head=head,
+            department=department,
+            reviewer=absent,
+            substitute=substitute,
+            starts_on=today - timedelta(days=2),
+            ends_on=today + timedelta(days=5),
+        )
+    return (
+        substitute.username,
+        DEMO_PASSWORD,
+        f"reviewer, {department.name_en}: substitute for {absent.username}"
+        f" from {current.starts_on} to {current.ends_on}",
+    )
 
 
 def _demo_people(citizen: User, enterprise: User) -> list[tuple[str, str, str]]:

@@ -33,6 +33,7 @@ from .parties import (
     filed_for_line,
     fix_subject,
     grant_filing,
+    subject_of,
 )
 from .review import review
 from .signals import application_submitted, application_withdrawn, supplement_provided
@@ -254,6 +255,8 @@ def acknowledge_receipt(application: Application) -> None:
         f"receipt:{application.pk}",
         {
             "tracking_number": application.tracking_number,
+            # The licensed party, which the applicant may not be (a company being founded).
+            "subject_name": subject_of(application).name,
             "item_name": item.name,
             "item_name_en": item.name_en,
         },

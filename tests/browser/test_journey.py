@@ -151,7 +151,10 @@ def test_enterprise_files_business_startup_and_every_department_approves(
     check_page(applicant, "guide", shot=shot("guide"))
 
     # Registration: an empty form first, whose error summary leads to each invalid field.
-    applicant.locator("main a[href^='/accounts/register/enterprise/']").click()
+    # Business start-up is for founders and enterprises: the guide offers the citizen's
+    # registration, whose tabs lead to the enterprise's.
+    applicant.locator("main a[href^='/accounts/register/']").first.click()
+    applicant.locator("main nav.tabs a[href^='/accounts/register/enterprise/']").click()
     applicant.wait_for_url(re.compile(r"/accounts/register/enterprise/"))
     check_page(applicant, "register")
     applicant.locator("main form.form button[type=submit]").click()
