@@ -187,19 +187,27 @@ def _walk(
     explanation: DeadlineExplanation, calendar: WorkingCalendar, names: dict[date, str]
 ) -> None:
     """Count `counted_days` working days after the start, noting each day that moved the end."""
-    day = official_date(explanation.start)
-    remaining = explanation.counted_days
-    while remaining:
+    first = official_date(explanation.start)
+    last = calendar.shift(first, explanation.counted_days)
+    explanation.days = _moved_days(first, last, calendar, names)
+    explanation.due_at = end_of_office_hours(last)
+
+
+def _moved_days(
+    start: date, last: date, calendar: WorkingCalendar, names: dict[date, str]
+) -> list[MovedDay]:
+    """The days after `start` up to `last` that a count skips (weekends, holidays) or counts
+    although they fall on a weekend (make-up working days)."""
+    moved, day = [], start
+    while day < last:
         day += timedelta(days=1)
-        if calendar.is_working_day(day):
-            remaining -= 1
-            if day in calendar.makeup_workdays:
-                explanation.days.append(MovedDay(day, Kind.MAKEUP_WORKDAY, names.get(day, "")))
-        elif day in calendar.holidays:
-            explanation.days.append(MovedDay(day, Kind.HOLIDAY, names.get(day, "")))
-        else:
-            explanation.days.append(MovedDay(day, WEEKEND, ""))
-    explanation.due_at = end_of_office_hours(day)
+        if day in calendar.makeup_workdays:
+            moved.append(MovedDay(day, Kind.MAKEUP_WORKDAY, names.get(day, "")))
+        elif day in calendar.holidays and not calendar.is_working_day(day):
+            moved.append(MovedDay(day, Kind.HOLIDAY, names.get(day, "")))
+        elif not calendar.is_working_day(day):
+            moved.append(MovedDay(day, WEEKEND, ""))
+    return moved
 
 
 def _day_names(start: datetime) -> dict[date, str]:
@@ -311,24 +319,10 @@ def explain_overall_deadline(
     latest = max((task.due_at for task in extended), default=None)
     if latest and latest > explanation.due_at:
         explanation.follows_extended_department = True
-        explanation.days = []
         explanation.due_at = latest
-        _walk_to(explanation, calendar, names, official_date(latest))
+        start = official_date(explanation.start)
+        explanation.days = _moved_days(start, official_date(latest), calendar, names)
     return explanation
-
-
-def _walk_to(explanation, calendar: WorkingCalendar, names, last_day: date) -> None:
-    """Name the moved days up to a date set elsewhere (an extended department's deadline)."""
-    day = official_date(explanation.start)
-    while day < last_day:
-        day += timedelta(days=1)
-        if day in calendar.makeup_workdays:
-            explanation.days.append(MovedDay(day, Kind.MAKEUP_WORKDAY, names.get(day, "")))
-        elif not calendar.is_working_day(day):
-            kind = Kind.HOLIDAY if day in calendar.holidays else WEEKEND
-            explanation.days.append(
-                MovedDay(day, kind, names.get(day, "") if kind != WEEKEND else "")
-            )
 
 
 def _case_pauses(stops, accepted_at: datetime) -> list[Pause]:
