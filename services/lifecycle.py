@@ -90,16 +90,19 @@ def record_events(applications: list[Application], kind: str, *, note: str = "")
         ]
     )
     for application in applications:
-        record(
-            "application.event",
-            obj=application,
-            detail={
-                "tracking_number": application.tracking_number,
-                "event": kind,
-                "department": None,
-                "note_sha256": text_digest(note),
-            },
-        )
+        record("application.event", obj=application, detail=_event_detail(application, kind, note))
+
+
+def _event_detail(application: Application, kind: str, note: str, department=None, acting_for=None):
+    """What the audit log keeps of a timeline line. The note (an opinion, a reason) stays on
+    the timeline; the log keeps its digest, so the text shown can be proven unchanged."""
+    return {
+        "tracking_number": application.tracking_number,
+        "event": kind,
+        "department": department.code if department else None,
+        "note_sha256": text_digest(note),
+        **({"acting_for": acting_for.username} if acting_for is not None else {}),
+    }
 
 
 def _write_event(
@@ -121,20 +124,11 @@ def _write_event(
         note=note,
         acting_for=acting_for,
     )
-    # The note (an opinion, a reason) stays on the timeline; the log keeps its digest, so the
-    # text shown to the applicant can be proven unchanged.
     record(
         audit_action,
         obj=application,
         actor=actor,
-        detail={
-            "tracking_number": application.tracking_number,
-            "event": kind,
-            "department": department.code if department else None,
-            "note_sha256": text_digest(note),
-            **({"acting_for": acting_for.username} if acting_for is not None else {}),
-            **audit,
-        },
+        detail={**_event_detail(application, kind, note, department, acting_for), **audit},
     )
     return event
 
