@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from .audit import record
 from .fields import EncryptedTextField
 from .identity import is_valid_resident_id
-from .models import AuditEntry, Department, Membership, Notification, User
+from .models import AuditEntry, Department, Membership, Notification, Region, User
 
 # Shown masked in the admin to everyone; in clear only on the audited "reveal" page, to those
 # with the permission accounts.reveal_personal_identifiers (superusers have every permission).
@@ -61,10 +61,22 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "level", "parent"]
+    list_filter = ["level"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["parent"]
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_en", "is_service_centre"]
+    list_display = ["code", "name", "name_en", "region", "is_service_centre"]
+    list_filter = ["region", "is_service_centre"]
+    list_select_related = ["region"]
     search_fields = ["code", "name", "name_en"]
+    autocomplete_fields = ["region"]
     inlines = [MembershipInline]
 
 
@@ -83,6 +95,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": [
                     "kind",
+                    "region",
                     "email_verified_at",
                     "real_name",
                     "resident_id",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -116,6 +117,15 @@ class User(AbstractUser):
     # The elderly-friendly mode (适老化, 长辈版): larger type, higher contrast, simpler pages. Kept
     # on the account as well as in a cookie, so that it follows the person to another device.
     elderly_mode = models.BooleanField(_("elderly-friendly mode"), default=False)
+    # The region whose catalogue the person sees and files in, unless they choose another.
+    region = models.ForeignKey(
+        "Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # When the holder proved they read `email` (a code sent there at registration); only a
     # verified address receives password-reset codes (accounts/email_codes.py).
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
@@ -241,10 +251,74 @@ class User(AbstractUser):
                 )
 
 
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District or county")
+
+
+# GB/T 2260: six digits, two each for the province, the city and the district ("00" for none).
+REGION_CODE = RegexValidator(r"^[1-9]\d{5}$", _("A region code is six digits (GB/T 2260)."))
+
+
+class Region(BilingualNameMixin, models.Model):
+    """An administrative division (行政区划): province, city, district, with its GB/T 2260 code.
+
+    Departments belong to a region; each region implements the catalogue's standard items
+    with its own departments, limits and fees (services.ItemImplementation)."""
+
+    Level = RegionLevel
+
+    code = models.CharField(
+        _("code (GB/T 2260)"), max_length=6, unique=True, validators=[REGION_CODE]
+    )
+    name = models.CharField(_("name"), max_length=64)
+    name_en = models.CharField(_("English name"), max_length=64, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=RegionLevel.values), name="region_level_valid"
+            ),
+            # Only a province stands alone; a city or district is part of another region.
+            models.CheckConstraint(
+                condition=models.Q(level="province", parent__isnull=True)
+                | (~models.Q(level="province") & models.Q(parent__isnull=False)),
+                name="region_parent_by_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def with_ancestors(self) -> list["Region"]:
+        """This region and those it is part of, itself first (a district, its city, its province)."""
+        regions, region = [], self
+        while region is not None:
+            regions.append(region)
+            region = region.parent
+        return regions
+
+
 class Department(BilingualNameMixin, models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="departments"
+    )
     is_service_centre = models.BooleanField(
         _("service centre"),
         default=False,

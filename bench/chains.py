@@ -34,13 +34,15 @@ THREADS = 8
 
 def _setup(departments: int, threads: int):
     from accounts.models import Department, User
-    from services.models import ReviewStage, ServiceItem, StageDepartment, Theme
+    from services.models import ItemImplementation, ReviewStage, ServiceItem, StageDepartment, Theme
+    from services.regions import default_region
 
+    city = default_region()
     theme, _ = Theme.objects.get_or_create(slug="bench-chains", defaults={"name": "审计链基准"})
     items, chain_departments = [], []
     for n in range(departments):
         department, _ = Department.objects.get_or_create(
-            code=f"bench-chain-{n}", defaults={"name": f"基准部门{n}"}
+            code=f"bench-chain-{n}", defaults={"name": f"基准部门{n}", "region": city}
         )
         item, created = ServiceItem.objects.get_or_create(
             code=f"bench-chain-item-{n}",
@@ -49,13 +51,14 @@ def _setup(departments: int, threads: int):
                 "theme": theme,
                 "summary": "基准",
                 "legal_basis": "基准",
-                "is_published": True,
                 "audience": "both",
-                "accepting_department": department,
             },
         )
         if created:
-            stage = ReviewStage.objects.create(item=item, order=1, name="审查")
+            implementation = ItemImplementation.objects.create(
+                item=item, region=city, accepting_department=department, is_published=True
+            )
+            stage = ReviewStage.objects.create(implementation=implementation, order=1, name="审查")
             StageDepartment.objects.create(stage=stage, department=department, time_limit_days=5)
         items.append(item)
         chain_departments.append(department)

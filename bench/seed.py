@@ -78,12 +78,16 @@ def seed_national_scale(
     from portal.demo import DEMO_PASSWORD, load_demo
     from services.catalogue import freeze_definition
     from services.models import ServiceItem
+    from services.regions import implementation_for
 
     load_demo()
     report = SeedReport()
     clock = _Clock(report)
     items = {item.code: item for item in ServiceItem.objects.filter(code__in=ITEM_SHARES)}
-    versions = {code: freeze_definition(item) for code, item in items.items()}
+    # The demo's first city (services/regions.py default): its implementation of each item.
+    versions = {
+        code: freeze_definition(implementation_for(item, None)) for code, item in items.items()
+    }
     centre = Department.objects.get(code="service-centre")
     groups = {
         d.pk: (department_group(d.pk, "staff").pk, department_group(d.pk, "reviewers").pk)
@@ -215,11 +219,12 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
     last_stage = max(s.order for s in version.item_definition.review_stages)
     cursor.execute(
         f"""
-        INSERT INTO services_application (item_id, item_version_id, applicant_id,
+        INSERT INTO services_application (item_id, implementation_id, item_version_id, applicant_id,
             tracking_number, status, answers, current_stage, created_at, updated_at,
             submitted_at, routed_at, accepted_at, due_at, decided_at, clock_stopped_at,
             decision_reason)
-        SELECT %(item)s, CASE WHEN status = 'draft' THEN NULL ELSE %(version)s END,
+        SELECT %(item)s, %(implementation)s,
+            CASE WHEN status = 'draft' THEN NULL ELSE %(version)s END,
             %(first_applicant)s + ((g::bigint * 7919) %% %(applicants)s),
             CASE WHEN status = 'draft' THEN NULL
                  ELSE 'B' || to_char(filed, 'YYYYMMDD') || lpad(g::text, 9, '0') END,
@@ -249,6 +254,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
         """,
         {
             "item": item.pk,
+            "implementation": version.implementation_id,
             "version": version.pk,
             "first_applicant": pool[0],
             "applicants": pool[1],

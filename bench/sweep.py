@@ -18,10 +18,11 @@ class SweepSeed:
         from portal.demo import load_demo
         from services.catalogue import freeze_definition
         from services.models import Application, ServiceItem
+        from services.regions import implementation_for
 
         load_demo()
         self.item = ServiceItem.objects.get(code="business-startup")
-        self.version = freeze_definition(self.item)
+        self.version = freeze_definition(implementation_for(self.item, None))
         from accounts.models import User
 
         self.applicant = User.objects.get(username="hefei-demo-tech")
@@ -39,14 +40,21 @@ class SweepSeed:
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                INSERT INTO services_application (item_id, item_version_id, applicant_id, tracking_number,
-                    status, answers, current_stage, created_at, updated_at, submitted_at, routed_at,
-                    accepted_at, due_at, decision_reason)
-                SELECT %s, %s, %s, 'BENCH' || g, 'in_review', '{}', 1, now(), now(), now(), now(), now(),
+                INSERT INTO services_application (item_id, implementation_id, item_version_id,
+                    applicant_id, tracking_number, status, answers, current_stage, created_at,
+                    updated_at, submitted_at, routed_at, accepted_at, due_at, decision_reason)
+                SELECT %s, %s, %s, %s, 'BENCH' || g, 'in_review', '{}', 1, now(), now(), now(), now(), now(),
                     now() + interval '60 days', ''
                 FROM generate_series(%s, %s) g
                 """,
-                [self.item.pk, self.version.pk, self.applicant.pk, self.cases + 1, cases],
+                [
+                    self.item.pk,
+                    self.version.implementation_id,
+                    self.version.pk,
+                    self.applicant.pk,
+                    self.cases + 1,
+                    cases,
+                ],
             )
             cursor.execute(
                 """

@@ -65,16 +65,18 @@ def search_decisions(records: QuerySet[DecisionRecord], text: str) -> QuerySet[D
 
 def public_service_items() -> QuerySet[ServiceItem]:
     # A letter item has no guide: letters are written on their own page.
-    return ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
+    return ServiceItem.objects.published().filter(kind=ServiceItem.Kind.PERMIT)
 
 
 def searchable_guides(*, department_id: int | None = None) -> QuerySet[CatalogueSearchEntry]:
-    entries = CatalogueSearchEntry.objects.filter(
-        item__is_published=True, item__kind=ServiceItem.Kind.PERMIT
-    ).select_related("item")
+    entries = CatalogueSearchEntry.objects.filter(item__in=public_service_items()).select_related(
+        "item"
+    )
     if department_id:
         entries = entries.filter(
-            item__in=ServiceItem.objects.filter(stages__departments__department_id=department_id)
+            item__in=ServiceItem.objects.filter(
+                implementations__stages__departments__department_id=department_id
+            )
         )
     return entries
 

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.enterprises import add_member
 from accounts.identity import credit_code_check_character, resident_id_check_character
-from accounts.models import Department, EnterpriseRole, Membership, User
+from accounts.models import Department, EnterpriseRole, Membership, Region, User
 from accounts.two_factor import requires_two_factor
 from approvals.letters import answer_letter, triage_letter
 from approvals.models import CommonOpinion, Substitution
@@ -31,6 +31,7 @@ from instruments.models import IssuingOffice
 from services.letters import write_letter
 from services.models import (
     FormField,
+    ItemImplementation,
     Letter,
     Material,
     ReviewStage,
@@ -74,6 +75,52 @@ DEPARTMENTS = [
     ("general-office", "市人民政府办公室", "General Office of the Municipal Government", False),
 ]
 
+# The demo province, its two cities and a district of the first (GB/T 2260).
+REGIONS = [
+    ("340000", "安徽省", "Anhui Province", "province", None),
+    ("340100", "合肥市", "Hefei", "city", "340000"),
+    ("340104", "蜀山区", "Shushan District", "district", "340100"),
+    ("340200", "芜湖市", "Wuhu", "city", "340000"),
+]
+FIRST_CITY, SECOND_CITY = "340100", "340200"
+
+# The second city's departments: they review its implementations of the items below.
+WUHU_DEPARTMENTS = [
+    ("wuhu-service-centre", "芜湖市政务服务中心", "Wuhu Government Service Centre", True),
+    ("wuhu-market", "芜湖市市场监督管理局", "Wuhu Administration for Market Regulation", False),
+    ("wuhu-tax", "芜湖市税务局", "Wuhu Tax Bureau", False),
+    ("wuhu-police", "芜湖市公安局", "Wuhu Public Security Bureau", False),
+    (
+        "wuhu-hrss",
+        "芜湖市人力资源和社会保障局",
+        "Wuhu Human Resources and Social Security Bureau",
+        False,
+    ),
+]
+
+# How Wuhu implements three of the standard items: its own departments and limits, and one
+# local material (asked only there).
+WUHU_IMPLEMENTATIONS = {
+    "business-startup": {
+        "promised": 2,
+        "stages": [
+            (
+                "并联审查",
+                "Parallel review",
+                [("wuhu-market", 2), ("wuhu-tax", 2), ("wuhu-police", 2), ("wuhu-hrss", 2)],
+            )
+        ],
+    },
+    "food-business-licence": {
+        "promised": 4,
+        "stages": [("审查", "Review", [("wuhu-market", 4)])],
+        "local_materials": [
+            ("food-safety-rules", "食品安全管理制度", "芜湖市要求提交的本店食品安全管理制度文本。"),
+        ],
+    },
+    "residence-permit": {"promised": 7, "stages": [("审核", "Review", [("wuhu-police", 7)])]},
+}
+
 # The abbreviations that number each department's written instruments (instruments/numbering.py).
 INSTRUMENT_PREFIXES = {
     "service-centre": "合政服受",
@@ -87,6 +134,11 @@ INSTRUMENT_PREFIXES = {
     "education": "合教许",
     "health": "合卫许",
     "general-office": "合政办依申请",
+    "wuhu-service-centre": "芜政服受",
+    "wuhu-market": "芜市监许",
+    "wuhu-tax": "芜税许",
+    "wuhu-police": "芜公许",
+    "wuhu-hrss": "芜人社许",
 }
 
 ID_MATERIAL = ("id-card", "申请人身份证", "正反面扫描件或照片。")
@@ -341,7 +393,61 @@ def _user(username: str, **fields) -> User:
     return user
 
 
-def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
+def _load_regions() -> dict[str, Region]:
+    regions = {}
+    for code, name, name_en, level, parent in REGIONS:
+        regions[code] = Region.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "level": level,
+                "parent": regions.get(parent),
+            },
+        )[0]
+    return regions
+
+
+def _load_stages(implementation: ItemImplementation, stages: list, departments: dict) -> None:
+    for order, (name, name_en, members) in enumerate(stages, start=1):
+        stage, _ = ReviewStage.objects.update_or_create(
+            implementation=implementation,
+            order=order,
+            defaults={"name": name, "name_en": name_en},
+        )
+        for department_code, days in members:
+            StageDepartment.objects.update_or_create(
+                stage=stage,
+                department=departments[department_code],
+                defaults={"time_limit_days": days},
+            )
+
+
+def _load_wuhu(region: Region, departments: dict) -> None:
+    """The second city implements three items with its own departments (docs/catalogue.md)."""
+    for code, spec in WUHU_IMPLEMENTATIONS.items():
+        implementation, _ = ItemImplementation.objects.update_or_create(
+            item=ServiceItem.objects.get(code=code),
+            region=region,
+            defaults={"promised_limit_days": spec["promised"], "is_published": True},
+        )
+        _load_stages(implementation, spec["stages"], departments)
+        for order, (material, name, description) in enumerate(spec.get("local_materials", [])):
+            Material.objects.update_or_create(
+                implementation=implementation,
+                code=material,
+                defaults={
+                    "item": implementation.item,
+                    "name": name,
+                    "name_en": english(name),
+                    "description": description,
+                    "description_en": english(description),
+                    "order": order,
+                },
+            )
+
+
+def _load_item(spec: dict, themes: dict, departments: dict, city: Region) -> ServiceItem:
     item, _ = ServiceItem.objects.update_or_create(
         code=spec["code"],
         defaults={
@@ -357,12 +463,18 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
             "conditions_en": english(spec["conditions"]),
             "process": spec["process"],
             "process_en": english(spec["process"]),
-            "fee": spec["fee"],
             "statutory_limit_days": spec["statutory"],
-            "promised_limit_days": spec["promised"],
             "max_extension_days": spec.get("max_extension", 10),
             "subject_rule": spec.get("subject_rule", "filer"),
             "subject_name_field": spec.get("subject_name_field", ""),
+        },
+    )
+    implementation, _ = ItemImplementation.objects.update_or_create(
+        item=item,
+        region=city,
+        defaults={
+            "fee": spec["fee"],
+            "promised_limit_days": spec["promised"],
             "is_published": True,
         },
     )
@@ -400,16 +512,7 @@ def _load_item(spec: dict, themes: dict, departments: dict) -> ServiceItem:
         )
         if has_sample and not material.sample:
             material.sample.save(f"{item.code}-{code}-sample.pdf", ContentFile(SAMPLE_PDF))
-    for order, (name, name_en, members) in enumerate(spec["stages"], start=1):
-        stage, _ = ReviewStage.objects.update_or_create(
-            item=item, order=order, defaults={"name": name, "name_en": name_en}
-        )
-        for department_code, days in members:
-            StageDepartment.objects.update_or_create(
-                stage=stage,
-                department=departments[department_code],
-                defaults={"time_limit_days": days},
-            )
+    _load_stages(implementation, spec["stages"], departments)
     return item
 
 
@@ -570,14 +673,23 @@ def load_demo() -> list[tuple[str, str, str]]:
         )[0]
         for i, (slug, name, name_en) in enumerate(THEMES)
     }
+    regions = _load_regions()
     departments = {
         code: Department.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "is_service_centre": centre}
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "is_service_centre": centre,
+                "region": regions[city],
+            },
         )[0]
-        for code, name, name_en, centre in DEPARTMENTS
+        for city, city_departments in ((FIRST_CITY, DEPARTMENTS), (SECOND_CITY, WUHU_DEPARTMENTS))
+        for code, name, name_en, centre in city_departments
     }
     for spec in ITEMS:
-        _load_item(spec, themes, departments)
+        _load_item(spec, themes, departments, regions[FIRST_CITY])
+    _load_wuhu(regions[SECOND_CITY], departments)
     for code, prefix in INSTRUMENT_PREFIXES.items():
         IssuingOffice.objects.update_or_create(
             department=departments[code], defaults={"number_prefix": prefix}
@@ -614,6 +726,16 @@ def load_demo() -> list[tuple[str, str, str]]:
     )
     accounts.append((head.username, DEMO_PASSWORD, "department head, Market Regulation"))
     accounts.append(_demo_substitution(head, departments["market"]))
+    # The second city's counter and market regulator (its implementations: WUHU_IMPLEMENTATIONS).
+    for username, real_name, code, role, described in (
+        ("centre-wuhu", "芜湖受理员", "wuhu-service-centre", Membership.Role.CLERK, "clerk"),
+        ("reviewer-wuhu-market", "芜湖审批员", "wuhu-market", Membership.Role.REVIEWER, "reviewer"),
+    ):
+        person = _user(username, kind=User.Kind.STAFF, real_name=real_name)
+        Membership.objects.update_or_create(
+            user=person, department=departments[code], defaults={"role": role}
+        )
+        accounts.append((username, DEMO_PASSWORD, f"{described}, {departments[code].name_en}"))
     citizen = _user(
         "zhangsan",
         kind=User.Kind.CITIZEN,
@@ -863,8 +985,12 @@ def _demo_letters(*, themes, departments, writers) -> None:
             **{key: value for key, value in DEMO_LETTER_ITEM.items() if key != "code"},
             "kind": ServiceItem.Kind.LETTER,
             "theme": themes["open-government"],
-            "is_published": True,
         },
+    )
+    ItemImplementation.objects.update_or_create(
+        item=item,
+        region=departments["service-centre"].region,
+        defaults={"is_published": True},
     )
     if Letter.objects.exists():
         return

@@ -212,6 +212,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # One English date format per page (portal/formats/en/formats.py); Chinese keeps Django's.
 FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
+
+# The region (GB/T 2260 code) whose catalogue a visitor sees before choosing one; a region that
+# does not exist falls back to the first region publishing an item (services/regions.py).
+DEFAULT_REGION_CODE = os.environ.get("DEFAULT_REGION_CODE", "340100")
 USE_I18N = True
 USE_TZ = True
 

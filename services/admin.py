@@ -12,6 +12,7 @@ from .models import (
     ApplicationEvent,
     Attachment,
     FormField,
+    ItemImplementation,
     Letter,
     Material,
     Rating,
@@ -29,9 +30,27 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "name_en", "order"]
 
 
-class MaterialInline(nested_admin.NestedTabularInline):
+class StandardRowsOnly:
+    """The standard item's own materials and fields (asked in every region); a region's local
+    ones are edited on its implementation."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(implementation=None)
+
+
+class MaterialInline(StandardRowsOnly, nested_admin.NestedTabularInline):
     model = Material
     extra = 0
+    exclude = ["implementation"]
+
+
+class LocalMaterialInline(nested_admin.NestedTabularInline):
+    model = Material
+    fk_name = "implementation"
+    exclude = ["item"]
+    extra = 0
+    verbose_name = _("local material")
+    verbose_name_plural = _("local materials (asked only in this region)")
 
 
 class FormFieldAdminForm(forms.ModelForm):
@@ -66,7 +85,7 @@ class FormFieldAdminForm(forms.ModelForm):
         return pattern
 
 
-class FormFieldInline(nested_admin.NestedStackedInline):
+class FormFieldInline(StandardRowsOnly, nested_admin.NestedStackedInline):
     model = FormField
     form = FormFieldAdminForm
     extra = 0
@@ -79,6 +98,16 @@ class FormFieldInline(nested_admin.NestedStackedInline):
         ("help_text", "help_text_en"),
         "prefill_from",
     ]
+
+
+class LocalFormFieldInline(nested_admin.NestedStackedInline):
+    model = FormField
+    form = FormFieldAdminForm
+    fk_name = "implementation"
+    extra = 0
+    fields = FormFieldInline.fields
+    verbose_name = _("local form field")
+    verbose_name_plural = _("local form fields (asked only in this region)")
 
 
 class StageDepartmentInline(nested_admin.NestedTabularInline):
@@ -96,24 +125,28 @@ class ReviewStageInline(nested_admin.NestedStackedInline):
     inlines = [StageDepartmentInline]
 
 
-@admin.action(description=_("Publish the selected items"))
+@admin.action(description=_("Publish the selected implementations"))
 def publish(modeladmin, request, queryset):
     published = []
-    for item in queryset:
-        if (
-            not item.stages.exists()
-            or StageDepartment.objects.filter(stage__item=item).count() == 0
-        ):
+    for implementation in queryset.select_related("item", "region"):
+        if implementation.item.is_letter:
+            pass  # a letter's departments are chosen at triage: it has no stages to check
+        elif not StageDepartment.objects.filter(stage__implementation=implementation).exists():
             messages.error(
-                request, _("%(item)s has no review stage with a department.") % {"item": item}
+                request,
+                _("%(item)s has no review stage with a department.") % {"item": implementation},
             )
             continue
-        if ReviewStage.objects.filter(item=item, departments__isnull=True).exists():
-            messages.error(request, _("%(item)s has a stage without departments.") % {"item": item})
+        elif ReviewStage.objects.filter(
+            implementation=implementation, departments__isnull=True
+        ).exists():
+            messages.error(
+                request, _("%(item)s has a stage without departments.") % {"item": implementation}
+            )
             continue
-        item.is_published = True
-        item.save(update_fields=["is_published", "updated_at"])
-        published.append(str(item))
+        implementation.is_published = True
+        implementation.save(update_fields=["is_published", "updated_at"])
+        published.append(str(implementation))
     if published:
         messages.success(
             request,
@@ -126,9 +159,9 @@ def publish(modeladmin, request, queryset):
         )
 
 
-@admin.action(description=_("Unpublish the selected items"))
+@admin.action(description=_("Unpublish the selected implementations"))
 def unpublish(modeladmin, request, queryset):
-    names = [str(item) for item in queryset.filter(is_published=True)]
+    names = [str(implementation) for implementation in queryset.filter(is_published=True)]
     queryset.update(is_published=False)
     catalogue_changed()  # update() sends no post_save
     if names:
@@ -146,25 +179,63 @@ def unpublish(modeladmin, request, queryset):
 
 
 PUBLISHING_HELP = _(
-    "A new item is not published: applicants see it only once it is. Save it with its "
-    "materials, form fields and review stages (each with at least one department), then tick it "
-    "in the list of service items and choose the action “Publish the selected items”. "
-    "“Unpublish the selected items” takes it off the catalogue; applications already filed go on."
+    "A standard item is defined once, for the whole province; each region implements it with "
+    "its own departments, limits and fee. A new implementation is not published: applicants see "
+    "it only once it is. Save it with its review stages (each with at least one department of "
+    "its region), then tick it in the list of implementations and choose the action “Publish "
+    "the selected implementations”. Unpublishing takes it off the catalogue; applications "
+    "already filed go on."
 )
+
+
+class ImplementationInline(nested_admin.NestedTabularInline):
+    """The regions implementing the item, each edited on its own page."""
+
+    model = ItemImplementation
+    fields = ["region", "accepting_department", "promised_limit_days", "fee", "is_published"]
+    readonly_fields = ["is_published"]
+    autocomplete_fields = ["region", "accepting_department"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(ItemImplementation)
+class ItemImplementationAdmin(nested_admin.NestedModelAdmin):
+    list_display = ["item", "region", "is_published", "promised_limit_days", "fee"]
+    list_select_related = ["item", "region"]
+    list_filter = ["is_published", "region", "item__theme"]
+    search_fields = ["item__code", "item__name", "item__name_en", "region__name", "region__code"]
+    autocomplete_fields = ["item", "region", "accepting_department"]
+    actions = [publish, unpublish]
+    readonly_fields = ["is_published"]
+    inlines = [ReviewStageInline, LocalMaterialInline, LocalFormFieldInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["item", "region", "is_published"], "description": PUBLISHING_HELP},
+        ),
+        (
+            _("In this region"),
+            {
+                "fields": [
+                    "accepting_department",
+                    "promised_limit_days",
+                    ("fee", "fee_basis"),
+                ]
+            },
+        ),
+    ]
 
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     # Published comes early, the limits share one column and who may apply is a filter only: at
     # 1280 pixels, with the admin's side bar and filters open, every column stays in view.
-    list_display = ["code", "item_name", "is_published", "theme_name", "time_limits"]
+    list_display = ["code", "item_name", "theme_name", "time_limits"]
     list_select_related = ["theme"]
-    list_filter = ["is_published", "kind", "theme", "audience"]
+    list_filter = ["kind", "theme", "audience"]
     search_fields = ["code", "name", "name_en"]
-    autocomplete_fields = ["accepting_department"]
-    actions = [publish, unpublish]
-    inlines = [MaterialInline, FormFieldInline, ReviewStageInline]
-    readonly_fields = ["is_published"]
+    inlines = [ImplementationInline, MaterialInline, FormFieldInline]
 
     @admin.display(description=_("name"), ordering="name")
     def item_name(self, item: ServiceItem) -> str:
@@ -174,13 +245,10 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
     def theme_name(self, item: ServiceItem) -> str:
         return item.theme.display_name
 
-    @admin.display(description=_("time limit (working days)"), ordering="statutory_limit_days")
+    @admin.display(
+        description=_("statutory time limit (working days)"), ordering="statutory_limit_days"
+    )
     def time_limits(self, item: ServiceItem) -> str:
-        if item.promised_limit_days and item.promised_limit_days < item.statutory_limit_days:
-            return _("%(statutory)d (promised %(promised)d)") % {
-                "statutory": item.statutory_limit_days,
-                "promised": item.promised_limit_days,
-            }
         return str(item.statutory_limit_days)
 
     fieldsets = [
@@ -196,7 +264,6 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                     "audience",
                     "summary",
                     "summary_en",
-                    "is_published",
                 ],
                 "description": PUBLISHING_HELP,
             },
@@ -208,8 +275,6 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                     ("legal_basis", "legal_basis_en"),
                     ("conditions", "conditions_en"),
                     ("process", "process_en"),
-                    "fee",
-                    "fee_basis",
                 ]
             },
         ),
@@ -217,8 +282,8 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
             _("Time limits"),
             {
                 "fields": [
-                    ("accepting_department", "acceptance_limit_days"),
-                    ("statutory_limit_days", "promised_limit_days", "joint_limit_days"),
+                    "acceptance_limit_days",
+                    ("statutory_limit_days", "joint_limit_days"),
                     "max_extension_days",
                     "rejection_ends_case",
                 ]
@@ -235,8 +300,9 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
 
 @admin.register(ServiceItemVersion)
 class ServiceItemVersionAdmin(admin.ModelAdmin):
-    list_display = ["item", "number", "created_at"]
-    readonly_fields = ["item", "number", "definition", "created_at"]
+    list_display = ["item", "implementation", "number", "created_at"]
+    list_select_related = ["item", "implementation__region"]
+    readonly_fields = ["item", "implementation", "number", "definition", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -32,7 +32,7 @@ from .api_examples import (
     WITHDRAW_REQUEST,
     WITHDRAWN_EXAMPLE,
 )
-from .catalogue import item_with_guide
+from .catalogue import implementation_with_guide, published_items
 from .definitions import ItemDefinition
 from .filters import ServiceItemFilter
 from .forms import ApplicationForm, MaterialField
@@ -40,6 +40,7 @@ from .materials import ACCEPTED_TYPES, attachment_response
 from .models import Application, ServiceItem
 from .parties import check_still_entitled, may_withdraw
 from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
+from .regions import chosen_region, region_by_code
 from .serializers import (
     AnswersSerializer,
     ApplicationDetailSerializer,
@@ -63,17 +64,16 @@ class ServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ServiceItem.objects.none()  # the filter's selector gives the items
 
     def get_queryset(self):
-        items = ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
-        return items.select_related("theme")
+        return published_items(chosen_region(self.request))
 
     def get_serializer_class(self):
         return ServiceGuideSerializer if self.action == "retrieve" else ServiceItemSerializer
 
     def get_object(self):
-        try:
-            return item_with_guide(self.kwargs["code"])
-        except ServiceItem.DoesNotExist:
-            raise Http404(_("No such service.")) from None
+        implementation = implementation_with_guide(self.kwargs["code"], chosen_region(self.request))
+        if implementation is None:
+            raise Http404(_("No such service."))
+        return implementation
 
     @extend_schema(
         summary="Search the catalogue",
@@ -217,10 +217,14 @@ class ApplicationViewSet(
         serializer = StartApplicationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = get_object_or_404(
-            ServiceItem, code=serializer.validated_data["item"], is_published=True
+            ServiceItem.objects.published(),
+            code=serializer.validated_data["item"],
         )
         application = filing.start_draft_for(
-            request.user, item, serializer.validated_data.get("on_behalf_of", "")
+            request.user,
+            item,
+            serializer.validated_data.get("on_behalf_of", ""),
+            region=region_by_code(serializer.validated_data.get("region", "")),
         )
         return self.detail_response(application, status.HTTP_201_CREATED)
 

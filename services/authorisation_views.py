@@ -30,7 +30,7 @@ class AuthorisationForm(forms.Form):
     )
     item = forms.ModelChoiceField(
         label=gettext_lazy("For which service"),
-        queryset=ServiceItem.objects.filter(is_published=True).order_by("code"),
+        queryset=ServiceItem.objects.published().order_by("code"),
         required=False,
         empty_label=gettext_lazy("Every service"),
     )

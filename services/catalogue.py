@@ -1,20 +1,20 @@
 """Reads of the permit catalogue shared by pages, the API and filing."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.models import Department
+from accounts.models import Department, Region
 
 from .definitions import (
     FieldDefinition,
     ItemDefinition,
     ItemTerms,
     MaterialDefinition,
+    RegionTerms,
     StageDefinition,
     StepDefinition,
 )
 from .models import (
-    FormField,
-    Material,
+    ItemImplementation,
     ReviewStage,
     ServiceItem,
     ServiceItemVersion,
@@ -23,12 +23,37 @@ from .models import (
 )
 
 
+def published_in(region: Region | None) -> QuerySet[ItemImplementation]:
+    """The implementations serving `region`: its own and those of the regions it is part of
+    (a district without its own is served by its city's), the nearest region's first."""
+    if region is None:
+        return ItemImplementation.objects.none()
+    return ItemImplementation.objects.filter(
+        region__in=region.with_ancestors(), is_published=True
+    ).order_by("-region__code")
+
+
+def regions_publishing() -> QuerySet[Region]:
+    """The regions with a published implementation, for a reader to choose among."""
+    return Region.objects.filter(
+        Exists(ItemImplementation.objects.filter(region=OuterRef("pk"), is_published=True))
+    ).order_by("code")
+
+
 def published_items(
-    *, theme: str = "", audience: str = "", query: str = ""
+    region: Region | None, *, theme: str = "", audience: str = "", query: str = ""
 ) -> QuerySet[ServiceItem]:
+    """The permits with a published implementation in `region`, each annotated with that
+    implementation's `fee` and `promised_limit_days` (what a list shows of it)."""
+    if region is None:  # no region publishes anything yet
+        return ServiceItem.objects.none()
     # Letters are written on their own page (services/letters.py), not applied for.
-    items = ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
-    items = items.select_related("theme")
+    here = published_in(region).filter(item=OuterRef("pk"))
+    items = ServiceItem.objects.filter(Exists(here), kind=ServiceItem.Kind.PERMIT)
+    items = items.select_related("theme").annotate(
+        fee=Subquery(here.values("fee")[:1]),
+        promised_limit_days=Subquery(here.values("promised_limit_days")[:1]),
+    )
     if theme:
         items = items.filter(theme__slug=theme)
     if audience:
@@ -43,14 +68,14 @@ def published_items(
     return items
 
 
-def item_with_guide(code: str) -> ServiceItem:
-    """A published item with everything its service guide shows, in a fixed number of queries."""
+def implementation_with_guide(code: str, region: Region | None) -> ItemImplementation | None:
+    """The published implementation of a permit serving `region`, with everything its service
+    guide shows, in a fixed number of queries; None if no implementation serves the region."""
     return (
-        ServiceItem.objects.filter(is_published=True, kind=ServiceItem.Kind.PERMIT)
-        .select_related("theme")
+        published_in(region)
+        .filter(item__code=code, item__kind=ServiceItem.Kind.PERMIT)
+        .select_related("item__theme", "region")
         .prefetch_related(
-            "materials",
-            "fields",
             Prefetch(
                 "stages",
                 queryset=ReviewStage.objects.prefetch_related(
@@ -60,19 +85,25 @@ def item_with_guide(code: str) -> ServiceItem:
                 ),
             ),
         )
-        .get(code=code)
+        .first()
     )
 
 
-def accepting_department(item: ServiceItem) -> Department | None:
-    if item.accepting_department_id:
-        return item.accepting_department
-    return Department.objects.filter(is_service_centre=True).order_by("code").first()
+def accepting_department(implementation: ItemImplementation) -> Department | None:
+    """The implementation's accepting department, else its region's service centre."""
+    if implementation.accepting_department_id:
+        return implementation.accepting_department
+    return (
+        Department.objects.filter(is_service_centre=True, region_id=implementation.region_id)
+        .order_by("code")
+        .first()
+    )
 
 
-def acceptance_step(item: ServiceItem) -> StepDefinition | None:
+def acceptance_step(implementation: ItemImplementation) -> StepDefinition | None:
     """Acceptance (受理) is the first step of every case, by the service centre by default."""
-    department = accepting_department(item)
+    item = implementation.item
+    department = accepting_department(implementation)
     if department is None:
         return None
     if item.is_letter:
@@ -125,12 +156,14 @@ def english_left_out(row, names: list[str]) -> frozenset[str]:
     return frozenset(name for name in names if not getattr(row, name))
 
 
-def item_definition(item: ServiceItem) -> ItemDefinition:
-    """Everything about an item that a case depends on, as it is now, ready to be frozen."""
-    fields = FormField.objects.filter(item=item).order_by("order", "id")
-    materials = Material.objects.filter(item=item).order_by("order", "id")
+def item_definition(implementation: ItemImplementation) -> ItemDefinition:
+    """Everything about an implementation that a case depends on, as it is now, ready to be
+    frozen: the standard item's terms, materials and fields, then the region's own."""
+    item = implementation.item
+    fields = implementation.fields_in_order()
+    materials = implementation.materials_in_order()
     stages = (
-        ReviewStage.objects.filter(item=item)
+        ReviewStage.objects.filter(implementation=implementation)
         .order_by("order")
         .prefetch_related(
             Prefetch(
@@ -152,7 +185,7 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
             statutory_limit_days=item.letter_answer_limit_days
             if letter
             else item.statutory_limit_days,
-            promised_limit_days=None if letter else item.promised_limit_days,
+            promised_limit_days=None if letter else implementation.promised_limit_days,
             max_extension_days=item.max_extension_days,
             acceptance_limit_days=item.letter_triage_limit_days
             if letter
@@ -164,7 +197,13 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
             certificate_validity_years=item.certificate_validity_years,
             absent_keys=frozenset() if letter else LETTER_TERMS,
         ),
-        acceptance_step=acceptance_step(item),
+        acceptance_step=acceptance_step(implementation),
+        region=RegionTerms(
+            code=implementation.region.code,
+            name=implementation.region.name,
+            name_en=implementation.region.name_en,
+            implementation_id=implementation.pk,
+        ),
         fields=tuple(
             FieldDefinition(
                 name=f.name,
@@ -232,23 +271,29 @@ def item_definition(item: ServiceItem) -> ItemDefinition:
 
 
 def freeze_definition(
-    item: ServiceItem, definition: ItemDefinition | None = None
+    implementation: ItemImplementation, definition: ItemDefinition | None = None
 ) -> ServiceItemVersion:
-    """The version matching the item as it is now, created only when the item changed.
+    """The version matching the implementation as it is now, created only when it changed.
 
-    `definition` is the item's definition if the caller has just read it (item_definition).
+    `definition` is its definition if the caller has just read it (item_definition).
     """
-    definition = (item_definition(item) if definition is None else definition).to_json()
-    latest = ServiceItemVersion.objects.filter(item=item).order_by("-number").first()
+    definition = (item_definition(implementation) if definition is None else definition).to_json()
+    versions = ServiceItemVersion.objects.filter(implementation=implementation)
+    latest = versions.order_by("-number").first()
     if latest and latest.definition == definition:
         return latest
     number = (latest.number + 1) if latest else 1
     version, _ = ServiceItemVersion.objects.get_or_create(
-        item=item, number=number, defaults={"definition": definition}
+        implementation=implementation,
+        number=number,
+        defaults={"definition": definition, "item_id": implementation.item_id},
     )
     if version.definition != definition:
         # Another submission created this number for an older edit: start a new one.
         version = ServiceItemVersion.objects.create(
-            item=item, number=number + 1, definition=definition
+            item_id=implementation.item_id,
+            implementation=implementation,
+            number=number + 1,
+            definition=definition,
         )
     return version

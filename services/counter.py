@@ -32,8 +32,14 @@ def file_at_counter(
     """
     require_counter_staff(clerk)
     citizen, claim_code = citizen_at_counter(resident_id, real_name, clerk, mobile=mobile)
-    application = filing.start_draft(item, citizen, filed_by=clerk) if item is not None else None
-    return application, citizen, claim_code
+    if item is None:
+        return None, citizen, claim_code
+    # Filed in the region of the clerk's service centre, where the citizen stands.
+    centre = clerk.memberships.filter(department__is_service_centre=True).select_related(
+        "department__region"
+    )
+    region = centre.first().department.region
+    return filing.start_draft(item, citizen, filed_by=clerk, region=region), citizen, claim_code
 
 
 def counter_application(clerk, pk: int) -> Application:

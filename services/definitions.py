@@ -228,10 +228,22 @@ class ItemTerms(BilingualNameMixin, Definition):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RegionTerms(BilingualNameMixin, Definition):
+    """The region whose implementation of the item the case was filed under (GB/T 2260 code)."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    implementation_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ItemDefinition(Definition):
     """Everything about an item that a case depends on, frozen when the case is submitted."""
 
     item: ItemTerms = nested(ItemTerms)
+    # None in versions frozen before items were implemented per region (all of one city).
+    region: RegionTerms | None = nested(RegionTerms, default=None)
     # The accepting department's step; None when no department accepts the item (no case can
     # then be submitted) or in versions frozen before acceptance was a step.
     acceptance_step: StepDefinition | None = nested(StepDefinition, key="acceptance", default=None)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
 from accounts.audit import appended_together, record
-from accounts.models import User
+from accounts.models import Region, User
 from accounts.notifications import notify
 from common.bilingual import text_in_reader_language
 
@@ -35,6 +35,7 @@ from .parties import (
     grant_filing,
     subject_of,
 )
+from .regions import implementation_for
 from .review import review
 from .signals import application_submitted, application_withdrawn, supplement_provided
 
@@ -43,16 +44,23 @@ Event = ApplicationEvent.Kind
 
 
 def start_draft(
-    item: ServiceItem, applicant, *, filed_by=None, letter: bool = False
+    item: ServiceItem,
+    applicant,
+    *,
+    filed_by=None,
+    letter: bool = False,
+    region: Region | None = None,
 ) -> Application:
     """Start a draft in `applicant`'s name, filed by `filed_by` when someone files for them: a
     service-centre clerk (staff), an agent under an authorisation, or an enterprise's member.
     PermissionDenied says why when they may not (services/parties.py), logged, nothing made.
 
+    The case follows the implementation of `region` (the one chosen, else the applicant's
+    account's; services/regions.py); ValidationError when no region serves the item.
+
     `letter`: started by services.letters.write_letter, the only way to a letter item's case
     (its Letter row is what the triage and the answers read)."""
-    if not item.is_published:
-        raise ValidationError(_("This service is not open for applications."))
+    implementation = implementation_for(item, region or applicant.region)
     if item.is_letter and not letter:
         raise ValidationError(_("Letters are written on the page “Write to the government”."))
     at_counter = filed_by is not None and filed_by.kind == filed_by.Kind.STAFF
@@ -70,13 +78,14 @@ def start_draft(
     with transaction.atomic(), appended_together():
         application = Application.objects.create(
             item=item,
+            implementation=implementation,
             applicant=applicant,
             filed_by=filed_by,
             filing_capacity=capacity,
             authorisation=authorisation,
             subject_account=applicant,
             # Once-only: what the account already holds is filled in; the applicant may correct it.
-            answers=identity_answers(item_definition(item), applicant),
+            answers=identity_answers(item_definition(implementation), applicant),
         )
         grant_filing(application)
         record_event(
@@ -90,12 +99,14 @@ def start_draft(
     return application
 
 
-def start_draft_for(filer, item: ServiceItem, on_behalf_of) -> Application:
+def start_draft_for(
+    filer, item: ServiceItem, on_behalf_of, *, region: Region | None = None
+) -> Application:
     """Start a draft for the filer themself, or for the account id `on_behalf_of` they act for
-    (an enterprise, a principal); the page and the API share it."""
+    (an enterprise, a principal), in `region`; the page and the API share it."""
     on_behalf_of = str(on_behalf_of or "").strip()
     if not on_behalf_of or on_behalf_of == str(filer.pk):
-        return start_draft(item, filer)
+        return start_draft(item, filer, region=region)
     principal = (
         User.objects.filter(pk=on_behalf_of, is_active=True).first()
         if on_behalf_of.isdigit()
@@ -107,7 +118,7 @@ def start_draft_for(filer, item: ServiceItem, on_behalf_of) -> Application:
         # Civil servants file for a citizen only at the counter (services/counter.py), which
         # checks that they are the service centre's.
         raise PermissionDenied(_("Civil servants cannot apply with a staff account."))
-    return start_draft(item, principal, filed_by=filer)
+    return start_draft(item, principal, filed_by=filer, region=region)
 
 
 @transaction.atomic
@@ -222,7 +233,7 @@ def submit(
     if missing:
         raise ValidationError(missing)
     fix_subject(application)
-    version = freeze_definition(application.item, definition)
+    version = freeze_definition(application.implementation, definition)
     if definition.acceptance_step is None:
         raise ValidationError(
             _("No service centre accepts this service yet. Please contact the service centre.")

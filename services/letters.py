@@ -46,7 +46,8 @@ def max_attachments() -> int:
 def letter_item() -> ServiceItem | None:
     """The published catalogue item letters are written under (the first, if several)."""
     return (
-        ServiceItem.objects.filter(kind=ServiceItem.Kind.LETTER, is_published=True)
+        ServiceItem.objects.published()
+        .filter(kind=ServiceItem.Kind.LETTER)
         .order_by("code")
         .first()
     )

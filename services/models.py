@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import BilingualNameMixin, Department
+from accounts.models import BilingualNameMixin, Department, Region
 
 from .definitions import ItemDefinition
 
@@ -59,7 +59,21 @@ class SubjectRule(models.TextChoices):
     NEW_ENTITY = "new_entity", _("A new entity named in the form")
 
 
+class ServiceItemQuerySet(models.QuerySet):
+    def published(self) -> "ServiceItemQuerySet":
+        """Items with a published implementation in some region."""
+        return self.filter(
+            models.Exists(
+                ItemImplementation.objects.filter(item=models.OuterRef("pk"), is_published=True)
+            )
+        )
+
+
 class ServiceItem(BilingualNameMixin, models.Model):
+    """A standard item (事项), defined once for the province: its code, name, legal basis and
+    statutory limits. Each region implements it (`ItemImplementation`) with its own
+    departments, promised limit, fee, and any local materials and form fields."""
+
     Kind = ItemKind
 
     code = models.SlugField(_("item code"), max_length=32, unique=True)
@@ -89,15 +103,6 @@ class ServiceItem(BilingualNameMixin, models.Model):
     conditions_en = models.TextField(_("conditions in English"), blank=True)
     process = models.TextField(_("process in plain words"), blank=True)
     process_en = models.TextField(_("process in plain English"), blank=True)
-    fee = models.DecimalField(
-        _("fee (yuan)"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Empty means free."),
-    )
-    fee_basis = models.CharField(_("basis of the fee"), max_length=255, blank=True)
     statutory_limit_days = models.PositiveSmallIntegerField(
         _("statutory time limit (working days)"),
         default=20,
@@ -105,12 +110,6 @@ class ServiceItem(BilingualNameMixin, models.Model):
         help_text=_(
             "Administrative License Law Art. 42: 20 working days unless a law says otherwise."
         ),
-    )
-    promised_limit_days = models.PositiveSmallIntegerField(
-        _("promised time limit (working days)"),
-        null=True,
-        blank=True,
-        help_text=_("A shorter limit the government promises; empty if none."),
     )
     max_extension_days = models.PositiveSmallIntegerField(
         _("longest extension (working days)"), default=10
@@ -123,15 +122,6 @@ class ServiceItem(BilingualNameMixin, models.Model):
             "Administrative License Law Art. 32: without an answer within this limit the "
             "application counts as accepted on the day it was received."
         ),
-    )
-    accepting_department = models.ForeignKey(
-        Department,
-        verbose_name=_("accepting department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty: the service centre."),
     )
     joint_limit_days = models.PositiveSmallIntegerField(
         _("time limit of joint handling (working days)"),
@@ -189,19 +179,15 @@ class ServiceItem(BilingualNameMixin, models.Model):
         blank=True,
         help_text=_("For a new entity: the name of the form field that holds its name."),
     )
-    is_published = models.BooleanField(_("published"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ServiceItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service item")
         verbose_name_plural = _("service items")
         ordering = ["theme__order", "code"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(promised_limit_days__isnull=True)
-                | models.Q(promised_limit_days__lte=models.F("statutory_limit_days")),
-                name="promised_limit_not_longer_than_statutory",
-            ),
             models.CheckConstraint(
                 condition=models.Q(audience__in=Audience.values),
                 name="item_audience_valid",
@@ -224,20 +210,9 @@ class ServiceItem(BilingualNameMixin, models.Model):
         return reverse("services:guide", args=[self.code])
 
     @property
-    def audit_department_id(self) -> int | None:
-        """The department whose audit chain holds this item's cases: the one leading its review
-        (first stage, lowest code), else its accepting department; None for the system's."""
-        lead = (
-            StageDepartment.objects.filter(stage__item=self)
-            .order_by("stage__order", "department__code")
-            .values_list("department_id", flat=True)
-            .first()
-        )
-        return lead or self.accepting_department_id
-
-    @property
-    def is_free(self) -> bool:
-        return not self.fee
+    def is_published(self) -> bool:
+        """Whether some region publishes an implementation of the item (one query)."""
+        return self.implementations.filter(is_published=True).exists()
 
     @property
     def certificate_scope_or_default(self) -> str:
@@ -254,8 +229,126 @@ class ServiceItem(BilingualNameMixin, models.Model):
         return user.kind == self.audience
 
 
-class Material(models.Model):
+class ItemImplementation(models.Model):
+    """A region's implementation (实施清单) of a standard item: what an applicant there files.
+
+    Its review stages name departments of the region; its promised limit is never longer than
+    the item's statutory one; its materials and form fields are the item's standard ones
+    followed by its own local ones. Applications are filed under one implementation."""
+
+    item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("standard item"),
+        on_delete=models.PROTECT,
+        related_name="implementations",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="implementations"
+    )
+    promised_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("A shorter limit the government promises; empty if none."),
+    )
+    fee = models.DecimalField(
+        _("fee (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty means free."),
+    )
+    fee_basis = models.CharField(_("basis of the fee"), max_length=255, blank=True)
+    accepting_department = models.ForeignKey(
+        Department,
+        verbose_name=_("accepting department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the region's service centre."),
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("implementation")
+        verbose_name_plural = _("implementations")
+        ordering = ["item__code", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "region"], name="one_implementation_per_item_and_region"
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "is_published"], name="implementation_by_region")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.region}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.item.get_absolute_url()}?region={self.region.code}"
+
+    @property
+    def is_free(self) -> bool:
+        return not self.fee
+
+    @property
+    def audit_department_id(self) -> int | None:
+        """The department whose audit chain holds this implementation's cases: the one leading
+        its review (first stage, lowest code), else its accepting department; None for the
+        system's."""
+        lead = (
+            StageDepartment.objects.filter(stage__implementation=self)
+            .order_by("stage__order", "department__code")
+            .values_list("department_id", flat=True)
+            .first()
+        )
+        return lead or self.accepting_department_id
+
+    def materials_in_order(self) -> list["Material"]:
+        """The standard item's materials, then this region's own."""
+        return list(
+            Material.objects.filter(
+                models.Q(implementation=self) | models.Q(item_id=self.item_id, implementation=None)
+            ).order_by(models.F("implementation").asc(nulls_first=True), "order", "id")
+        )
+
+    def fields_in_order(self) -> list["FormField"]:
+        """The standard item's form fields, then this region's own."""
+        return list(
+            FormField.objects.filter(
+                models.Q(implementation=self) | models.Q(item_id=self.item_id, implementation=None)
+            ).order_by(models.F("implementation").asc(nulls_first=True), "order", "id")
+        )
+
+
+class LocalToImplementation:
+    """A material or form field of the standard item (`implementation` empty), or one region's own.
+
+    A local one carries its implementation's item too, so that every reading by item finds it."""
+
+    def save(self, *args, **kwargs):
+        if self.implementation_id and not self.item_id:
+            self.item_id = self.implementation.item_id
+        super().save(*args, **kwargs)
+
+
+def local_to(related_name: str):
+    return models.ForeignKey(
+        ItemImplementation,
+        verbose_name=_("only in the implementation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        help_text=_("Empty: asked in every region."),
+    )
+
+
+class Material(LocalToImplementation, models.Model):
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    implementation = local_to("local_materials")
     code = models.SlugField(_("code"), max_length=48)
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
@@ -302,7 +395,14 @@ class Material(models.Model):
         verbose_name_plural = _("required materials")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "code"], name="unique_material_code_per_item")
+            models.UniqueConstraint(
+                fields=["item", "code"],
+                condition=models.Q(implementation=None),
+                name="unique_material_code_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["implementation", "code"], name="unique_material_code_per_implementation"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -331,10 +431,11 @@ class FormFieldKind(models.TextChoices):
     YES_NO = "yes_no", _("Yes / no")
 
 
-class FormField(models.Model):
+class FormField(LocalToImplementation, models.Model):
     Kind = FormFieldKind
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="fields")
+    implementation = local_to("local_fields")
     name = models.SlugField(
         _("key"),
         max_length=48,
@@ -378,7 +479,14 @@ class FormField(models.Model):
         verbose_name_plural = _("form fields")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "name"], name="unique_field_name_per_item"),
+            models.UniqueConstraint(
+                fields=["item", "name"],
+                condition=models.Q(implementation=None),
+                name="unique_field_name_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["implementation", "name"], name="unique_field_name_per_implementation"
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=FormFieldKind.values),
                 name="form_field_kind_valid",
@@ -396,7 +504,9 @@ class FormField(models.Model):
 class ReviewStage(models.Model):
     """A step of the review; the departments of one stage review in parallel, stages run in order."""
 
-    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="stages")
+    implementation = models.ForeignKey(
+        ItemImplementation, on_delete=models.CASCADE, related_name="stages"
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
@@ -406,7 +516,9 @@ class ReviewStage(models.Model):
         verbose_name_plural = _("review stages")
         ordering = ["order"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "order"], name="unique_stage_order_per_item")
+            models.UniqueConstraint(
+                fields=["implementation", "order"], name="unique_stage_order_per_implementation"
+            )
         ]
 
     def __str__(self) -> str:
@@ -466,9 +578,12 @@ class StageDepartment(models.Model):
 
 
 class ServiceItemVersion(models.Model):
-    """The frozen definition of an item as it was when applications were submitted."""
+    """The frozen definition of an implementation as it was when applications were submitted."""
 
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="versions")
+    implementation = models.ForeignKey(
+        ItemImplementation, on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField(_("version"))
     definition = models.JSONField(_("definition"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -477,11 +592,13 @@ class ServiceItemVersion(models.Model):
         verbose_name = _("service item version")
         verbose_name_plural = _("service item versions")
         constraints = [
-            models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number")
+            models.UniqueConstraint(
+                fields=["implementation", "number"], name="unique_implementation_version_number"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.item.code} v{self.number}"
+        return f"{self.item.code} v{self.number} ({self.implementation.region.code})"
 
     @cached_property
     def item_definition(self) -> ItemDefinition:
@@ -524,6 +641,13 @@ class Application(models.Model):
         verbose_name=_("service item"),
         on_delete=models.PROTECT,
         related_name="applications",
+    )
+    implementation = models.ForeignKey(
+        ItemImplementation,
+        verbose_name=_("implementation"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text=_("The region's implementation of the item the case is filed under."),
     )
     item_version = models.ForeignKey(
         ServiceItemVersion,
@@ -650,7 +774,7 @@ class Application(models.Model):
         """A case's audit entries all go to one chain, so one transaction about it locks one.
 
         Read once per instance (one query), as a transaction records several entries."""
-        return self.item.audit_department_id
+        return self.implementation.audit_department_id
 
     @property
     def definition(self) -> ItemDefinition:
@@ -665,7 +789,7 @@ class Application(models.Model):
         # and each reading is five queries. A fresh instance (each request's) reads it anew.
         from .catalogue import item_definition
 
-        return item_definition(self.item)
+        return item_definition(self.implementation)
 
     @cached_property
     def subject(self):

@@ -28,7 +28,13 @@ class ServiceItemSerializer(serializers.ModelSerializer):
     theme = ThemeSerializer()
     display_name = serializers.CharField(help_text="The name in the caller's language.")
     fee = serializers.DecimalField(
-        max_digits=10, decimal_places=2, allow_null=True, help_text="Yuan; null means free."
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Yuan, in the region's implementation; null means free.",
+    )
+    promised_limit_days = serializers.IntegerField(
+        allow_null=True, help_text="The region's promised limit in working days; null: none."
     )
 
     class Meta:
@@ -86,25 +92,42 @@ class StageSerializer(serializers.Serializer):
     departments = StageDepartmentSerializer(many=True)
 
 
-class ServiceGuideSerializer(ServiceItemSerializer):
-    materials = MaterialSerializer(many=True)
-    form_fields = FormFieldSerializer(many=True, source="fields")
-    stages = StageSerializer(many=True)
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="GB/T 2260 code of the region.")
+    name = serializers.CharField()
+    name_en = serializers.CharField()
 
-    class Meta(ServiceItemSerializer.Meta):
-        fields = ServiceItemSerializer.Meta.fields + [
-            "legal_basis",
-            "conditions",
-            "process",
-            "fee_basis",
-            "max_extension_days",
-            "acceptance_limit_days",
-            "joint_limit_days",
-            "rejection_ends_case",
-            "materials",
-            "form_fields",
-            "stages",
-        ]
+
+class ServiceGuideSerializer(serializers.Serializer):
+    """A region's implementation of a standard item: the standard item's terms, the region's
+    departments, limits and fee, the standard materials and fields followed by the region's."""
+
+    code = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    name_en = serializers.CharField(source="item.name_en")
+    display_name = serializers.CharField(
+        source="item.display_name", help_text="The name in the caller's language."
+    )
+    theme = ThemeSerializer(source="item.theme")
+    audience = serializers.CharField(source="item.audience")
+    summary = serializers.CharField(source="item.summary")
+    region = RegionSerializer(help_text="The region whose implementation this is.")
+    fee = serializers.DecimalField(
+        max_digits=10, decimal_places=2, allow_null=True, help_text="Yuan; null means free."
+    )
+    statutory_limit_days = serializers.IntegerField(source="item.statutory_limit_days")
+    promised_limit_days = serializers.IntegerField(allow_null=True)
+    legal_basis = serializers.CharField(source="item.legal_basis")
+    conditions = serializers.CharField(source="item.conditions")
+    process = serializers.CharField(source="item.process")
+    fee_basis = serializers.CharField()
+    max_extension_days = serializers.IntegerField(source="item.max_extension_days")
+    acceptance_limit_days = serializers.IntegerField(source="item.acceptance_limit_days")
+    joint_limit_days = serializers.IntegerField(source="item.joint_limit_days")
+    rejection_ends_case = serializers.BooleanField(source="item.rejection_ends_case")
+    materials = MaterialSerializer(many=True, source="materials_in_order")
+    form_fields = FormFieldSerializer(many=True, source="fields_in_order")
+    stages = StageSerializer(many=True)
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -236,6 +259,12 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class StartApplicationSerializer(serializers.Serializer):
     item = serializers.SlugField(help_text="The code of a published service item.")
+    region = serializers.RegexField(
+        r"^\d{6}$",
+        required=False,
+        help_text="The GB/T 2260 code of the region to file in; left out: your account's, "
+        "else the portal's.",
+    )
     on_behalf_of = serializers.IntegerField(
         required=False,
         help_text="The account id of an enterprise you act for, or of a principal who "

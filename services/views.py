@@ -15,32 +15,44 @@ from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
 from common.ratelimits import by_user_or_ip, rate_limited
 
 from . import filing, once_only, parties, ratings
-from .catalogue import item_with_guide, published_items
+from .catalogue import implementation_with_guide, published_items, regions_publishing
 from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
-from .models import Application, Audience, Material, ServiceItem, SubjectRule, Theme
+from .models import (
+    Application,
+    Audience,
+    Material,
+    ServiceItem,
+    SubjectRule,
+    Theme,
+)
 from .permissions import CHANGE_APPLICATION, VIEW_APPLICATION, applications_of, filed_by
 from .receivers import CATALOGUE_PAGES
+from .regions import chosen_region, region_by_code
 
-CATALOGUE_FILTERS = {"theme", "audience", "page", "q"}
+CATALOGUE_FILTERS = {"region", "theme", "audience", "page", "q"}
 
 
 @cached_for_anonymous_visitors(CATALOGUE_PAGES)
 def catalogue(request):
+    region = chosen_region(request)
     theme = request.GET.get("theme", "")
     audience = request.GET.get("audience", "")
     query = request.GET.get("q", "").strip()[:100]
-    items = published_items(theme=theme, audience=audience, query=query)
+    items = published_items(region, theme=theme, audience=audience, query=query)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
     themes = list(Theme.objects.all())
-    if not is_a_listed_page(request, themes, page):
+    regions = list(regions_publishing())
+    if not is_a_listed_page(request, themes, regions, page):
         keep_out_of_cache(request)
     return render(
         request,
         "services/catalogue.html",
         {
             "page": page,
+            "region": region,
+            "regions": regions,
             "themes": themes,
             "audiences": [
                 (Audience.CITIZEN, _("Citizens")),
@@ -53,12 +65,14 @@ def catalogue(request):
     )
 
 
-def is_a_listed_page(request, themes: list[Theme], page) -> bool:
-    """A page a link of the catalogue leads to: an existing theme, audience and page number,
-    no free-text search. Only those are cached, so nobody fills Redis with made-up filters."""
+def is_a_listed_page(request, themes: list[Theme], regions: list, page) -> bool:
+    """A page a link of the catalogue leads to: an existing region, theme, audience and page
+    number, no free-text search. Only those are cached, so nobody fills Redis with made-up
+    filters."""
     parameters = request.GET
     return (
         set(parameters) <= CATALOGUE_FILTERS
+        and parameters.get("region", "") in {"", *(region.code for region in regions)}
         and all(len(parameters.getlist(name)) == 1 for name in parameters)
         and parameters.get("q", "") == ""
         and parameters.get("theme", "") in {"", *(theme.slug for theme in themes)}
@@ -69,17 +83,22 @@ def is_a_listed_page(request, themes: list[Theme], page) -> bool:
 
 @cached_for_anonymous_visitors(CATALOGUE_PAGES)
 def guide(request, code: str):
-    try:
-        item = item_with_guide(code)
-    except ServiceItem.DoesNotExist:
-        raise Http404(_("No such service.")) from None
-    if request.GET:
+    region = chosen_region(request)
+    implementation = implementation_with_guide(code, region)
+    if implementation is None:
+        raise Http404(_("No such service."))
+    if set(request.GET) - {"region"} or request.GET.get("region", region.code) != region.code:
         keep_out_of_cache(request)
+    item = implementation.item
     return render(
         request,
         "services/guide.html",
         {
             "item": item,
+            "implementation": implementation,
+            "other_regions": implementation.item.implementations.exclude(pk=implementation.pk)
+            .filter(is_published=True)
+            .exists(),
             "drafts": drafts_of(request.user, item),
             "apply_as": apply_as(request, item),
         },
@@ -111,7 +130,9 @@ def apply_as(request, item: ServiceItem) -> list[tuple[str, str]]:
 
 
 def material_sample(request, code: str, material_id: int):
-    material = get_object_or_404(Material, pk=material_id, item__code=code, item__is_published=True)
+    material = get_object_or_404(
+        Material, pk=material_id, item__code=code, item__implementations__is_published=True
+    )
     if not material.sample:
         raise Http404(_("This material has no sample."))
     return FileResponse(
@@ -125,7 +146,7 @@ def material_sample(request, code: str, material_id: int):
 @require_POST
 @rate_limited("filing", key=by_user_or_ip)
 def start_application(request, code: str):
-    item = get_object_or_404(ServiceItem, code=code, is_published=True)
+    item = get_object_or_404(ServiceItem.objects.published(), code=code)
     drafts = drafts_of(request.user, item)
     if drafts and "new" not in request.POST and not request.POST.get("on_behalf_of"):
         # A second click on "Apply online" continues the work already begun; starting another
@@ -134,7 +155,10 @@ def start_application(request, code: str):
         return redirect("services:edit", drafts[0].pk)
     try:
         application = filing.start_draft_for(
-            request.user, item, request.POST.get("on_behalf_of", "")
+            request.user,
+            item,
+            request.POST.get("on_behalf_of", ""),
+            region=region_by_code(request.POST.get("region", "")),
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))

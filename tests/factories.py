@@ -18,10 +18,11 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.identity import credit_code_check_character, resident_id_check_character
-from accounts.models import Department, Membership, User
+from accounts.models import Department, Membership, Region, User
 from services.models import (
     Application,
     FormField,
+    ItemImplementation,
     Material,
     ReviewStage,
     ServiceItem,
@@ -126,6 +127,30 @@ class StaffFactory(UserFactory):
     real_name = "王审批"
 
 
+# --- regions -------------------------------------------------------------------------------------
+
+
+def region(code: str, name: str, *, level: str = "city", parent: Region | None = None) -> Region:
+    """The region with this GB/T 2260 code, created if missing (a test's flush removes the
+    regions the migrations made)."""
+    return Region.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent}
+    )[0]
+
+
+def test_province() -> Region:
+    return region("340000", "安徽省", level="province")
+
+
+def test_city() -> Region:
+    """The city every factory-made department and implementation belongs to unless told."""
+    return region("340100", "合肥市", parent=test_province())
+
+
+def second_city() -> Region:
+    return region("340200", "芜湖市", parent=test_province())
+
+
 class DepartmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Department
@@ -133,6 +158,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"dept-{n}")
     name = factory.Sequence(lambda n: f"第{n}审批局")
+    region = factory.LazyFunction(test_city)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -199,7 +225,21 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"主题{n}")
 
 
+# What ServiceItemFactory passes on to the item's implementation rather than to the item.
+IMPLEMENTATION_TERMS = (
+    "region",
+    "is_published",
+    "promised_limit_days",
+    "fee",
+    "fee_basis",
+    "accepting_department",
+)
+
+
 class ServiceItemFactory(factory.django.DjangoModelFactory):
+    """A standard item, implemented (published unless told) in the test city, or in `region`;
+    `implemented=False` for a standard item no region implements yet."""
+
     class Meta:
         model = ServiceItem
 
@@ -208,6 +248,36 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
     theme = factory.SubFactory(ThemeFactory)
     summary = "开办食品经营场所前须取得许可。"
     legal_basis = "《中华人民共和国食品安全法》第三十五条"
+    is_published = True
+
+    @classmethod
+    def _create(cls, model_class, *args, implemented: bool = True, **kwargs):
+        terms = {name: kwargs.pop(name) for name in IMPLEMENTATION_TERMS if name in kwargs}
+        item = super()._create(model_class, *args, **kwargs)
+        if implemented:
+            if terms.get("region") is None:
+                accepting = terms.get("accepting_department")
+                terms["region"] = accepting.region if accepting else test_city()
+            ItemImplementation.objects.create(item=item, **terms)
+        return item
+
+
+def implementation_of(item: ServiceItem, region: Region | None = None) -> ItemImplementation:
+    """The item's implementation in `region`, else its first."""
+    implementations = item.implementations.order_by("pk")
+    if region is not None:
+        implementations = implementations.filter(region=region)
+    return implementations.first()
+
+
+class ItemImplementationFactory(factory.django.DjangoModelFactory):
+    """Another region's implementation of an item (ServiceItemFactory makes the first)."""
+
+    class Meta:
+        model = ItemImplementation
+
+    item = factory.SubFactory(ServiceItemFactory, implemented=False)
+    region = factory.LazyFunction(second_city)
     is_published = True
 
 
@@ -235,10 +305,17 @@ class FormFieldFactory(factory.django.DjangoModelFactory):
 
 
 class ReviewStageFactory(factory.django.DjangoModelFactory):
+    """A stage of an implementation; given `item=`, of that item's first implementation."""
+
     class Meta:
         model = ReviewStage
 
-    item = factory.SubFactory(ServiceItemFactory)
+    class Params:
+        item = None
+
+    implementation = factory.LazyAttribute(
+        lambda stage: implementation_of(stage.item or ServiceItemFactory())
+    )
     order = factory.Sequence(lambda n: n + 1)
     name = factory.LazyAttribute(lambda s: f"第{s.order}环节")
 
