@@ -369,7 +369,7 @@ def items_in_queue(user) -> list[tuple[str, str]]:
     departments = Membership.objects.filter(user=user).values("department")
     items = ServiceItem.objects.all()
     if not Department.objects.filter(pk__in=departments, is_service_centre=True).exists():
-        items = items.filter(stages__departments__department__in=departments)
+        items = items.filter(implementations__stages__departments__department__in=departments)
     # Named as the rows name them: in English on English pages, where the item has an English name.
     rows = items.values_list("code", "name", "name_en").distinct().order_by("code")
     return [(code, text_in_reader_language(name, name_en)) for code, name, name_en in rows]

@@ -7,6 +7,7 @@ from disclosure.models import DecisionRecord
 from disclosure.selectors import public_publications
 from services.catalogue import published_items
 from services.models import Theme
+from services.regions import chosen_region
 
 
 def home(request):
@@ -15,7 +16,7 @@ def home(request):
         "portal/home.html",
         {
             "themes": Theme.objects.all(),
-            "popular_items": published_items()[:6],
+            "popular_items": published_items(chosen_region(request))[:6],
             "latest_decisions": DecisionRecord.objects.all()[:5],
             "latest_notices": public_publications()[:5],
         },

@@ -201,14 +201,30 @@ class ImplementationInline(nested_admin.NestedTabularInline):
 
 @admin.register(ItemImplementation)
 class ItemImplementationAdmin(nested_admin.NestedModelAdmin):
-    list_display = ["item", "region", "is_published", "promised_limit_days", "fee"]
-    list_select_related = ["item", "region"]
+    list_display = [
+        "item_name",
+        "region",
+        "is_published",
+        "item_theme",
+        "promised_limit_days",
+        "fee",
+    ]
+    list_select_related = ["item__theme", "region"]
     list_filter = ["is_published", "region", "item__theme"]
     search_fields = ["item__code", "item__name", "item__name_en", "region__name", "region__code"]
     autocomplete_fields = ["item", "region", "accepting_department"]
     actions = [publish, unpublish]
     readonly_fields = ["is_published"]
     inlines = [ReviewStageInline, LocalMaterialInline, LocalFormFieldInline]
+
+    @admin.display(description=_("standard item"), ordering="item__code")
+    def item_name(self, implementation: ItemImplementation) -> str:
+        return f"{implementation.item.display_name} ({implementation.item.code})"
+
+    @admin.display(description=_("theme"), ordering="item__theme__name")
+    def item_theme(self, implementation: ItemImplementation) -> str:
+        return implementation.item.theme.display_name
+
     fieldsets = [
         (
             None,

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.counter import citizen_at_counter, is_service_centre_staff
+from accounts.models import Department, Region
 
 from . import filing
 from .models import Application, ServiceItem
@@ -34,12 +35,21 @@ def file_at_counter(
     citizen, claim_code = citizen_at_counter(resident_id, real_name, clerk, mobile=mobile)
     if item is None:
         return None, citizen, claim_code
-    # Filed in the region of the clerk's service centre, where the citizen stands.
-    centre = clerk.memberships.filter(department__is_service_centre=True).select_related(
-        "department__region"
+    application = filing.start_draft(item, citizen, filed_by=clerk, region=counter_region(clerk))
+    return application, citizen, claim_code
+
+
+def counter_region(clerk) -> Region | None:
+    """The region of the clerk's service centre: where the citizen at the counter files."""
+    centre = (
+        Department.objects.filter(
+            is_service_centre=True, memberships__user=clerk, region__isnull=False
+        )
+        .select_related("region")
+        .order_by("code")
+        .first()
     )
-    region = centre.first().department.region
-    return filing.start_draft(item, citizen, filed_by=clerk, region=region), citizen, claim_code
+    return centre.region if centre else None
 
 
 def counter_application(clerk, pk: int) -> Application:

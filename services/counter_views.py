@@ -40,9 +40,9 @@ class CounterFilingForm(forms.Form):
         empty_label=gettext_lazy("— none: only print a new claim code —"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = published_items(audience=Audience.CITIZEN)
+        self.fields["item"].queryset = published_items(region, audience=Audience.CITIZEN)
 
 
 @login_required
@@ -50,7 +50,7 @@ class CounterFilingForm(forms.Form):
 @rate_limited("filing", key=by_user_or_ip)
 def counter_home(request):
     counter.require_counter_staff(request.user)
-    form = CounterFilingForm(request.POST or None)
+    form = CounterFilingForm(request.POST or None, region=counter.counter_region(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

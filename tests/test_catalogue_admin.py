@@ -4,16 +4,16 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import CommonOpinion
-from services.models import ServiceItem
 from tests.factories import (
     DepartmentFactory,
     ServiceItemFactory,
     StaffFactory,
+    implementation_of,
     item_with_stages,
 )
 
 pytestmark = pytest.mark.django_db
-CHANGELIST = "admin:services_serviceitem_changelist"
+CHANGELIST = "admin:services_itemimplementation_changelist"
 
 
 @pytest.fixture
@@ -30,11 +30,11 @@ def test_publishing_says_which_items_were_published(administrator):
 
     response = administrator.post(
         reverse(CHANGELIST),
-        {"action": "publish", "_selected_action": [item.pk]},
+        {"action": "publish", "_selected_action": [implementation_of(item).pk]},
         follow=True,
     )
 
-    assert ServiceItem.objects.get(pk=item.pk).is_published
+    assert implementation_of(item).is_published
     assert any(
         "Published 1 item: " in message and "Applicants can apply for it now." in message
         for message in messages_of(response)
@@ -45,10 +45,12 @@ def test_an_item_without_stages_is_not_published_and_nothing_claims_it_was(admin
     item = ServiceItemFactory(is_published=False)
 
     response = administrator.post(
-        reverse(CHANGELIST), {"action": "publish", "_selected_action": [item.pk]}, follow=True
+        reverse(CHANGELIST),
+        {"action": "publish", "_selected_action": [implementation_of(item).pk]},
+        follow=True,
     )
 
-    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    assert not implementation_of(item).is_published
     assert not any(message.startswith("Published") for message in messages_of(response))
     assert any("has no review stage" in message for message in messages_of(response))
 
@@ -57,10 +59,12 @@ def test_unpublishing_says_which_items_left_the_catalogue(administrator):
     item = item_with_stages([[DepartmentFactory()]])
 
     response = administrator.post(
-        reverse(CHANGELIST), {"action": "unpublish", "_selected_action": [item.pk]}, follow=True
+        reverse(CHANGELIST),
+        {"action": "unpublish", "_selected_action": [implementation_of(item).pk]},
+        follow=True,
     )
 
-    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    assert not implementation_of(item).is_published
     assert any(
         message.startswith("Unpublished 1 item: ")
         and "Applications already filed continue." in message
@@ -69,9 +73,9 @@ def test_unpublishing_says_which_items_left_the_catalogue(administrator):
 
 
 def test_the_item_form_says_how_to_publish(administrator):
-    page = administrator.get(reverse("admin:services_serviceitem_add")).content.decode()
+    page = administrator.get(reverse("admin:services_itemimplementation_add")).content.decode()
 
-    assert "Publish the selected items" in page
+    assert "Publish the selected implementations" in page
     assert "applicants see it only once it is" in page
 
 

@@ -12,6 +12,7 @@ from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
     draft_application,
+    implementation_of,
     item_with_stages,
     reviewer_of,
 )
@@ -99,7 +100,7 @@ def test_the_english_form_offers_english_choices_and_keeps_the_choice_as_the_ans
 
 
 def test_english_is_frozen_with_the_case_only_where_it_was_written(item):
-    frozen = freeze_definition(item).definition
+    frozen = freeze_definition(implementation_of(item)).definition
 
     lease, photo = frozen["materials"]
     assert lease["name_en"] == "Proof of residence"

@@ -14,6 +14,7 @@ from services.models import ServiceItem, ServiceItemVersion
 from tests.factories import (
     ApplicationFactory,
     DepartmentFactory,
+    implementation_of,
     item_with_stages,
     service_centre,
 )
@@ -153,7 +154,7 @@ def _with_promised_limit_and_no_expiry() -> dict:
 def _with_keys_of_a_later_release() -> dict:
     """A key this code does not know yet, at every level: kept and written back."""
     shape = _with_once_only()
-    shape["region"] = {"code": "340100", "name": "合肥市"}
+    shape["zone"] = {"code": "A", "name": "自贸区"}
     shape["item"]["licensed_party"] = "applicant"
     shape["acceptance"]["window"] = "A3"
     shape["fields"][0]["placeholder"] = "营业执照上的名称"
@@ -163,8 +164,22 @@ def _with_keys_of_a_later_release() -> dict:
     return shape
 
 
+def _with_region() -> dict:
+    """Items implemented per region: the case records the region and implementation it was
+    filed under (issue 16)."""
+    shape = _with_once_only()
+    shape["region"] = {
+        "code": "340100",
+        "name": "合肥市",
+        "name_en": "Hefei",
+        "implementation_id": 7,
+    }
+    return shape
+
+
 SHAPES = {
     "first": _first_shape,
+    "region": _with_region,
     "english_stage_names": _with_english_stage_names,
     "acceptance_and_policies": _with_acceptance_and_policies,
     "certificates": _with_certificates,
@@ -195,7 +210,9 @@ def test_every_stored_shape_loads_and_is_written_back_unchanged(shape):
 def test_every_stored_shape_survives_the_database(shape):
     stored = shape()
     item = item_with_stages([[DepartmentFactory()]])
-    ServiceItemVersion.objects.create(item=item, number=1, definition=stored)
+    ServiceItemVersion.objects.create(
+        item=item, implementation=implementation_of(item), number=1, definition=stored
+    )
 
     version = ServiceItemVersion.objects.get(item=item, number=1)
 
@@ -206,7 +223,7 @@ def test_every_stored_shape_survives_the_database(shape):
 def test_every_version_frozen_from_the_demo_catalogue_loads_and_is_written_back_unchanged():
     load_demo()
     for item in ServiceItem.objects.all():
-        freeze_definition(item)  # as each item's first submission does
+        freeze_definition(implementation_of(item))  # as each item's first submission does
 
     versions = list(ServiceItemVersion.objects.all())
 
@@ -310,7 +327,7 @@ def test_the_catalogue_freezes_the_json_it_always_froze():
         name_en="Food licence",
     )
 
-    frozen = freeze_definition(item).definition
+    frozen = freeze_definition(implementation_of(item)).definition
 
     assert frozen == {
         "item": {
@@ -325,6 +342,12 @@ def test_the_catalogue_freezes_the_json_it_always_froze():
             "rejection_ends_case": True,
             "certificate_scope": "食品经营许可",
             "certificate_validity_years": 5,
+        },
+        "region": {
+            "code": "340100",
+            "name": "合肥市",
+            "name_en": "",
+            "implementation_id": implementation_of(item).pk,
         },
         "acceptance": {
             "id": centre.pk,
@@ -379,16 +402,18 @@ def test_the_catalogue_freezes_the_json_it_always_froze():
             }
         ],
     }
-    assert ItemDefinition.from_json(frozen) == item_definition(item)
+    assert ItemDefinition.from_json(frozen) == item_definition(implementation_of(item))
 
 
 @pytest.mark.django_db
 def test_an_unchanged_item_is_frozen_once_whatever_the_shape_of_its_older_versions():
     item = item_with_stages([[DepartmentFactory()]])
-    ServiceItemVersion.objects.create(item=item, number=1, definition=_first_shape())
+    ServiceItemVersion.objects.create(
+        item=item, implementation=implementation_of(item), number=1, definition=_first_shape()
+    )
 
-    first = freeze_definition(item)
-    second = freeze_definition(item)
+    first = freeze_definition(implementation_of(item))
+    second = freeze_definition(implementation_of(item))
 
     assert first.number == 2
     assert second == first

@@ -22,6 +22,7 @@ from tests.factories import (
     StageDepartmentFactory,
     accept,
     application_form_data,
+    implementation_of,
     item_with_stages,
     pdf_upload,
     png_upload,
@@ -408,7 +409,9 @@ def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition
     frozen = application.definition
 
     item.fields.filter(name="business_name").update(label="改名后的字段")
-    item.stages.get(order=1).departments.create(department=DepartmentFactory(name="新增的部门"))
+    implementation_of(item).stages.get(order=1).departments.create(
+        department=DepartmentFactory(name="新增的部门")
+    )
     StageDepartmentFactory(
         stage=ReviewStageFactory(item=item, order=2), department=DepartmentFactory()
     )
@@ -424,7 +427,9 @@ def test_catalogue_edits_after_submission_do_not_change_the_submitted_definition
 
 def test_routing_follows_the_definition_frozen_at_submission(item, citizen, departments):
     application = ApplicationFactory(item=item, applicant=citizen, submitted=True)
-    item.stages.get(order=1).departments.create(department=DepartmentFactory(name="新增的部门"))
+    implementation_of(item).stages.get(order=1).departments.create(
+        department=DepartmentFactory(name="新增的部门")
+    )
 
     route_application(application.pk)
     accept(application)
@@ -440,7 +445,7 @@ def test_routing_follows_the_definition_frozen_at_submission(item, citizen, depa
 def test_submission_after_a_catalogue_edit_follows_the_new_definition(item, departments):
     before = ApplicationFactory(item=item, submitted=True)
     added = DepartmentFactory(name="新增的部门")
-    item.stages.get(order=1).departments.create(department=added)
+    implementation_of(item).stages.get(order=1).departments.create(department=added)
 
     after = ApplicationFactory(item=item, submitted=True)
 

@@ -24,6 +24,7 @@ from tests.factories import (
     MaterialFactory,
     StaffFactory,
     ThemeFactory,
+    implementation_of,
     item_with_stages,
 )
 
@@ -78,8 +79,8 @@ def test_unpublishing_in_the_django_admin_shows_at_once(item, client_for):
     assert visitor().get(guide_of(item)).status_code == 200
 
     response = client_for(administrator).post(
-        reverse("admin:services_serviceitem_changelist"),
-        {"action": "unpublish", "_selected_action": [item.pk]},
+        reverse("admin:services_itemimplementation_changelist"),
+        {"action": "unpublish", "_selected_action": [implementation_of(item).pk]},
     )
 
     assert response.status_code == 302
@@ -101,13 +102,13 @@ def change_a_form_field(item):
 
 
 def change_a_stage(item):
-    stage = item.stages.get()
+    stage = implementation_of(item).stages.get()
     stage.name = "Renamed licence"
     stage.save()
 
 
 def change_a_department(item):
-    department = item.stages.get().departments.get().department
+    department = implementation_of(item).stages.get().departments.get().department
     department.name_en = "Renamed licence"
     department.save()
 

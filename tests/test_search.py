@@ -108,8 +108,8 @@ def test_catalogue_guides_are_found_in_both_languages(department):
 
 def test_unpublished_item_leaves_the_index(department):
     item = item_with_stages([[department]], name="临时占道许可")
-    item.is_published = False
-    item.save()
+    item.implementations.update(is_published=False)
+    item.implementations.get().save()
 
     assert search("占道").guides == []
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from services.receivers import catalogue_changed
 from tests.authentication import current_code, totp_device_for
 from tests.factories import (
     PASSWORD,
@@ -110,8 +111,8 @@ def test_anonymous_callers_read_the_public_parts_and_nothing_else(api, case):
 
 def test_an_unpublished_item_cannot_be_read_nor_applied_for(api, case):
     item = case["item"]
-    item.is_published = False
-    item.save()
+    item.implementations.update(is_published=False)
+    catalogue_changed()
 
     assert api().get(f"/api/v1/services/{item.code}/").status_code == 404
     response = api(CitizenFactory()).post("/api/v1/applications/", {"item": item.code})
