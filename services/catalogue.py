@@ -75,7 +75,7 @@ def implementation_with_guide(code: str, region: Region | None) -> ItemImplement
     return (
         published_in(region)
         .filter(item__code=code, item__kind=ServiceItem.Kind.PERMIT)
-        .select_related("item__theme", "region")
+        .select_related("item__theme", "region", "published_version")
         .prefetch_related(
             Prefetch(
                 "stages",

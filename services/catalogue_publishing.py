@@ -163,3 +163,42 @@ def publish(implementation_id: int, actor) -> ItemImplementation:
         detail={"version": version.number, "approved_by": implementation.approved_by_id},
     )
     return implementation
+
+
+def change_department_limit(
+    implementations: list[ItemImplementation], *, department, time_limit_days: int, editor
+) -> list[ItemImplementation]:
+    """Give `department` the limit `time_limit_days` in every stage of `implementations` that
+    names it; each one changed becomes a draft (its published version serves meanwhile).
+
+    Refused, changing nothing, when the limit is longer than an item's statutory limit."""
+    from .models import StageDepartment
+
+    too_long = [
+        str(implementation)
+        for implementation in implementations
+        if time_limit_days > implementation.item.statutory_limit_days
+    ]
+    if too_long:
+        raise ValidationError(
+            _(
+                "Time limit: %(days)d working days is longer than the statutory limit of "
+                "%(implementations)s."
+            )
+            % {"days": time_limit_days, "implementations": ", ".join(too_long)},
+            code="longer_than_statutory",
+        )
+    changed = []
+    with transaction.atomic():
+        for implementation in implementations:
+            rows = StageDepartment.objects.filter(
+                stage__implementation=implementation, department=department
+            ).exclude(time_limit_days=time_limit_days)
+            if not rows.exists():
+                continue
+            keep_serving_the_published(implementation)
+            for row in rows:  # one by one, so that each change has its history row
+                row.time_limit_days = time_limit_days
+                row.save(update_fields=["time_limit_days"])
+            changed.append(mark_edited(implementation.pk, editor))
+    return changed

@@ -97,7 +97,9 @@ def check_stages(
                     % {**where, "reminder": step.reminder_days, "days": step.time_limit_days}
                 )
     # Stages follow one another: together their longest steps fit in the item's limit.
-    total = sum(max(step.time_limit_days for step in stage.steps) for stage in stages if stage.steps)
+    total = sum(
+        max(step.time_limit_days for step in stage.steps) for stage in stages if stage.steps
+    )
     if total > limit:
         problems["stages"].append(
             _(
