@@ -5,11 +5,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const anchor = document.getElementById("catalogue-tabs");
   if (!anchor) return;
   const form = anchor.closest("form");
-  const container = anchor.parentElement;
   const groups = [...form.querySelectorAll(".inline-group, .djn-group")].filter(
     (group) => !group.parentElement.closest(".inline-group, .djn-group"),
   );
-  const sections = [...container.querySelectorAll(":scope > fieldset.module")];
+  const sections = [...form.querySelectorAll("fieldset.module")].filter(
+    (section) => !section.closest(".inline-group, .djn-group, .submit-row"),
+  );
   if (!groups.length) return;
   const panels = [{ label: anchor.dataset.general, nodes: sections }];
   for (const group of groups) {
