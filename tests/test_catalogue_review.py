@@ -5,6 +5,7 @@ administrator, and publishing is refused with a message that names the field."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from services import catalogue_publishing
 from services.catalogue_rules import publishing_problems
@@ -24,6 +25,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DESCRIBED = {"description": "二代居民身份证正反面。"}
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The domain functions answer in the active language; these tests read the English."""
+    with translation.override("en"):
+        yield
 
 
 def admin_user(name: str):
