@@ -429,7 +429,11 @@ def _load_wuhu(region: Region, departments: dict) -> None:
         implementation, _ = ItemImplementation.objects.update_or_create(
             item=ServiceItem.objects.get(code=code),
             region=region,
-            defaults={"promised_limit_days": spec["promised"], "is_published": True},
+            defaults={
+                "promised_limit_days": spec["promised"],
+                "is_published": True,
+                "review_state": "published",
+            },
         )
         _load_stages(implementation, spec["stages"], departments)
         for order, (material, name, description) in enumerate(spec.get("local_materials", [])):
@@ -476,6 +480,7 @@ def _load_item(spec: dict, themes: dict, departments: dict, city: Region) -> Ser
             "fee": spec["fee"],
             "promised_limit_days": spec["promised"],
             "is_published": True,
+            "review_state": "published",
         },
     )
     for order, (name, label, kind, required, rules) in enumerate(spec["fields"]):
@@ -990,7 +995,7 @@ def _demo_letters(*, themes, departments, writers) -> None:
     ItemImplementation.objects.update_or_create(
         item=item,
         region=departments["service-centre"].region,
-        defaults={"is_published": True},
+        defaults={"is_published": True, "review_state": "published"},
     )
     if Letter.objects.exists():
         return

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # search vectors and GIN indexes of the disclosure search
     "django.contrib.sitemaps",
     "nested_admin",
+    # Who changed which catalogue row, what and when (services/models.py, `history`).
+    "simple_history",
     "rest_framework",
     "common.apps.APITokensConfig",  # knox, under a readable name in the admin
     "django_filters",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who is asking and from where, for the audit log (accounts/audit.py).
     "accounts.audit.AuditContextMiddleware",
+    # The administrator a catalogue row's history names (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A NUL byte in the address: 404 or 400 in the person's language, never a database error.

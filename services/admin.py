@@ -3,10 +3,22 @@ import re
 import nested_admin
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.models import Department, Region
+
+from . import catalogue_history, catalogue_publishing, catalogue_rules
+from .catalogue import item_definition
+from .forms import ApplicationForm
 from .models import (
     Application,
     ApplicationEvent,
@@ -17,12 +29,14 @@ from .models import (
     Material,
     Rating,
     ReviewStage,
+    ReviewState,
     ServiceItem,
     ServiceItemVersion,
     StageDepartment,
     Theme,
 )
 from .receivers import catalogue_changed
+from .views import guide_context
 
 
 @admin.register(Theme)
@@ -125,38 +139,70 @@ class ReviewStageInline(nested_admin.NestedStackedInline):
     inlines = [StageDepartmentInline]
 
 
-@admin.action(description=_("Publish the selected implementations"))
-def publish(modeladmin, request, queryset):
-    published = []
+# --- draft → review → publish (services/catalogue_publishing.py) --------------------------------
+
+
+def say_refused(request, implementation, error) -> None:
+    """A refusal, in the administrator's words, naming the implementation and each field."""
+    messages.error(
+        request,
+        _("%(implementation)s: %(reasons)s")
+        % {"implementation": implementation, "reasons": " ".join(refusal_messages(error))},
+    )
+
+
+def refusal_messages(error) -> list[str]:
+    return list(getattr(error, "messages", None) or [str(error)])
+
+
+def run_transition(request, queryset, transition, done: str) -> None:
+    """Apply one transition to each selected implementation; say which moved and why others
+    did not. Each runs in its own transaction: one refusal does not undo the others."""
+    moved = []
     for implementation in queryset.select_related("item", "region"):
-        if implementation.item.is_letter:
-            pass  # a letter's departments are chosen at triage: it has no stages to check
-        elif not StageDepartment.objects.filter(stage__implementation=implementation).exists():
-            messages.error(
-                request,
-                _("%(item)s has no review stage with a department.") % {"item": implementation},
-            )
-            continue
-        elif ReviewStage.objects.filter(
-            implementation=implementation, departments__isnull=True
-        ).exists():
-            messages.error(
-                request, _("%(item)s has a stage without departments.") % {"item": implementation}
-            )
-            continue
-        implementation.is_published = True
-        implementation.save(update_fields=["is_published", "updated_at"])
-        published.append(str(implementation))
-    if published:
-        messages.success(
-            request,
-            ngettext(
-                "Published %(count)d item: %(items)s. Applicants can apply for it now.",
-                "Published %(count)d items: %(items)s. Applicants can apply for them now.",
-                len(published),
-            )
-            % {"count": len(published), "items": ", ".join(published)},
-        )
+        try:
+            transition(implementation.pk, request.user)
+        except (ValidationError, PermissionDenied) as error:
+            say_refused(request, implementation, error)
+        else:
+            moved.append(str(implementation))
+    if moved:
+        messages.success(request, done % {"count": len(moved), "implementations": ", ".join(moved)})
+
+
+@admin.action(description=_("Submit the selected drafts for review"))
+def submit_for_review(modeladmin, request, queryset):
+    run_transition(
+        request,
+        queryset,
+        catalogue_publishing.submit_for_review,
+        _(
+            "Submitted for review (%(count)d): %(implementations)s. A second administrator approves."
+        ),
+    )
+
+
+@admin.action(description=_("Approve the selected implementations in review"))
+def approve(modeladmin, request, queryset):
+    run_transition(
+        request,
+        queryset,
+        catalogue_publishing.approve,
+        _("Approved (%(count)d): %(implementations)s. Publish them to show them to applicants."),
+    )
+
+
+@admin.action(description=_("Publish the selected approved drafts"))
+def publish(modeladmin, request, queryset):
+    run_transition(
+        request,
+        queryset,
+        catalogue_publishing.publish,
+        _(
+            "Published (%(count)d): %(implementations)s. New applications follow the "
+            "published version; cases already filed keep theirs."
+        ),
+    )
 
 
 @admin.action(description=_("Unpublish the selected implementations"))
@@ -178,13 +224,134 @@ def unpublish(modeladmin, request, queryset):
         messages.info(request, _("None of the selected items was published."))
 
 
+class DepartmentLimitForm(forms.Form):
+    """One department's time limit across the selected implementations."""
+
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), empty_label=None
+    )
+    time_limit_days = forms.IntegerField(
+        label=_("New time limit (working days)"), min_value=1, max_value=365
+    )
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+@admin.action(description=_("Change one department's time limit in the selected implementations"))
+def change_department_limit(modeladmin, request, queryset):
+    """An intermediate page: choose the department and its new limit; each implementation whose
+    stages name it becomes a draft with the new limit (services/catalogue_publishing.py)."""
+    implementations = list(queryset.select_related("item", "region"))
+    departments = Department.objects.filter(
+        pk__in=StageDepartment.objects.filter(stage__implementation__in=implementations).values(
+            "department"
+        )
+    ).order_by("code")
+    form = DepartmentLimitForm(
+        request.POST if "apply" in request.POST else None, departments=departments
+    )
+    if form.is_bound and form.is_valid():
+        department = form.cleaned_data["department"]
+        days = form.cleaned_data["time_limit_days"]
+        try:
+            changed = catalogue_publishing.change_department_limit(
+                implementations, department=department, time_limit_days=days, editor=request.user
+            )
+        except ValidationError as error:
+            form.add_error("time_limit_days", error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(department)s now has %(days)d working days in %(count)d implementation; "
+                    "it is a draft, to be reviewed and published.",
+                    "%(department)s now has %(days)d working days in %(count)d implementations; "
+                    "they are drafts, to be reviewed and published.",
+                    len(changed),
+                )
+                % {"department": department, "days": days, "count": len(changed)},
+            )
+            return None
+    return TemplateResponse(
+        request,
+        "admin/services/change_department_limit.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Change one department's time limit"),
+            "form": form,
+            "implementations": implementations,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    """Implementations in which a department reviews or accepts."""
+
+    title = _("department")
+    parameter_name = "department"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Department.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        department = int(self.value())
+        return queryset.filter(
+            Q(accepting_department=department) | Q(stages__departments__department=department)
+        ).distinct()
+
+
+class EditsMakeDrafts:
+    """Saving changed rows of a published (or reviewed) implementation makes its working copy a
+    draft, while its published version keeps serving applicants; the rows of an
+    implementation published before versions are first frozen as its published version."""
+
+    def implementations_edited(self, obj) -> list[ItemImplementation]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        self._before = {}
+        if change:
+            for implementation in self.implementations_edited(obj):
+                catalogue_publishing.keep_serving_the_published(implementation)
+                self._before[implementation.pk] = catalogue_publishing.definition_json(
+                    ItemImplementation.objects.select_related("item", "region").get(
+                        pk=implementation.pk
+                    )
+                )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            if isinstance(form.instance, ItemImplementation):
+                catalogue_publishing.mark_edited(form.instance.pk, request.user)
+            return
+        for implementation in self.implementations_edited(form.instance):
+            before = self._before.get(implementation.pk)
+            if before != catalogue_publishing.definition_json(implementation):
+                catalogue_publishing.mark_edited(implementation.pk, request.user)
+
+
+def state_label(implementation: ItemImplementation) -> str:
+    """The state, and what applicants see meanwhile."""
+    state = implementation.get_review_state_display()
+    if implementation.review_state != ReviewState.PUBLISHED and implementation.is_published:
+        return _("%(state)s (the published version serves applicants)") % {"state": state}
+    return str(state)
+
+
 PUBLISHING_HELP = _(
     "A standard item is defined once, for the whole province; each region implements it with "
-    "its own departments, limits and fee. A new implementation is not published: applicants see "
-    "it only once it is. Save it with its review stages (each with at least one department of "
-    "its region), then tick it in the list of implementations and choose the action “Publish "
-    "the selected implementations”. Unpublishing takes it off the catalogue; applications "
-    "already filed go on."
+    "its own departments, limits and fee. What applicants see is the published version: an edit "
+    "here makes a draft, which applicants do not see. Preview the draft, submit it for review; a "
+    "second administrator approves it, and publishing it makes it what new applications follow. "
+    "Unpublishing takes it off the catalogue; applications already filed go on."
 )
 
 
@@ -192,38 +359,58 @@ class ImplementationInline(nested_admin.NestedTabularInline):
     """The regions implementing the item, each edited on its own page."""
 
     model = ItemImplementation
-    fields = ["region", "accepting_department", "promised_limit_days", "fee", "is_published"]
-    readonly_fields = ["is_published"]
+    fields = [
+        "region",
+        "accepting_department",
+        "promised_limit_days",
+        "fee",
+        "review_state",
+        "is_published",
+    ]
+    readonly_fields = ["review_state", "is_published"]
     autocomplete_fields = ["region", "accepting_department"]
     show_change_link = True
     extra = 0
 
 
+CATALOGUE_TABS = forms.Media(
+    js=["js/admin_catalogue_tabs.js"], css={"all": ["css/admin_catalogue_tabs.css"]}
+)
+
+
 @admin.register(ItemImplementation)
-class ItemImplementationAdmin(nested_admin.NestedModelAdmin):
+class ItemImplementationAdmin(EditsMakeDrafts, SimpleHistoryAdmin, nested_admin.NestedModelAdmin):
+    change_form_template = "admin/services/catalogue_change_form.html"
     list_display = [
+        "item_code",
         "item_name",
         "region",
+        "state",
         "is_published",
-        "item_theme",
         "promised_limit_days",
         "fee",
+        "published_version_number",
     ]
-    list_select_related = ["item__theme", "region"]
-    list_filter = ["is_published", "region", "item__theme"]
+    list_select_related = ["item", "region", "published_version"]
+    list_filter = ["review_state", "is_published", "region", DepartmentFilter, "item__theme"]
     search_fields = ["item__code", "item__name", "item__name_en", "region__name", "region__code"]
     autocomplete_fields = ["item", "region", "accepting_department"]
-    actions = [publish, unpublish]
-    readonly_fields = ["is_published"]
+    actions = [submit_for_review, approve, publish, unpublish, change_department_limit]
+    readonly_fields = [
+        "is_published",
+        "state",
+        "published_version",
+        "last_edited_by",
+        "last_edited_at",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+        "published_by",
+        "published_at",
+        "recent_changes",
+    ]
     inlines = [ReviewStageInline, LocalMaterialInline, LocalFormFieldInline]
-
-    @admin.display(description=_("standard item"), ordering="item__code")
-    def item_name(self, implementation: ItemImplementation) -> str:
-        return f"{implementation.item.display_name} ({implementation.item.code})"
-
-    @admin.display(description=_("theme"), ordering="item__theme__name")
-    def item_theme(self, implementation: ItemImplementation) -> str:
-        return implementation.item.theme.display_name
 
     fieldsets = [
         (
@@ -240,18 +427,226 @@ class ItemImplementationAdmin(nested_admin.NestedModelAdmin):
                 ]
             },
         ),
+        (
+            _("Review and publication"),
+            {
+                "fields": [
+                    ("state", "published_version"),
+                    ("last_edited_by", "last_edited_at"),
+                    ("submitted_by", "submitted_at"),
+                    ("approved_by", "approved_at"),
+                    ("published_by", "published_at"),
+                ],
+            },
+        ),
+        (_("Recent changes"), {"fields": ["recent_changes"], "classes": ["collapse"]}),
     ]
+
+    @property
+    def media(self):
+        return super().media + CATALOGUE_TABS
+
+    def implementations_edited(self, obj):
+        return [obj]
+
+    @admin.display(description=_("item code"), ordering="item__code")
+    def item_code(self, implementation):
+        return implementation.item.code
+
+    @admin.display(description=_("name"), ordering="item__name")
+    def item_name(self, implementation):
+        return implementation.item.display_name
+
+    @admin.display(description=_("state"), ordering="review_state")
+    def state(self, implementation):
+        return state_label(implementation)
+
+    @admin.display(description=_("published version"))
+    def published_version_number(self, implementation):
+        version = implementation.published_version
+        return f"v{version.number}" if version else "—"
+
+    @admin.display(description=_("changes"))
+    def recent_changes(self, implementation):
+        if implementation.pk is None:
+            return "—"
+        return render_to_string(
+            "admin/services/recent_changes.html",
+            {"changes": catalogue_history.changes_of(implementation, limit=30)},
+        )
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(function)
+
+        return [
+            path(
+                "<int:pk>/preview/",
+                view(self.preview_guide),
+                name="services_implementation_preview",
+            ),
+            path(
+                "<int:pk>/preview/form/",
+                view(self.preview_form),
+                name="services_implementation_preview_form",
+            ),
+            path(
+                "<int:pk>/workflow/<slug:step>/",
+                view(self.workflow_step),
+                name="services_implementation_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _implementation_for(self, request, pk) -> ItemImplementation:
+        implementation = get_object_or_404(
+            ItemImplementation.objects.select_related("item__theme", "region"), pk=pk
+        )
+        if not self.has_view_permission(request, implementation):
+            raise PermissionDenied
+        return implementation
+
+    def preview_guide(self, request, pk):
+        """The service guide of the draft, with the applicants' template (services/views.py)."""
+        implementation = self._implementation_for(request, pk)
+        definition = item_definition(implementation)
+        return TemplateResponse(
+            request,
+            "services/guide.html",
+            {
+                **guide_context(implementation, definition),
+                "preview": True,
+                "other_regions": False,
+                "drafts": [],
+                "apply_as": [],
+            },
+        )
+
+    def preview_form(self, request, pk):
+        """The application form of the draft, as an applicant will see it; it sends nothing."""
+        implementation = self._implementation_for(request, pk)
+        definition = item_definition(implementation)
+        application = Application(
+            item=implementation.item, implementation=implementation, status="draft"
+        )
+        form = ApplicationForm(definition)
+        return TemplateResponse(
+            request,
+            "services/edit_application.html",
+            {
+                "application": application,
+                "form": form,
+                "preview": True,
+                "at_counter": False,
+                "current_attachments": {},
+                "materials": [(field, None, None, []) for field in form.material_fields],
+                "supplement_requests": [],
+            },
+        )
+
+    STEPS = {
+        "submit": catalogue_publishing.submit_for_review,
+        "approve": catalogue_publishing.approve,
+        "publish": catalogue_publishing.publish,
+        "send-back": catalogue_publishing.send_back,
+    }
+
+    def workflow_step(self, request, pk, step):
+        """The change page's buttons: one transition, then back to the page."""
+        implementation = self._implementation_for(request, pk)
+        if request.method != "POST" or step not in self.STEPS:
+            raise PermissionDenied
+        if not self.has_change_permission(request, implementation):
+            raise PermissionDenied
+        try:
+            self.STEPS[step](implementation.pk, request.user)
+        except (ValidationError, PermissionDenied) as error:
+            say_refused(request, implementation, error)
+        else:
+            implementation.refresh_from_db()
+            messages.success(
+                request,
+                _("%(implementation)s: %(state)s.")
+                % {"implementation": implementation, "state": state_label(implementation)},
+            )
+        return redirect("admin:services_itemimplementation_change", implementation.pk)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["implementation"] = obj
+            context["problems"] = catalogue_rules.publishing_problems(obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+
+class ImplementationRegionFilter(admin.SimpleListFilter):
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return [
+            (code, name)
+            for code, name in Region.objects.filter(implementations__isnull=False)
+            .distinct()
+            .order_by("code")
+            .values_list("code", "name")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(implementations__region__code=self.value()).distinct()
+        return queryset
+
+
+class ImplementationStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return ReviewState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ReviewState.values:
+            return queryset.filter(implementations__review_state=self.value()).distinct()
+        return queryset
+
+
+class ItemDepartmentFilter(DepartmentFilter):
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        department = int(self.value())
+        return queryset.filter(
+            Q(implementations__accepting_department=department)
+            | Q(implementations__stages__departments__department=department)
+        ).distinct()
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(nested_admin.NestedModelAdmin):
+class ServiceItemAdmin(EditsMakeDrafts, SimpleHistoryAdmin, nested_admin.NestedModelAdmin):
+    change_form_template = "admin/services/catalogue_change_form.html"
     # Published comes early, the limits share one column and who may apply is a filter only: at
     # 1280 pixels, with the admin's side bar and filters open, every column stays in view.
     list_display = ["code", "item_name", "theme_name", "time_limits"]
     list_select_related = ["theme"]
-    list_filter = ["kind", "theme", "audience"]
+    list_filter = [
+        "kind",
+        "theme",
+        "audience",
+        ImplementationRegionFilter,
+        ItemDepartmentFilter,
+        ImplementationStateFilter,
+    ]
     search_fields = ["code", "name", "name_en"]
     inlines = [ImplementationInline, MaterialInline, FormFieldInline]
+
+    @property
+    def media(self):
+        return super().media + CATALOGUE_TABS
+
+    def implementations_edited(self, item):
+        return list(item.implementations.select_related("item", "region"))
 
     @admin.display(description=_("name"), ordering="name")
     def item_name(self, item: ServiceItem) -> str:
@@ -291,7 +686,8 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
                     ("legal_basis", "legal_basis_en"),
                     ("conditions", "conditions_en"),
                     ("process", "process_en"),
-                ]
+                ],
+                "classes": ["collapse"],
             },
         ),
         (
@@ -308,9 +704,15 @@ class ServiceItemAdmin(nested_admin.NestedModelAdmin):
         (
             # Letters (政民互动): the triage and each department's answer; no stages to configure.
             _("Letters"),
-            {"fields": [("letter_triage_limit_days", "letter_answer_limit_days")]},
+            {
+                "fields": [("letter_triage_limit_days", "letter_answer_limit_days")],
+                "classes": ["collapse"],
+            },
         ),
-        (_("Licensed party"), {"fields": ["subject_rule", "subject_name_field"]}),
+        (
+            _("Licensed party"),
+            {"fields": ["subject_rule", "subject_name_field"], "classes": ["collapse"]},
+        ),
     ]
 
 

@@ -6,6 +6,7 @@ from accounts.models import Department, Region
 
 from .definitions import (
     FieldDefinition,
+    GuideTerms,
     ItemDefinition,
     ItemTerms,
     MaterialDefinition,
@@ -74,7 +75,7 @@ def implementation_with_guide(code: str, region: Region | None) -> ItemImplement
     return (
         published_in(region)
         .filter(item__code=code, item__kind=ServiceItem.Kind.PERMIT)
-        .select_related("item__theme", "region")
+        .select_related("item__theme", "region", "published_version")
         .prefetch_related(
             Prefetch(
                 "stages",
@@ -244,6 +245,19 @@ def item_definition(implementation: ItemImplementation) -> ItemDefinition:
             )
             for m in materials
         ),
+        guide=GuideTerms(
+            summary=item.summary,
+            summary_en=item.summary_en,
+            legal_basis=item.legal_basis,
+            legal_basis_en=item.legal_basis_en,
+            conditions=item.conditions,
+            conditions_en=item.conditions_en,
+            process=item.process,
+            process_en=item.process_en,
+            audience=item.audience,
+            fee=None if implementation.fee is None else str(implementation.fee),
+            fee_basis=implementation.fee_basis,
+        ),
         review_stages=letter_stages(item)
         if letter
         else tuple(
@@ -270,6 +284,14 @@ def item_definition(implementation: ItemImplementation) -> ItemDefinition:
     )
 
 
+def serving_definition(implementation: ItemImplementation) -> ItemDefinition:
+    """The definition applicants see and file under: the published version's. An implementation
+    published before versions were (none recorded) is served by its rows as they are."""
+    if implementation.published_version_id:
+        return implementation.published_version.item_definition
+    return item_definition(implementation)
+
+
 def freeze_definition(
     implementation: ItemImplementation, definition: ItemDefinition | None = None
 ) -> ServiceItemVersion:
@@ -278,6 +300,9 @@ def freeze_definition(
     `definition` is its definition if the caller has just read it (item_definition).
     """
     definition = (item_definition(implementation) if definition is None else definition).to_json()
+    published = implementation.published_version
+    if published is not None and published.definition == definition:
+        return published  # what applicants file under (services/catalogue_publishing.py)
     versions = ServiceItemVersion.objects.filter(implementation=implementation)
     latest = versions.order_by("-number").first()
     if latest and latest.definition == definition:

@@ -238,6 +238,31 @@ class RegionTerms(BilingualNameMixin, Definition):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class GuideTerms(Definition):
+    """What the service guide tells the applicant beyond the case's terms: the texts, who may
+    apply and the fee. Frozen with the published version, so the guide shows what was
+    approved rather than the catalogue's unpublished edits, and a case keeps what its applicant
+    was told (the fee above all)."""
+
+    summary: str = ""
+    summary_en: str = ""
+    legal_basis: str = ""
+    legal_basis_en: str = ""
+    conditions: str = ""
+    conditions_en: str = ""
+    process: str = ""
+    process_en: str = ""
+    audience: str = "both"
+    # Yuan as a decimal string ("12.50"); None: free.
+    fee: str | None = None
+    fee_basis: str = ""
+
+    @property
+    def is_free(self) -> bool:
+        return not self.fee or float(self.fee) == 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ItemDefinition(Definition):
     """Everything about an item that a case depends on, frozen when the case is submitted."""
 
@@ -250,6 +275,9 @@ class ItemDefinition(Definition):
     fields: tuple[FieldDefinition, ...] = nested(FieldDefinition, default=())
     materials: tuple[MaterialDefinition, ...] = nested(MaterialDefinition, default=())
     review_stages: tuple[StageDefinition, ...] = nested(StageDefinition, key="stages", default=())
+    # None in versions frozen before the guide was published with them: their guide was the
+    # catalogue's rows of the time, which were not kept.
+    guide: GuideTerms | None = nested(GuideTerms, default=None)
 
     @property
     def acceptance(self) -> StageDefinition:

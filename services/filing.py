@@ -20,7 +20,7 @@ from accounts.models import Region, User
 from accounts.notifications import notify
 from common.bilingual import text_in_reader_language
 
-from .catalogue import freeze_definition, item_definition
+from .catalogue import freeze_definition, serving_definition
 from .definitions import ItemDefinition
 from .lifecycle import change_status, record_event
 from .materials import store_attachment
@@ -85,7 +85,7 @@ def start_draft(
             authorisation=authorisation,
             subject_account=applicant,
             # Once-only: what the account already holds is filled in; the applicant may correct it.
-            answers=identity_answers(item_definition(implementation), applicant),
+            answers=identity_answers(serving_definition(implementation), applicant),
         )
         grant_filing(application)
         record_event(

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import BilingualNameMixin, Department, Region
 
@@ -182,6 +183,8 @@ class ServiceItem(BilingualNameMixin, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ServiceItemQuerySet.as_manager()
+    # Who changed what, and when (django-simple-history; docs/catalogue-workflow.md).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("service item")
@@ -229,6 +232,15 @@ class ServiceItem(BilingualNameMixin, models.Model):
         return user.kind == self.audience
 
 
+class ReviewState(models.TextChoices):
+    """Where an implementation's working copy stands (services/catalogue_publishing.py)."""
+
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved, to be published")
+    PUBLISHED = "published", _("Published")
+
+
 class ItemImplementation(models.Model):
     """A region's implementation (实施清单) of a standard item: what an applicant there files.
 
@@ -269,8 +281,68 @@ class ItemImplementation(models.Model):
         related_name="+",
         help_text=_("Empty: the region's service centre."),
     )
-    is_published = models.BooleanField(_("published"), default=False)
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Listed in the catalogue: applicants file under its published version."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Draft → review → publish (services/catalogue_publishing.py). The rows are the working
+    # copy; applicants see and file under `published_version`, frozen when it was published.
+    review_state = models.CharField(
+        _("state"), max_length=16, choices=ReviewState.choices, default=ReviewState.DRAFT
+    )
+    published_version = models.ForeignKey(
+        "ServiceItemVersion",
+        verbose_name=_("published version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "What applicants see and file under. Empty for an implementation published before "
+            "versions were published: its rows serve until its first edit."
+        ),
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_edited_at = models.DateTimeField(_("last edited"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted for review by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("implementation")
@@ -279,6 +351,24 @@ class ItemImplementation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["item", "region"], name="one_implementation_per_item_and_region"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_state__in=ReviewState.values),
+                name="implementation_review_state_valid",
+            ),
+            # The four-eyes rule, as the last guard: whoever approves neither submitted nor
+            # last edited what is approved (services/catalogue_publishing.py says so first).
+            models.CheckConstraint(
+                condition=~models.Q(review_state="approved")
+                | (
+                    models.Q(approved_by__isnull=False)
+                    & ~models.Q(approved_by=models.F("submitted_by"))
+                    & (
+                        models.Q(last_edited_by__isnull=True)
+                        | ~models.Q(approved_by=models.F("last_edited_by"))
+                    )
+                ),
+                name="approved_implementation_approved_by_a_second_person",
             ),
         ]
         indexes = [models.Index(fields=["region", "is_published"], name="implementation_by_region")]
@@ -390,6 +480,8 @@ class Material(LocalToImplementation, models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("required material")
         verbose_name_plural = _("required materials")
@@ -474,6 +566,8 @@ class FormField(LocalToImplementation, models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
@@ -510,6 +604,8 @@ class ReviewStage(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=128)
     name_en = models.CharField(_("English name"), max_length=128, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("review stage")
@@ -559,6 +655,8 @@ class StageDepartment(models.Model):
     reminder_days = models.PositiveSmallIntegerField(
         _("remind staff (working days before the deadline)"), default=2
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("department of a stage")
@@ -787,9 +885,9 @@ class Application(models.Model):
     def _draft_definition(self) -> ItemDefinition:
         # Read once per instance: a request asks for it several times (form, checks, freezing),
         # and each reading is five queries. A fresh instance (each request's) reads it anew.
-        from .catalogue import item_definition
+        from .catalogue import serving_definition
 
-        return item_definition(self.implementation)
+        return serving_definition(self.implementation)
 
     @cached_property
     def subject(self):

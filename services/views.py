@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,13 +16,21 @@ from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
 from common.ratelimits import by_user_or_ip, rate_limited
 
 from . import filing, once_only, parties, ratings
-from .catalogue import implementation_with_guide, published_items, regions_publishing
+from .catalogue import (
+    implementation_with_guide,
+    item_definition,
+    published_items,
+    regions_publishing,
+    serving_definition,
+)
+from .definitions import ItemDefinition
 from .forms import MATERIAL_PREFIX, ApplicationForm
 from .lifecycle import TransitionNotAllowed
 from .materials import attachment_response
 from .models import (
     Application,
     Audience,
+    ItemImplementation,
     Material,
     ServiceItem,
     SubjectRule,
@@ -94,8 +103,7 @@ def guide(request, code: str):
         request,
         "services/guide.html",
         {
-            "item": item,
-            "implementation": implementation,
+            **guide_context(implementation, serving_definition(implementation)),
             "other_regions": implementation.item.implementations.exclude(pk=implementation.pk)
             .filter(is_published=True)
             .exists(),
@@ -103,6 +111,30 @@ def guide(request, code: str):
             "apply_as": apply_as(request, item),
         },
     )
+
+
+def guide_context(implementation: ItemImplementation, definition: ItemDefinition) -> dict:
+    """What the service guide shows, read from `definition`: the published version's for
+    applicants, the draft's in the administrators' preview (services/admin.py). Only the
+    item's code, theme and region come from the rows, as they never change under a version."""
+    guide = definition.guide or item_definition(implementation).guide
+    samples = dict(
+        Material.objects.filter(
+            Q(implementation=implementation)
+            | Q(item_id=implementation.item_id, implementation=None)
+        )
+        .exclude(sample="")
+        .values_list("code", "pk")
+    )
+    return {
+        "item": implementation.item,
+        "implementation": implementation,
+        "definition": definition,
+        "terms": definition.item,
+        "guide": guide,
+        "audience_label": Audience(guide.audience).label,
+        "materials": [(material, samples.get(material.code)) for material in definition.materials],
+    }
 
 
 def drafts_of(user, item: ServiceItem) -> list[Application]:
