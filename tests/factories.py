@@ -130,25 +130,27 @@ class StaffFactory(UserFactory):
 # --- regions -------------------------------------------------------------------------------------
 
 
-def region(code: str, name: str, *, level: str = "city", parent: Region | None = None) -> Region:
+def region(
+    code: str, name: str, name_en: str, *, level: str = "city", parent: Region | None = None
+) -> Region:
     """The region with this GB/T 2260 code, created if missing (a test's flush removes the
     regions the migrations made)."""
     return Region.objects.get_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent}
+        code=code, defaults={"name": name, "name_en": name_en, "level": level, "parent": parent}
     )[0]
 
 
 def test_province() -> Region:
-    return region("340000", "安徽省", level="province")
+    return region("340000", "安徽省", "Anhui Province", level="province")
 
 
 def test_city() -> Region:
     """The city every factory-made department and implementation belongs to unless told."""
-    return region("340100", "合肥市", parent=test_province())
+    return region("340100", "合肥市", "Hefei", parent=test_province())
 
 
 def second_city() -> Region:
-    return region("340200", "芜湖市", parent=test_province())
+    return region("340200", "芜湖市", "Wuhu", parent=test_province())
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

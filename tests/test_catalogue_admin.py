@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import CommonOpinion
+from services import catalogue_publishing
 from tests.factories import (
     DepartmentFactory,
     ServiceItemFactory,
@@ -17,16 +18,30 @@ CHANGELIST = "admin:services_itemimplementation_changelist"
 
 
 @pytest.fixture
-def administrator(client_for):
-    return client_for(StaffFactory(is_staff=True, is_superuser=True))
+def admin_account():
+    return StaffFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def administrator(client_for, admin_account):
+    return client_for(admin_account)
 
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
-def test_publishing_says_which_items_were_published(administrator):
-    item = item_with_stages([[DepartmentFactory()]], name_en="Street stall", is_published=False)
+def test_publishing_says_which_items_were_published(administrator, admin_account):
+    item = item_with_stages(
+        [[DepartmentFactory()]],
+        materials=[{"code": "id_card", "name": "身份证明", "description": "正反面扫描件。"}],
+        name_en="Street stall",
+        is_published=False,
+    )
+    implementation = implementation_of(item)
+    # Two people: another administrator submitted it, this one approves and publishes.
+    catalogue_publishing.submit_for_review(implementation.pk, StaffFactory(is_staff=True))
+    catalogue_publishing.approve(implementation.pk, admin_account)
 
     response = administrator.post(
         reverse(CHANGELIST),
@@ -36,23 +51,24 @@ def test_publishing_says_which_items_were_published(administrator):
 
     assert implementation_of(item).is_published
     assert any(
-        "Published 1 item: " in message and "Applicants can apply for it now." in message
+        message.startswith("Published (1): ") and "New applications follow" in message
         for message in messages_of(response)
     )
 
 
-def test_an_item_without_stages_is_not_published_and_nothing_claims_it_was(administrator):
+def test_an_item_without_stages_cannot_go_to_review_and_nothing_claims_it_did(administrator):
     item = ServiceItemFactory(is_published=False)
 
     response = administrator.post(
         reverse(CHANGELIST),
-        {"action": "publish", "_selected_action": [implementation_of(item).pk]},
+        {"action": "submit_for_review", "_selected_action": [implementation_of(item).pk]},
         follow=True,
     )
 
+    assert implementation_of(item).review_state == "draft"
     assert not implementation_of(item).is_published
-    assert not any(message.startswith("Published") for message in messages_of(response))
-    assert any("has no review stage" in message for message in messages_of(response))
+    assert not any(message.startswith("Submitted") for message in messages_of(response))
+    assert any("stage" in message for message in messages_of(response)), messages_of(response)
 
 
 def test_unpublishing_says_which_items_left_the_catalogue(administrator):
@@ -75,8 +91,8 @@ def test_unpublishing_says_which_items_left_the_catalogue(administrator):
 def test_the_item_form_says_how_to_publish(administrator):
     page = administrator.get(reverse("admin:services_itemimplementation_add")).content.decode()
 
-    assert "Publish the selected implementations" in page
-    assert "applicants see it only once it is" in page
+    assert "a second administrator approves it" in page
+    assert "publishing it makes it what new applications follow" in page
 
 
 def test_the_list_shows_published_beside_the_name(administrator):
@@ -87,7 +103,7 @@ def test_the_list_shows_published_beside_the_name(administrator):
     assert "Street stall" in page
     results = page[page.index('id="result_list"') :]
     headers = results[: results.index("</thead>")].lower()
-    assert headers.index("published") < headers.index("theme")
+    assert headers.index("published") < headers.index("fee")
 
 
 @pytest.mark.parametrize(

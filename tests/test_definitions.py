@@ -346,8 +346,21 @@ def test_the_catalogue_freezes_the_json_it_always_froze():
         "region": {
             "code": "340100",
             "name": "合肥市",
-            "name_en": "",
+            "name_en": "Hefei",
             "implementation_id": implementation_of(item).pk,
+        },
+        "guide": {
+            "summary": "开办食品经营场所前须取得许可。",
+            "summary_en": "",
+            "legal_basis": "《中华人民共和国食品安全法》第三十五条",
+            "legal_basis_en": "",
+            "conditions": "",
+            "conditions_en": "",
+            "process": "",
+            "process_en": "",
+            "audience": "both",
+            "fee": None,
+            "fee_basis": "",
         },
         "acceptance": {
             "id": centre.pk,
