@@ -28,6 +28,7 @@ from disclosure.consultations import (
 )
 from disclosure.models import Consultation, Publication
 from instruments.models import IssuingOffice
+from services.catalogue import freeze_definition
 from services.letters import write_letter
 from services.models import (
     FormField,
@@ -451,6 +452,19 @@ def _load_wuhu(region: Region, departments: dict) -> None:
             )
 
 
+def _publish_as_loaded() -> None:
+    """The demo catalogue is published as it is loaded: each implementation's published version
+    is its rows' definition (the same version again when nothing changed since the last load)."""
+    for implementation in ItemImplementation.objects.filter(is_published=True).select_related(
+        "item", "region"
+    ):
+        version = freeze_definition(implementation)
+        if implementation.published_version_id != version.pk:
+            implementation.published_version = version
+            implementation.review_state = "published"
+            implementation.save(update_fields=["published_version", "review_state", "updated_at"])
+
+
 def _load_item(spec: dict, themes: dict, departments: dict, city: Region) -> ServiceItem:
     item, _ = ServiceItem.objects.update_or_create(
         code=spec["code"],
@@ -792,6 +806,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         commenters=[citizen, enterprise],
     )
     _demo_letters(themes=themes, departments=departments, writers=[citizen, enterprise])
+    _publish_as_loaded()
     for code, outcome, title, text, item_codes in COMMON_OPINIONS:
         opinion, _created = CommonOpinion.objects.get_or_create(
             department=departments[code], outcome=outcome, title=title, defaults={"text": text}
