@@ -218,7 +218,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
         INSERT INTO services_application (item_id, item_version_id, applicant_id,
             tracking_number, status, answers, current_stage, created_at, updated_at,
             submitted_at, routed_at, accepted_at, due_at, decided_at, clock_stopped_at,
-            decision_reason, filing_capacity)
+            decision_reason, filing_capacity, subject_name, subject_credit_code)
         SELECT %(item)s, CASE WHEN status = 'draft' THEN NULL ELSE %(version)s END,
             %(first_applicant)s + ((g::bigint * 7919) %% %(applicants)s),
             CASE WHEN status = 'draft' THEN NULL
@@ -236,7 +236,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
                  THEN filed + interval '5 days' END,
             CASE WHEN status = 'supplement_requested' THEN filed + interval '2 days' END,
             CASE WHEN status = 'rejected' THEN '材料不符合法定条件。' ELSE '' END,
-            'in_person'
+            'in_person', '', ''
         FROM (
             SELECT g, status,
                 CASE WHEN status IN ('approved', 'rejected', 'withdrawn')
