@@ -172,14 +172,14 @@ def _seed_applicants(cursor, count: int, password: str) -> tuple[tuple[int, int]
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name,
             email, is_staff, is_active, date_joined, kind, real_name, resident_id, mobile,
             enterprise_name, credit_code, credit_code_override_reason, session_salt, address,
-            resident_id_index, preferred_language, claim_code)
+            resident_id_index, preferred_language, claim_code, elderly_mode)
         OVERRIDING SYSTEM VALUE
         SELECT %(first)s + g, %(password)s, false, 'bench-' || (%(first)s + g), '', '',
             '', false, true, now() - interval '3 years',
             CASE WHEN g < %(citizens)s THEN 'citizen' ELSE 'enterprise' END,
             CASE WHEN g < %(citizens)s THEN '市民' || g ELSE '法人' || g END, '', '',
             CASE WHEN g < %(citizens)s THEN '' ELSE '合肥示范企业' || g || '有限公司' END,
-            '', '', md5(g::text), '', '', '', ''
+            '', '', md5(g::text), '', '', '', '', false
         FROM generate_series(0, %(total)s - 1) g
         """,
         {"first": first, "password": password, "citizens": citizens, "total": count},
