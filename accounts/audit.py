@@ -261,6 +261,14 @@ def _append(entries: list[AuditEntry]) -> None:
         by_department.setdefault(entry.department_id_for_chain, []).append(entry)
     # No savepoint: if the insert fails, so does the caller's transaction, as it should.
     with transaction.atomic(savepoint=False):
+        if len(by_department) == 1:
+            # The usual case (one case's transaction): the chain found and locked in one query.
+            [(department, department_entries)] = by_department.items()
+            locked = _lock_chain_of(department)
+            if locked is not None:
+                chain_id, head_hash = locked
+                _append_to_chain(chain_id, department_entries, head_hash)
+                return
         chain_ids = {department: _chain_id(department) for department in by_department}
         # Chains are locked in id order, so two transactions appending to the same two chains
         # cannot each hold the lock the other waits for.
@@ -268,8 +276,12 @@ def _append(entries: list[AuditEntry]) -> None:
             _append_to_chain(chain_id, by_department[department])
 
 
-def _append_to_chain(chain_id: int, entries: list[AuditEntry]) -> None:
-    previous_hash = lock_chain(chain_id)
+def _append_to_chain(
+    chain_id: int, entries: list[AuditEntry], previous_hash: str | None = None
+) -> None:
+    """`previous_hash`: the head, if the caller has locked the chain already (_lock_chain_of)."""
+    if previous_hash is None:
+        previous_hash = lock_chain(chain_id)
     algorithm = signing.hash_algorithm()
     for entry in entries:
         entry.chain_id = chain_id
@@ -312,6 +324,23 @@ def _chain_id(department_id: int | None) -> int:
             [key, department_id, genesis, genesis],
         )
     return chains.values_list("pk", flat=True).get()
+
+
+def _lock_chain_of(department_id: int | None) -> tuple[int, str] | None:
+    """`lock_chain` for the chain of a department (the system's for None), found by its key
+    column in the same query: (chain id, head hash), or None if the chain does not exist yet."""
+    with connection.cursor() as cursor:
+        if department_id is None:
+            cursor.execute(
+                "SELECT id, head_hash FROM accounts_auditchain WHERE key = %s FOR UPDATE",
+                [SYSTEM_CHAIN],
+            )
+        else:
+            cursor.execute(
+                "SELECT id, head_hash FROM accounts_auditchain WHERE department_id = %s FOR UPDATE",
+                [department_id],
+            )
+        return cursor.fetchone()
 
 
 def lock_chain(chain_id: int) -> str:

@@ -14,6 +14,7 @@ from services.letters import assigned_steps
 from services.lifecycle import change_status, record_event
 from services.models import Application, ApplicationEvent
 
+from .calendar import one_calendar
 from .deadlines import deadline_after, reminder_time
 from .models import ACCEPTANCE_STAGE, ReviewTask
 from .notifications import tell_department_new_tasks
@@ -64,11 +65,15 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
 
 @transaction.atomic
 @appended_together()
+@one_calendar()
 def route_application(application_id: int) -> list[ReviewTask]:
-    """Send a submitted application to acceptance (受理). Safe to run twice."""
+    """Send a submitted application to acceptance (受理). Safe to run twice.
+
+    The calendar is read once for all the deadlines it counts, and the item with the case (the
+    audit log's chain is its lead department's)."""
     application = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("item_version")
+        .select_related("item_version", "item")
         .get(pk=application_id)
     )
     if application.status != Status.SUBMITTED or application.routed_at:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from common.bilingual import text_in_reader_language
 from .catalogue import freeze_definition, serving_definition
 from .definitions import ItemDefinition
 from .lifecycle import change_status, record_event
-from .materials import store_attachment
+from .materials import NewFile, store_attachments
 from .models import Application, ApplicationEvent, Attachment, ServiceItem
 from .once_only import identity_answers
 from .parties import (
@@ -121,6 +121,22 @@ def start_draft_for(
     return start_draft(item, principal, filed_by=filer, region=region)
 
 
+# What a concurrent request may change on a case its applicant is editing (an autosave in another
+# tab, a submission): read again under the row lock. The rest of the row does not change while
+# the applicant edits, and the instance keeps what it has loaded with it (item, people).
+CHANGED_WHILE_EDITING = ["status", "answers", "updated_at", "item_version", "accepted_at"]
+
+
+def lock_for_filing(application: Application) -> Application:
+    """Take the case's row lock (only its own row: see `submit`) and bring onto `application`
+    what a concurrent request changed before it; one query."""
+    application.refresh_from_db(
+        fields=CHANGED_WHILE_EDITING,
+        from_queryset=Application.objects.select_for_update(of=("self",)),
+    )
+    return application
+
+
 @transaction.atomic
 def save_draft(
     application: Application,
@@ -134,27 +150,42 @@ def save_draft(
 
     `definition`: the item definition the caller already read (the form's), if it did.
     """
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    lock_for_filing(application)
     if not application.is_editable_by_applicant:
         raise ValidationError(_("This application can no longer be changed."))
     check_still_entitled(application, actor)
-    # Answers not given are kept; one given as None or "" was emptied by the applicant and goes.
-    merged = {**application.answers, **answers}
-    application.answers = {name: value for name, value in merged.items() if value not in (None, "")}
-    application.save(update_fields=["answers", "updated_at"])
-    if uploads and definition is None:
-        definition = application.definition
+    keep_answers_and_files(application, answers, uploads, actor, definition=definition)
+    return application
+
+
+def keep_answers_and_files(
+    application: Application,
+    answers: dict,
+    uploads: dict,
+    actor,
+    *,
+    definition: ItemDefinition | None = None,
+) -> None:
+    """`save_draft` on a case the caller has locked and checked: one UPDATE for the answers,
+    and, if files were chosen, one UPDATE and one INSERT for all of them."""
+    application.answers = merged_answers(application.answers, answers)
+    if not uploads:
+        application.save(update_fields=["answers", "updated_at"])
+        return
+    keep_answers_superseding_files(application, list(uploads))
+    definition = definition or application.definition
+    files = []
     for material_code, upload in uploads.items():
         material = definition.material(material_code)
-        store_attachment(
-            application,
-            material_code,
-            upload,
-            upload.sniffed_type,
-            actor,
-            material_kind=material.kind if material else "",
+        files.append(
+            NewFile(
+                material_code,
+                upload,
+                upload.sniffed_type,
+                material_kind=material.kind if material else "",
+            )
         )
-    return application
+    store_attachments(application, files, actor, supersede=False)
 
 
 @transaction.atomic
@@ -178,18 +209,55 @@ def remove_attachment(application: Application, attachment_id: int, actor) -> At
     return attachment
 
 
+def merged_answers(kept: dict, given: dict) -> dict:
+    """Answers not given are kept; one given as None or "" was emptied by the applicant and goes."""
+    merged = {**kept, **given}
+    return {name: value for name, value in merged.items() if value not in (None, "")}
+
+
+def keep_answers_superseding_files(application: Application, material_codes: list[str]) -> None:
+    """Save the answers and mark the current files of these materials superseded, in one
+    statement: the new files are inserted next (services/materials.store_attachments)."""
+    application.updated_at = timezone.now()
+    answers_field = Application._meta.get_field("answers")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH superseded AS (
+                UPDATE services_attachment SET is_current = false
+                WHERE application_id = %(application)s AND is_current
+                    AND material_code = ANY(%(codes)s)
+            )
+            UPDATE services_application SET answers = %(answers)s, updated_at = %(now)s
+            WHERE id = %(application)s
+            """,
+            {
+                "application": application.pk,
+                "codes": material_codes,
+                "answers": answers_field.get_db_prep_save(application.answers, connection),
+                "now": application.updated_at,
+            },
+        )
+
+
 def missing_requirements(
-    application: Application, definition: ItemDefinition | None = None
+    application: Application,
+    definition: ItemDefinition | None = None,
+    *,
+    present_materials: set[str] | None = None,
 ) -> list[str]:
     """What still stops the application from being submitted, in words the applicant reads.
 
-    `definition`: the item definition the caller already read, if it did.
+    `definition`: the item definition the caller already read, if it did. `present_materials`:
+    the codes of the current files, if the caller read them under the case's lock.
     """
     if definition is None:
         definition = application.definition
-    present = set(
-        application.attachments.filter(is_current=True).values_list("material_code", flat=True)
-    )
+    present = present_materials
+    if present is None:
+        present = set(
+            application.attachments.filter(is_current=True).values_list("material_code", flat=True)
+        )
     missing = [
         _("Answer “%(label)s”.") % {"label": text_in_reader_language(field.label, field.label_en)}
         for field in definition.fields
@@ -220,24 +288,32 @@ def submit(
     # concurrent submissions (found by tests/faults/test_broker_outage.py).
     application = (
         Application.objects.select_for_update(of=("self",))
-        .select_related("item")
+        .select_related("item", "implementation")
         .get(pk=application.pk)
     )
-    if application.status != Status.DRAFT:
-        raise ValidationError(_("This application has already been submitted."))
+    check_still_entitled(application, actor)
+    return submit_locked(application, actor, definition=definition)
+
+
+def submit_locked(
+    application: Application,
+    actor,
+    *,
+    definition: ItemDefinition | None = None,
+    present_materials: set[str] | None = None,
+) -> Application:
+    """`submit` on a case the caller has locked and whose filer it has checked, inside the
+    caller's transaction and appended_together() block. `present_materials`: as for
+    `missing_requirements`."""
     # The definition checked is the one frozen: read once, here if the caller has not.
     if definition is None:
         definition = application.definition
-    check_still_entitled(application, actor)
-    missing = missing_requirements(application, definition)
-    if missing:
-        raise ValidationError(missing)
-    fix_subject(application)
+    check_submittable(application, definition, present_materials=present_materials)
+    if "audit_department_id" not in application.__dict__ and not application.item.is_letter:
+        # The catalogue's reading of the lead department, from the rows just read as `definition`
+        # (a draft's is the live catalogue): not read a second time for the audit log.
+        application.audit_department_id = lead_department_id(application.implementation, definition)
     version = freeze_definition(application.implementation, definition)
-    if definition.acceptance_step is None:
-        raise ValidationError(
-            _("No service centre accepts this service yet. Please contact the service centre.")
-        )
     now = timezone.now()
     application.submitted_at = now
     change_status(
@@ -252,14 +328,44 @@ def submit(
         subject_account=application.subject_account,
         subject_name=application.subject_name,
     )
-    acknowledge_receipt(application)
+    acknowledge_receipt(application, definition)
     application_submitted.send(sender=Application, application=application)
     return application
 
 
-def acknowledge_receipt(application: Application) -> None:
+def check_submittable(
+    application: Application,
+    definition: ItemDefinition,
+    *,
+    present_materials: set[str] | None = None,
+) -> None:
+    """ValidationError with every reason the draft cannot be submitted; writes nothing (the
+    licensed party is fixed on the instance only)."""
+    if application.status != Status.DRAFT:
+        raise ValidationError(_("This application has already been submitted."))
+    missing = missing_requirements(application, definition, present_materials=present_materials)
+    if missing:
+        raise ValidationError(missing)
+    fix_subject(application)
+    if definition.acceptance_step is None:
+        raise ValidationError(
+            _("No service centre accepts this service yet. Please contact the service centre.")
+        )
+
+
+def lead_department_id(implementation, definition: ItemDefinition) -> int | None:
+    """ItemImplementation.audit_department_id read from the definition just read: the first
+    department, by code, of the first review stage that has one, else the implementation's
+    accepting department."""
+    for stage in sorted(definition.review_stages, key=lambda stage: stage.order):
+        if stage.steps:
+            return min(stage.steps, key=lambda step: step.code).department_id
+    return implementation.accepting_department_id
+
+
+def acknowledge_receipt(application: Application, definition: ItemDefinition | None = None) -> None:
     """The applicant's receipt: the tracking number, in their inbox and by e-mail."""
-    item = application.definition.item
+    item = (definition or application.definition).item
     notify(
         case_recipients(application),
         "application_received",
@@ -301,7 +407,6 @@ class Filed(StrEnum):
     SUPPLEMENT_PROVIDED = "supplement_provided"
 
 
-@transaction.atomic
 def file_form(
     application: Application,
     *,
@@ -310,19 +415,52 @@ def file_form(
     actor,
     send: bool,
     definition: ItemDefinition | None = None,
+    locked_and_checked: bool = False,
+    present_materials: set[str] | None = None,
 ) -> tuple[Application, Filed]:
     """Keep what the form holds and, when the applicant sends it, submit a draft or provide
     the supplement a department asked for (the form's one "send" button does both).
 
     One transaction: when sending is refused (something is missing) nothing is saved, and the
     form shows what the applicant typed with the reasons. `definition`: the form's.
+
+    `locked_and_checked`: the caller holds the case's lock and has checked that the actor may
+    still file it: the case is neither read nor checked again. `present_materials`: the codes
+    of the case's current files, read under that lock: a draft is then checked before anything
+    is written. Saving alone raises nothing the caller would catch, so only a refusal after a
+    write (a supplement's, or a draft's without those codes) needs a savepoint inside the
+    caller's transaction.
     """
-    application = save_draft(application, answers, uploads, actor, definition=definition)
-    if not send:
-        return application, Filed.SAVED
-    if application.status == Status.DRAFT:
-        return submit(application, actor, definition=definition), Filed.SUBMITTED
-    return provide_supplement(application, actor), Filed.SUPPLEMENT_PROVIDED
+    checked_before_writing = (
+        send
+        and locked_and_checked
+        and present_materials is not None
+        and application.status == Status.DRAFT
+    )
+    if checked_before_writing:
+        # Refused before anything is written, so there is nothing to undo: no savepoint.
+        application.answers = merged_answers(application.answers, answers)
+        check_submittable(
+            application,
+            definition or application.definition,
+            present_materials=present_materials | set(uploads),
+        )
+    with transaction.atomic(savepoint=send and not checked_before_writing), appended_together():
+        if not locked_and_checked:
+            lock_for_filing(application)
+            if not application.is_editable_by_applicant:
+                raise ValidationError(_("This application can no longer be changed."))
+            check_still_entitled(application, actor)
+        keep_answers_and_files(application, answers, uploads, actor, definition=definition)
+        if not send:
+            return application, Filed.SAVED
+        if application.status == Status.DRAFT:
+            present = None if present_materials is None else present_materials | set(uploads)
+            submitted = submit_locked(
+                application, actor, definition=definition, present_materials=present
+            )
+            return submitted, Filed.SUBMITTED
+        return provide_supplement(application, actor), Filed.SUPPLEMENT_PROVIDED
 
 
 @transaction.atomic

@@ -133,7 +133,9 @@ def _write_event(
     return event
 
 
-@transaction.atomic
+# No savepoint: nothing is written before the refusal is known, so a refusal leaves nothing to
+# undo, and the caller's transaction (every caller has one) is where a failure rolls back.
+@transaction.atomic(savepoint=False)
 def change_status(
     application: Application,
     target: str,

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 import filetype
@@ -112,28 +113,60 @@ def store_attachment(
     """Save a new current file for a material; an earlier one is kept, marked superseded.
 
     `reused_from`: the earlier case's file this one copies (once-only filing)."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    Attachment.objects.filter(
-        application=application, material_code=material_code, is_current=True
-    ).update(is_current=False)
-    attachment = Attachment(
-        application=application,
-        material_code=material_code,
-        material_kind=material_kind,
-        reused_from=reused_from,
-        storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[content_type]}",
-        original_name=file_label(upload.name),
-        content_type=content_type,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-    )
-    attachment.file.save(attachment.storage_name, upload, save=False)
-    attachment.save()
-    return attachment
+    return store_attachments(
+        application,
+        [NewFile(material_code, upload, content_type, material_kind, reused_from)],
+        actor,
+    )[0]
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """One upload for `store_attachments`."""
+
+    material_code: str
+    upload: UploadedFile
+    content_type: str
+    material_kind: str = ""
+    reused_from: Attachment | None = None
+
+
+def store_attachments(
+    application, files: list[NewFile], actor, *, supersede: bool = True
+) -> list[Attachment]:
+    """`store_attachment` for the files of one form at once: the earlier files of those
+    materials superseded in one UPDATE, the new ones inserted in one statement.
+
+    `supersede=False`: the caller has marked them superseded already (services/filing.py)."""
+    if not files:
+        return []
+    attachments = []
+    for new in files:
+        digest = hashlib.sha256()
+        for chunk in new.upload.chunks():
+            digest.update(chunk)
+        new.upload.seek(0)
+        attachment = Attachment(
+            application=application,
+            material_code=new.material_code,
+            material_kind=new.material_kind,
+            reused_from=new.reused_from,
+            storage_name=f"{secrets.token_hex(16)}.{ACCEPTED_TYPES[new.content_type]}",
+            original_name=file_label(new.upload.name),
+            content_type=new.content_type,
+            size=new.upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        attachment.file.save(attachment.storage_name, new.upload, save=False)
+        attachments.append(attachment)
+    if supersede:
+        Attachment.objects.filter(
+            application=application,
+            material_code__in=[new.material_code for new in files],
+            is_current=True,
+        ).update(is_current=False)
+    return Attachment.objects.bulk_create(attachments)
 
 
 def attachment_response(attachment: Attachment, *, inline: bool = False) -> FileResponse:

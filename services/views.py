@@ -1,9 +1,12 @@
 """Pages of the catalogue and of filing. Each view: parse, check who asks, call filing, render."""
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -211,10 +214,25 @@ def draft_saved_except(form: ApplicationForm) -> str:
     return _("Draft saved, except the answers marked below: please correct them.")
 
 
-def own_application(request, pk: int, permission: str = VIEW_APPLICATION) -> Application:
-    """The applicant's own application, or 404: nobody learns whether another one exists."""
-    queryset = Application.objects.select_related("item", "item_version")
-    return get_object_or_404(applications_of(request.user, permission, queryset), pk=pk)
+def own_application(
+    request, pk: int, permission: str = VIEW_APPLICATION, *, for_update: bool = False
+) -> Application:
+    """The applicant's own application, or 404: nobody learns whether another one exists.
+
+    `for_update`: with the case's row lock (only its own row), inside the caller's transaction.
+    """
+    queryset = Application.objects.select_related("item", "implementation", "item_version")
+    if for_update:
+        # Filing for someone else checks, and the receipt names, the applicant: read with the case.
+        queryset = queryset.select_related("applicant").select_for_update(of=("self",))
+    application = get_object_or_404(applications_of(request.user, permission, queryset), pk=pk)
+    # The person asking is often the applicant or the filer: not read again when the page or
+    # the filing names them.
+    if application.applicant_id == request.user.pk:
+        application.applicant = request.user
+    if application.filed_by_id == request.user.pk:
+        application.filed_by = request.user
+    return application
 
 
 @login_required
@@ -229,16 +247,29 @@ def my_applications(request):
 @require_http_methods(["GET", "POST"])
 @rate_limited("filing", key=by_user_or_ip)
 def edit_application(request, pk: int):
+    if request.method == "POST":
+        # One transaction from the first read: the case is read once, with its lock, and its
+        # files under it, so filing reads neither again (services/filing.file_form).
+        with transaction.atomic():
+            application = own_application(request, pk, CHANGE_APPLICATION, for_update=True)
+            if not application.is_editable_by_applicant:
+                return redirect(application)
+            try:
+                parties.check_still_entitled(application, request.user)
+            except PermissionDenied as error:
+                # Caught inside the transaction, which commits: the refusal's audit entry is kept.
+                messages.error(request, str(error))
+                return redirect("services:mine")
+            return application_form_page(
+                request,
+                application,
+                edit_url=reverse("services:edit", args=[application.pk]),
+                submitted_url=application.get_absolute_url(),
+                locked_and_checked=True,
+            )
     application = own_application(request, pk, CHANGE_APPLICATION)
     if not application.is_editable_by_applicant:
         return redirect(application)
-    if request.method == "POST":
-        try:
-            # Asked before the form's transaction, so that a refusal's audit entry is kept.
-            parties.check_still_entitled(application, request.user)
-        except PermissionDenied as error:
-            messages.error(request, str(error))
-            return redirect("services:mine")
     return application_form_page(
         request,
         application,
@@ -248,24 +279,41 @@ def edit_application(request, pk: int):
 
 
 def application_form_page(
-    request, application: Application, *, edit_url: str, submitted_url: str, at_counter=False
+    request,
+    application: Application,
+    *,
+    edit_url: str,
+    submitted_url: str,
+    at_counter=False,
+    locked_and_checked=False,
 ):
-    """The application form, for the applicant online or a clerk at the counter."""
+    """The application form, for the applicant online or a clerk at the counter.
+
+    `locked_and_checked`: the caller holds the case's lock in its transaction and has checked
+    the filer (edit_application's POST); the files read here are then filing's too.
+    """
     definition = application.definition
-    offers = once_only.reusable_materials(application)
-    certificates = once_only.certificate_offers(application)
+    # Earlier files and e-certificates are offered on the page, and taken when a box is ticked:
+    # a form sent without a box ticked, and not shown again, never reads them.
+    offers = Offers(application)
     if request.method == "POST":
-        reuse_chosen_materials(request, application, offers)
-        use_chosen_certificates(request, application, certificates)
-    current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
+        if any(name.startswith("reuse__") for name in request.POST):
+            reuse_chosen_materials(request, application, offers.materials)
+        if any(name.startswith("certificate__") for name in request.POST):
+            use_chosen_certificates(request, application, offers.certificates)
     submitting = request.method == "POST" and "submit" in request.POST
+    # A draft saved and not shown again never needs its files: read when the form is sent or
+    # shown. Under edit_application's lock, filing checks the submission against these.
+    current = None
+    if request.method != "POST" or submitting:
+        current = current_attachments(application)
     form = ApplicationForm(
         definition,
         request.POST or None,
         request.FILES or None,
         answers=application.answers,
         require_complete=submitting,
-        present_materials=set(current),
+        present_materials=set(current or ()),
     )
     if request.method == "POST" and not submitting and not form.is_valid():
         # Saving a draft never loses work: what passed its checks is kept, the rest is shown
@@ -277,9 +325,10 @@ def application_form_page(
             actor=request.user,
             send=False,
             definition=definition,
+            locked_and_checked=locked_and_checked,
         )
         messages.warning(request, draft_saved_except(form))
-        current = {a.material_code: a for a in application.attachments.filter(is_current=True)}
+        current = current_attachments(application)
     elif request.method == "POST" and form.is_valid():
         try:
             filed, outcome = filing.file_form(
@@ -289,6 +338,8 @@ def application_form_page(
                 actor=request.user,
                 send=submitting,
                 definition=definition,
+                locked_and_checked=locked_and_checked,
+                present_materials=set(current) if locked_and_checked and submitting else None,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -296,6 +347,8 @@ def application_form_page(
         else:
             messages.success(request, filed_message(filed, outcome))
             return redirect(submitted_url if submitting else edit_url)
+    if current is None:
+        current = current_attachments(application)
     return render(
         request,
         "services/edit_application.html",
@@ -309,12 +362,15 @@ def application_form_page(
                     field,
                     current.get(code),
                     None
-                    if code not in offers
-                    or (current.get(code) and current[code].reused_from_id == offers[code].pk)
-                    else offers[code],
+                    if code not in offers.materials
+                    or (
+                        current.get(code)
+                        and current[code].reused_from_id == offers.materials[code].pk
+                    )
+                    else offers.materials[code],
                     []
                     if current.get(code) and current[code].certificate_number
-                    else certificates.get(code, []),
+                    else offers.certificates.get(code, []),
                 )
                 for field in form.material_fields
                 for code in [field.name.removeprefix(MATERIAL_PREFIX)]
@@ -326,6 +382,25 @@ def application_form_page(
             else [],
         },
     )
+
+
+def current_attachments(application: Application) -> dict:
+    return {a.material_code: a for a in application.attachments.filter(is_current=True)}
+
+
+class Offers:
+    """What the form offers in place of an upload, read when first asked for."""
+
+    def __init__(self, application: Application):
+        self.application = application
+
+    @cached_property
+    def materials(self) -> dict:
+        return once_only.reusable_materials(self.application)
+
+    @cached_property
+    def certificates(self) -> dict:
+        return once_only.certificate_offers(self.application)
 
 
 def filed_message(application: Application, outcome: filing.Filed) -> str:

@@ -7,6 +7,8 @@ The catalogue and the guides are counted for a logged-in citizen: anonymous visi
 from the page cache (tests/test_page_cache.py), which would count nothing.
 """
 
+from dataclasses import dataclass
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +24,7 @@ from tests.factories import (
     StaffFactory,
     StageDepartmentFactory,
     item_with_stages,
+    pdf_upload,
     reviewer_of,
     routed_application,
 )
@@ -166,3 +169,128 @@ def test_the_api_task_detail_serialises_the_case_file_without_a_query_of_its_own
     assert len(queries) == 0
     assert len(data["stages"][-1]["departments"]) == FEW
     assert [stop["reason"] for stop in data["clock_stops"]] == ["hearing"]
+
+
+# --- filing (issue 20 item 4) --------------------------------------------------------------------
+# Budgets per request, counted on the demo's business start-up (four departments in parallel,
+# three materials, six fields) as production runs it: each request its own transaction
+# (transactional tests, so the test's own transaction adds no savepoints). Each budget test
+# files once first, so caches and the item's frozen version are as on a busy day.
+
+SAVE_BUDGET, SUBMIT_BUDGET, ROUTE_BUDGET = 12, 20, 25
+STARTUP_ANSWERS = {
+    "company_name": "合肥新开科技有限公司",
+    "registered_capital": "100",
+    "business_scope": "软件开发",
+    "legal_representative": "张三",
+    "address": "合肥市蜀山区长江西路100号",
+    "needs_invoices": "yes",
+}
+transactional = pytest.mark.django_db(transaction=True)
+
+
+def tables_read_twice(queries) -> list[str]:
+    """Tables that more than one SELECT of the request reads from (joins in one query count once)."""
+    import re
+    from collections import Counter
+
+    tables = Counter(
+        re.search(r'\bFROM\s+"?(\w+)"?', query["sql"]).group(1)
+        for query in queries
+        if query["sql"].lstrip().upper().startswith("SELECT")
+    )
+    return sorted(table for table, count in tables.items() if count > 1)
+
+
+@dataclass
+class Filing:
+    save: list
+    submit: list
+    route: list
+    application: object
+
+
+def file_business_startup(client, filer, on_behalf_of=None) -> Filing:
+    """Start a draft, save it with its three files, submit it, route it: the queries of each."""
+    from approvals.routing import route_application
+    from services.models import Application
+
+    start = client.post(
+        reverse("services:start", args=["business-startup"]),
+        {"new": "1", "on_behalf_of": str(on_behalf_of.pk) if on_behalf_of else ""},
+    )
+    edit = start["Location"]
+    assert client.get(edit).status_code == 200
+    files = {
+        f"material__{code}": pdf_upload(f"{code}.pdf")
+        for code in ("articles", "premises", "legal-rep-id")
+    }
+    with CaptureQueriesContext(connection) as save:
+        saved = client.post(edit, {**STARTUP_ANSWERS, **files, "save": ""})
+    assert saved.status_code == 302 and saved["Location"] == edit, saved
+    with CaptureQueriesContext(connection) as submit:
+        submitted = client.post(edit, {**STARTUP_ANSWERS, "submit": ""})
+    assert submitted.status_code == 302 and "/edit/" not in submitted["Location"], submitted
+    application = Application.objects.get(pk=int(edit.rstrip("/").split("/")[-2]))
+    assert application.status == Application.Status.SUBMITTED
+    with CaptureQueriesContext(connection) as route:
+        assert len(route_application(application.pk)) == 1
+    return Filing(list(save), list(submit), list(route), application)
+
+
+@pytest.fixture
+def demo(broker_outage):
+    """The demo's catalogue and people; nothing published (routing is called by the test)."""
+    from portal.demo import load_demo
+
+    with broker_outage():
+        load_demo()
+        yield
+
+
+@pytest.fixture
+def filed_by(client_for, demo):
+    """Who files (their user name) and for whom: files once to warm up, then once counted."""
+    from accounts.models import User
+
+    def filed(username: str, principal: str | None = None) -> Filing:
+        filer = User.objects.get(username=username)
+        principal = User.objects.get(username=principal) if principal else None
+        client = client_for(filer)
+        file_business_startup(client, filer, principal)
+        return file_business_startup(client, filer, principal)
+
+    return filed
+
+
+FILERS = {
+    "in person": ("zhangsan", None),
+    "enterprise clerk": ("wangwu", "hefei-demo-tech"),
+    "agent": ("zhaoliu", "zhangsan"),
+}
+
+
+@transactional
+@pytest.mark.parametrize("filer", FILERS)
+def test_saving_the_form_with_its_files_stays_within_its_query_budget(filed_by, filer):
+    filing = filed_by(*FILERS[filer])
+    # Filing for another is asked again at every step (services/parties.py): one query more.
+    budget = SAVE_BUDGET if filer == "in person" else SAVE_BUDGET + 1
+    assert len(filing.save) <= budget, [query["sql"][:120] for query in filing.save]
+    assert tables_read_twice(filing.save) == []
+
+
+@transactional
+@pytest.mark.parametrize("filer", FILERS)
+def test_submitting_stays_within_its_query_budget(filed_by, filer):
+    filing = filed_by(*FILERS[filer])
+    assert len(filing.submit) <= SUBMIT_BUDGET, [query["sql"][:120] for query in filing.submit]
+    assert tables_read_twice(filing.submit) == []
+
+
+@transactional
+@pytest.mark.parametrize("filer", FILERS)
+def test_routing_stays_within_its_query_budget(filed_by, filer):
+    filing = filed_by(*FILERS[filer])
+    assert len(filing.route) <= ROUTE_BUDGET, [query["sql"][:120] for query in filing.route]
+    assert tables_read_twice(filing.route) == []
