@@ -361,15 +361,22 @@ def items_in_queue(user) -> list[tuple[str, str]]:
     """(code, name) of the service items whose tasks reach the reviewer's departments.
 
     Read from the catalogue (its size), not from the tasks (a province's millions): the items
-    with a review stage in one of the user's departments, or every item for the service
-    centre, which accepts them all. The queue's item filter itself works on any code.
+    with a review stage in one of the user's departments, or that one of them accepts: for a
+    service centre, every item implemented in its region. The queue's item filter itself works
+    on any code.
     """
     if not is_civil_servant(user):
         return []
     departments = Membership.objects.filter(user=user).values("department")
-    items = ServiceItem.objects.all()
-    if not Department.objects.filter(pk__in=departments, is_service_centre=True).exists():
-        items = items.filter(implementations__stages__departments__department__in=departments)
+    # A service centre accepts the items implemented in its own region, not another city's.
+    centre_regions = Department.objects.filter(pk__in=departments, is_service_centre=True).values(
+        "region"
+    )
+    items = ServiceItem.objects.filter(
+        Q(implementations__stages__departments__department__in=departments)
+        | Q(implementations__accepting_department__in=departments)
+        | Q(implementations__region__in=centre_regions)
+    )
     # Named as the rows name them: in English on English pages, where the item has an English name.
     rows = items.values_list("code", "name", "name_en").distinct().order_by("code")
     return [(code, text_in_reader_language(name, name_en)) for code, name, name_en in rows]

@@ -25,11 +25,12 @@ from common.api_access import (
     VerificationRateLimit,
 )
 from common.ratelimits import by_ip
+from services.regions import code_prefix
 
 from . import statistics
 from .consultations import accepts_comments_from, moderate_comment, submit_comment
 from .filters import CommentFilter, ConsultationFilter, DecisionRecordFilter, PublicationFilter
-from .forms import CertificateLookupForm, YearForm
+from .forms import CertificateLookupForm, StatisticsForm
 from .masking import public_holder_name
 from .models import Consultation, ConsultationComment, DecisionRecord, Publication
 from .permissions import visible_consultations
@@ -106,6 +107,7 @@ DECISION_EXAMPLE = {
     "item_name": "食品经营许可",
     "item_name_en": "Food business licence",
     "display_item_name": "Food business licence",
+    "region_code": "340100",
     "applicant_display": "张*",
     "outcome": "approved",
     "outcome_display": "Approved",
@@ -262,6 +264,9 @@ class LetterStatisticsRowSerializer(serializers.Serializer):
 
 class StatisticsSerializer(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True, help_text="Null: every year.")
+    region = serializers.CharField(
+        allow_null=True, help_text="The region's GB/T 2260 code; null: every region."
+    )
     departments = StatisticsRowSerializer(many=True)
     items = StatisticsRowSerializer(many=True)
     consultations = ConsultationStatisticsRowSerializer(
@@ -301,14 +306,25 @@ class StatisticsView(APIView):
         description="Per department and per service item: received, decided, approved, "
         "rejected, average and 90th-percentile working days to decision, on-time rate, deemed "
         "approvals, extensions and the applicants' ratings; per department, the consultations "
-        "on drafts and their feedback reports; for one calendar year or all.",
-        parameters=[OpenApiParameter("year", int, required=False)],
+        "on drafts and their feedback reports; for one calendar year or all, of one region "
+        "(its districts included) or all.",
+        parameters=[
+            OpenApiParameter("year", int, required=False),
+            OpenApiParameter(
+                "region",
+                str,
+                required=False,
+                description="A region's GB/T 2260 code (340100): its departments and the cases "
+                "filed under its implementations, its districts included. Default: every region.",
+            ),
+        ],
         responses={200: StatisticsSerializer},
         examples=[
             OpenApiExample(
                 "2026",
                 value={
                     "year": 2026,
+                    "region": "340100",
                     "departments": [STATISTICS_ROW_EXAMPLE],
                     "items": [{**STATISTICS_ROW_EXAMPLE, "code": "business-start-up"}],
                     "consultations": [
@@ -348,12 +364,16 @@ class StatisticsView(APIView):
         ],
     )
     def get(self, request):
-        form = YearForm(request.query_params)
+        form = StatisticsForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors)
-        period = statistics.Period(form.cleaned_data.get("year"))
+        region = form.cleaned_data.get("region")
+        period = statistics.Period(
+            form.cleaned_data.get("year"), region_prefix=code_prefix(region) if region else ""
+        )
         data = {
             "year": period.year,
+            "region": region.code if region else None,
             "departments": statistics.statistics_by_department(period),
             "items": statistics.statistics_by_item(period),
             "consultations": statistics.consultations_by_department(period),

@@ -3,13 +3,32 @@
 import django_filters
 
 from common.api_access import MomentFilter
+from services.regions import within
 
+from .forms import RegionField
 from .models import Consultation, ConsultationComment, DecisionRecord, Publication
 from .search import matching, parse_query
 from .selectors import consultations_in_phase, search_decisions
 
 
+class RegionFilter(django_filters.Filter):
+    """`?region=` a GB/T 2260 code: that region's rows and those of the regions within it (a
+    city's districts); an unknown code is refused (400), not answered with an empty list."""
+
+    field_class = RegionField
+
+    def filter(self, queryset, value):
+        return within(queryset, self.field_name, value)
+
+
+REGION_HELP = (
+    "A region's GB/T 2260 code (340100): its rows and those of the regions within it "
+    "(a city's districts). Default: every region."
+)
+
+
 class PublicationFilter(django_filters.FilterSet):
+    region = RegionFilter(field_name="department__region__code", help_text=REGION_HELP)
     kind = django_filters.ChoiceFilter(choices=Publication.Kind.choices)
     department = django_filters.CharFilter(
         field_name="department__code", help_text="A department's code."
@@ -42,6 +61,7 @@ class DecisionRecordFilter(django_filters.FilterSet):
         max_length=100,
         help_text="A tracking number, or words of the item or of the (masked) applicant.",
     )
+    region = RegionFilter(field_name="region_code", help_text=REGION_HELP)
     outcome = django_filters.ChoiceFilter(choices=DecisionRecord.Outcome.choices)
     item = django_filters.CharFilter(field_name="item_code", help_text="A service item's code.")
     decided_after = MomentFilter(field_name="decided_at", lookup_expr="gte")

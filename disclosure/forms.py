@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from services.materials import sniff_material
+from services.regions import region_by_code
 
 from .consultations import (
     MAX_QUESTIONS,
@@ -95,8 +96,40 @@ class SearchForm(forms.Form):
         return cleaned
 
 
+class RegionField(forms.CharField):
+    """`?region=`: a region's GB/T 2260 code, cleaned to the Region; None when left empty (every
+    region). A code that names no region is refused, so a filter never shows an empty page
+    for a mistyped code as if the region had decided nothing."""
+
+    def to_python(self, value):
+        code = super().to_python(value)
+        if not code:
+            return None
+        region = region_by_code(code)
+        if region is None:
+            raise forms.ValidationError(
+                _("There is no region with this code. Choose one from the list."),
+                code="unknown_region",
+            )
+        return region
+
+
+class RegionForm(forms.Form):
+    """The region filter of the register, the statistics and the feeds (docs/regions.md)."""
+
+    region = RegionField(
+        label=_("Region"),
+        required=False,
+        help_text=_("A city includes its districts and counties."),
+    )
+
+
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+
+
+class StatisticsForm(YearForm, RegionForm):
+    """A calendar year (or all) of a region (or all)."""
 
 
 class CertificateLookupForm(forms.Form):

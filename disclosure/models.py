@@ -258,6 +258,9 @@ class DecisionRecord(models.Model):
     item_code = models.CharField(_("item code"), max_length=32)
     item_name = models.CharField(_("service item"), max_length=128)
     item_name_en = models.CharField(max_length=128, blank=True)
+    # The GB/T 2260 code of the region whose implementation decided the case, copied rather
+    # than joined: the register filters a city with its districts by the code's leading digits.
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     applicant_display = models.CharField(_("applicant"), max_length=200)
     outcome = models.CharField(_("decision"), max_length=16, choices=Outcome.choices)
     departments = models.CharField(_("deciding departments"), max_length=500)
@@ -276,6 +279,14 @@ class DecisionRecord(models.Model):
                 condition=models.Q(outcome__in=DecisionOutcome.values),
                 name="decision_outcome_valid",
             )
+        ]
+        indexes = [
+            # A region's register, newest first; a prefix (LIKE '3401%') uses it too.
+            models.Index(
+                fields=["region_code", "-decided_at"],
+                name="decision_region_decided",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

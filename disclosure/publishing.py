@@ -157,7 +157,13 @@ def publish_decision(application: Application) -> DecisionRecord:
     silent = [
         task.department.name for task in decided if task.state == ReviewTask.State.DEEMED_APPROVED
     ]
-    item = application.definition.item
+    definition = application.definition
+    item = definition.item
+    # The region whose implementation the case was filed under, as frozen with it (versions
+    # frozen before regions existed name none: their implementation says).
+    region_code = (
+        definition.region.code if definition.region else application.implementation.region.code
+    )
     decision, created = DecisionRecord.objects.get_or_create(
         application=application,
         defaults={
@@ -165,6 +171,7 @@ def publish_decision(application: Application) -> DecisionRecord:
             "item_code": item.code,
             "item_name": item.name,
             "item_name_en": item.name_en,
+            "region_code": region_code,
             "applicant_display": name,
             "outcome": application.status,
             "departments": "、".join(dict.fromkeys(departments)),

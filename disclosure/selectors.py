@@ -12,7 +12,9 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Region
 from services.models import ServiceItem
+from services.regions import within
 
 from .models import (
     CatalogueSearchEntry,
@@ -45,9 +47,17 @@ def withdrawn_publication(number: str) -> Publication | None:
     )
 
 
-def public_decisions() -> QuerySet[DecisionRecord]:
-    """The decision register holds only masked data by construction; all of it is public."""
-    return DecisionRecord.objects.all()
+def public_decisions(region: Region | None = None) -> QuerySet[DecisionRecord]:
+    """The decision register holds only masked data by construction; all of it is public.
+
+    `region`: only the decisions of that region's implementations, a city's districts
+    included (docs/regions.md); None for every region."""
+    return within(DecisionRecord.objects.all(), "region_code", region)
+
+
+def public_publications_of(region: Region | None) -> QuerySet[Publication]:
+    """The public publications of the departments of `region` and of the regions within it."""
+    return within(public_publications(), "department__region__code", region)
 
 
 def search_decisions(records: QuerySet[DecisionRecord], text: str) -> QuerySet[DecisionRecord]:

@@ -43,6 +43,7 @@ class DecisionRecordSerializer(serializers.ModelSerializer):
             "item_name",
             "item_name_en",
             "display_item_name",
+            "region_code",
             "applicant_display",
             "outcome",
             "outcome_display",

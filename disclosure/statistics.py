@@ -31,9 +31,12 @@ from .models import Publication
 
 @dataclass(frozen=True)
 class Period:
-    """[start, end) in the portal's time zone; a calendar year, or everything (None)."""
+    """What the statistics count: [start, end) in the portal's time zone, a calendar year or
+    everything (None); of the departments and cases of one region, its districts included
+    (`region_prefix`, services.regions.code_prefix), or of every region ("")."""
 
     year: int | None = None
+    region_prefix: str = ""
 
     @property
     def start(self) -> datetime:
@@ -93,6 +96,14 @@ AGGREGATES_SQL = """
     coalesce(sum(extensions), 0)::int AS extensions
 """
 
+# The department `d` belongs to the region counted (its code begins with the prefix; "" is all).
+DEPARTMENT_IN_REGION_SQL = """starts_with(
+    (SELECT r.code FROM accounts_region r WHERE r.id = d.region_id), %(region_prefix)s)"""
+# The case `a` was filed under an implementation of the region counted.
+APPLICATION_IN_REGION_SQL = """starts_with(
+    (SELECT r.code FROM services_itemimplementation i JOIN accounts_region r ON r.id = i.region_id
+      WHERE i.id = a.implementation_id), %(region_prefix)s)"""
+
 BY_DEPARTMENT_SQL = f"""
 WITH cases AS (
     SELECT t.department_id AS group_id, t.decided_at, t.due_at,
@@ -112,6 +123,7 @@ WITH cases AS (
 )
 SELECT d.id, d.code, d.name, d.name_en, {AGGREGATES_SQL}
   FROM cases JOIN accounts_department d ON d.id = cases.group_id
+ WHERE {DEPARTMENT_IN_REGION_SQL}
  GROUP BY d.id, d.code, d.name, d.name_en
  ORDER BY d.code
 """
@@ -132,6 +144,7 @@ WITH cases AS (
      WHERE a.submitted_at IS NOT NULL AND a.submitted_at >= %(start)s
        AND a.submitted_at < %(end)s
        AND NOT EXISTS (SELECT 1 FROM services_letter l WHERE l.application_id = a.id)
+       AND {APPLICATION_IN_REGION_SQL}
 )
 SELECT i.id, i.code, i.name, i.name_en, {AGGREGATES_SQL}
   FROM cases JOIN services_serviceitem i ON i.id = cases.group_id
@@ -141,7 +154,12 @@ SELECT i.id, i.code, i.name, i.name_en, {AGGREGATES_SQL}
 
 
 def _rows(sql: str, period: Period, department_ids: list[int] | None = None) -> list[dict]:
-    params = {"tz": settings.TIME_ZONE, "start": period.start, "end": period.end}
+    params = {
+        "tz": settings.TIME_ZONE,
+        "start": period.start,
+        "end": period.end,
+        "region_prefix": period.region_prefix,
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
@@ -156,11 +174,12 @@ Annotator = Callable[[list[dict], Period, str], None]
 
 # The ratings of the cases received in the period: by item, and by every department that
 # reviewed the case (a department shares the case's rating with the others it worked with).
-RATINGS_BY_ITEM_SQL = """
+RATINGS_BY_ITEM_SQL = f"""
 SELECT a.item_id AS id, round(avg(r.score)::numeric, 1)::float AS average_rating,
        count(*) AS ratings
   FROM services_rating r JOIN services_application a ON a.id = r.application_id
  WHERE a.submitted_at >= %(start)s AND a.submitted_at < %(end)s
+   AND {APPLICATION_IN_REGION_SQL}
  GROUP BY a.item_id
 """
 RATINGS_BY_DEPARTMENT_SQL = """
@@ -262,7 +281,7 @@ CONSULTATION_COLUMNS: list[Column] = [
 
 # Consultations published in the period, by department; comments counted per consultation
 # first, so that a consultation's figures are not multiplied by its number of comments.
-CONSULTATIONS_BY_DEPARTMENT_SQL = """
+CONSULTATIONS_BY_DEPARTMENT_SQL = f"""
 WITH comments AS (
     SELECT consultation_id, count(*) AS received,
            count(*) FILTER (WHERE state = 'published') AS published
@@ -285,6 +304,7 @@ SELECT d.id, d.code, d.name, d.name_en,
   LEFT JOIN comments cm ON cm.consultation_id = c.id
  WHERE p.state = 'published' AND p.classification = 'public'
    AND p.published_at >= %(start)s AND p.published_at < %(end)s
+   AND {DEPARTMENT_IN_REGION_SQL}
  GROUP BY d.id, d.code, d.name, d.name_en
  ORDER BY d.code
 """
@@ -334,6 +354,7 @@ SELECT d.id, d.code, d.name, d.name_en,
        (count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basically_satisfied')))::float
            / nullif(count(*) FILTER (WHERE satisfaction <> ''), 0) AS satisfaction_rate
   FROM answers JOIN accounts_department d ON d.id = answers.department_id
+ WHERE {DEPARTMENT_IN_REGION_SQL}
  GROUP BY d.id, d.code, d.name, d.name_en
  ORDER BY d.code
 """
@@ -347,7 +368,12 @@ def letters_by_department(period: Period) -> list[dict]:
 def consultations_by_department(period: Period) -> list[dict]:
     """Public consultations per department: comments received, published and adopted, and
     whether the feedback reports came on time (disclosure/consultations.py)."""
-    params = {"start": period.start, "end": period.end, "now": timezone.now()}
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "now": timezone.now(),
+        "region_prefix": period.region_prefix,
+    }
     with connection.cursor() as cursor:
         cursor.execute(CONSULTATIONS_BY_DEPARTMENT_SQL, params)
         names = [column.name for column in cursor.description]

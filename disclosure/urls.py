@@ -29,6 +29,7 @@ urlpatterns = [
     path("feeds/latest.atom", feeds.LatestPublicationsFeed(), name="feed"),
     path("feeds/kind/<str:kind>.atom", feeds.KindFeed(), name="feed_kind"),
     path("feeds/department/<str:code>.atom", feeds.DepartmentFeed(), name="feed_department"),
+    path("feeds/decisions.atom", feeds.DecisionsFeed(), name="decisions_feed"),
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics/<str:table>.csv", views.statistics_csv, name="statistics_csv"),
     path("annual-report/<int:year>/", views.annual_report, name="annual_report"),

@@ -15,12 +15,15 @@ from approvals.views import staff_required
 from common.ratelimits import by_ip, rate_limited
 from instruments.selectors import appeal_period_of_refusal
 from services.materials import download_name
+from services.regions import code_prefix, regions_to_choose
 
 from . import statistics
 from .forms import (
     CertificateLookupForm,
     PublicationForm,
+    RegionForm,
     SearchForm,
+    StatisticsForm,
     WithdrawalForm,
     YearForm,
 )
@@ -40,6 +43,7 @@ from .selectors import (
     public_decisions,
     public_publication,
     public_publications,
+    public_publications_of,
     search_decisions,
     withdrawn_publication,
 )
@@ -57,11 +61,30 @@ def index(request):
     )
 
 
+def chosen_region_filter(request) -> RegionForm:
+    """The page's `?region=` filter, validated: its `region` is None for every region, and for
+    a code that names none (the form then carries the error the page shows)."""
+    form = RegionForm(request.GET)
+    form.region = form.cleaned_data["region"] if form.is_valid() else None
+    return form
+
+
 def decisions(request):
     query = request.GET.get("q", "").strip()[:100]
-    records = search_decisions(public_decisions(), query)
+    region_filter = chosen_region_filter(request)
+    records = search_decisions(public_decisions(region_filter.region), query)
     page = Paginator(records, 30).get_page(request.GET.get("page"))
-    return render(request, "disclosure/decisions.html", {"page": page, "query": query})
+    return render(
+        request,
+        "disclosure/decisions.html",
+        {
+            "page": page,
+            "query": query,
+            "region_filter": region_filter,
+            "region": region_filter.region,
+            "regions": regions_to_choose(),
+        },
+    )
 
 
 def decision(request, tracking_number: str):
@@ -73,7 +96,8 @@ def decision(request, tracking_number: str):
 
 
 def publications(request):
-    items = public_publications()
+    region_filter = chosen_region_filter(request)
+    items = public_publications_of(region_filter.region)
     kind = request.GET.get("kind", "")
     if kind in Publication.Kind.values:
         items = items.filter(kind=kind)
@@ -86,7 +110,15 @@ def publications(request):
     return render(
         request,
         "disclosure/publications.html",
-        {"page": page, "kind": kind, "kinds": Publication.Kind.choices, "department": department},
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": Publication.Kind.choices,
+            "department": department,
+            "region_filter": region_filter,
+            "region": region_filter.region,
+            "regions": regions_to_choose(),
+        },
     )
 
 
@@ -252,8 +284,20 @@ def _period(request) -> statistics.Period:
     return statistics.Period(year)
 
 
+def _period_of_region(request) -> tuple[statistics.Period, StatisticsForm]:
+    """The year and the region the public statistics count; a bad value of either is left out
+    (everything counted) and the form says why."""
+    form = StatisticsForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    region = data.get("region")
+    return statistics.Period(
+        data.get("year"), region_prefix=code_prefix(region) if region else ""
+    ), form
+
+
 def statistics_page(request):
-    period = _period(request)
+    period, form = _period_of_region(request)
     departments = statistics.statistics_by_department(period)
     items = statistics.statistics_by_item(period)
     charts = [
@@ -277,6 +321,9 @@ def statistics_page(request):
         "disclosure/statistics.html",
         {
             "period": period,
+            "region_filter": form,
+            "region": form.cleaned_data.get("region"),
+            "regions": regions_to_choose(),
             "years": statistics.years_with_data(),
             "columns": statistics.COLUMNS,
             "departments": statistics.table(departments),
@@ -302,7 +349,7 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 
 
 def statistics_csv(request, table: str):
-    period = _period(request)
+    period, _form = _period_of_region(request)
     if table == "departments":
         rows, header = statistics.statistics_by_department(period), _("Department")
     elif table == "items":

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.counter import citizen_at_counter, is_service_centre_staff
-from accounts.models import Department, Region
+from accounts.models import Department, Region, User
 
 from . import filing
 from .models import Application, ServiceItem
@@ -53,11 +53,14 @@ def counter_region(clerk) -> Region | None:
 
 
 def counter_application(clerk, pk: int) -> Application:
-    """A case filed at the counter, for the centre's staff; others get 404."""
+    """A case filed at the counter of the clerk's own service centre, for its staff; any other
+    case (another city's counter, an agent's filing) does not exist for them."""
     require_counter_staff(clerk)
+    centres = Department.objects.filter(is_service_centre=True, memberships__user=clerk)
+    colleagues = User.objects.filter(memberships__department__in=centres)
     return (
         Application.objects.select_related("item", "item_version", "applicant")
-        .filter(filed_by__isnull=False)
+        .filter(filing_capacity=Application.Capacity.SERVICE_CENTRE, filed_by__in=colleagues)
         .get(pk=pk)
     )
 

@@ -8,9 +8,10 @@ by its province's: the nearest region up the tree that does.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Region
+from accounts.models import Department, Region, RegionLevel
 
 from .models import ItemImplementation, ServiceItem
 
@@ -20,6 +21,34 @@ def region_by_code(code: str) -> Region | None:
     if not (len(code) == 6 and code.isdigit()):
         return None
     return Region.objects.select_related("parent__parent").filter(code=code).first()
+
+
+# GB/T 2260 gives each level two digits: province, city, district ("00" where there is none).
+LEADING_DIGITS = {RegionLevel.PROVINCE: 2, RegionLevel.CITY: 4, RegionLevel.DISTRICT: 6}
+
+
+def code_prefix(region: Region) -> str:
+    """The digits that the codes of `region` and of every region within it begin with: "34"
+    for 安徽省 (340000), "3401" for 合肥市 (340100) and its districts, "340104" for 蜀山区."""
+    return region.code[: LEADING_DIGITS.get(region.level, 6)]
+
+
+def within(codes: QuerySet, field: str, region: Region | None) -> QuerySet:
+    """`codes` narrowed to the rows whose `field` (a region's code) lies in `region`: a city
+    with its districts, a province with its cities. Unchanged when `region` is None (all)."""
+    if region is None:
+        return codes
+    return codes.filter(**{f"{field}__startswith": code_prefix(region)})
+
+
+def regions_to_choose() -> list[Region]:
+    """The regions a page's region filter offers: those with departments, and the regions they
+    are part of (choosing a city includes its districts), in code order."""
+    with_departments = Region.objects.filter(
+        Exists(Department.objects.filter(region=OuterRef("pk")))
+    ).select_related("parent__parent")
+    ids = {ancestor.pk for region in with_departments for ancestor in region.with_ancestors()}
+    return list(Region.objects.filter(pk__in=ids).order_by("code"))
 
 
 def default_region() -> Region | None:

@@ -33,6 +33,7 @@ from tests.factories import (
     DepartmentFactory,
     EnterpriseFactory,
     MaterialFactory,
+    MembershipFactory,
     StaffFactory,
     accept,
     draft_application,
@@ -41,6 +42,7 @@ from tests.factories import (
     pdf_upload,
     reviewer_of,
     routed_application,
+    second_city,
     sniffed,
 )
 from tests.letter_factories import answered, letter_of, triaged
@@ -53,6 +55,9 @@ ROLES = (
     "reviewer_x",
     "head_x",
     "admin",
+    # A reviewer of 芜湖's market bureau and a clerk of 芜湖's service centre: the world's cases
+    # are all 合肥's (issue 16: staff see their own region's work only).
+    "staff_wuhu",
     # Last: what the owner does (withdraw, say) must not change the case for the others.
     "citizen_a",
 )
@@ -116,11 +121,25 @@ def api_department_x_only(status=OK, **overrides):
     return {**department_x_only(status), "anonymous": UNAUTHENTICATED, **overrides}
 
 
+SAME_AS_ANOTHER_DEPARTMENT = "as reviewer_y"
+
+
 @dataclass
 class Row:
     expected: dict
     kwargs: object = None  # a function of the world giving the URL's arguments
     method: str = "get"
+    # What the civil servant of another city gets: unless the row says, what a civil servant of
+    # another department of the same city gets (reviewer Y). Another region is never more.
+    other_region: object = SAME_AS_ANOTHER_DEPARTMENT
+
+    def __post_init__(self):
+        self.expected = {
+            **self.expected,
+            "staff_wuhu": self.expected["reviewer_y"]
+            if self.other_region == SAME_AS_ANOTHER_DEPARTMENT
+            else self.other_region,
+        }
 
 
 EXPECTED: dict[str, Row] = {
@@ -187,9 +206,14 @@ EXPECTED: dict[str, Row] = {
         {**everyone(NOT_FOUND), "anonymous": LOGIN, "citizen_a": OK, "citizen_b": OK},
         lambda w: [w.authorisation.pk],
     ),
-    # Only service-centre staff (none among these roles: see tests/test_counter_filing.py).
-    "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}),
-    "counter:application": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, lambda w: [w.draft.pk]),
+    # Only service-centre staff (see tests/test_counter_filing.py): 芜湖's clerk reaches the
+    # counter, but not a case that was not filed at it (tests/test_regions.py: nor 合肥's).
+    "counter:home": Row({**everyone(FORBIDDEN), "anonymous": LOGIN}, other_region=OK),
+    "counter:application": Row(
+        {**everyone(FORBIDDEN), "anonymous": LOGIN},
+        lambda w: [w.draft.pk],
+        other_region=NOT_FOUND,
+    ),
     "services:catalogue": Row(everyone(OK)),
     "services:guide": Row(everyone(OK), lambda w: [w.item.code]),
     "services:sample": Row(everyone(OK), lambda w: [w.item.code, w.material_with_sample.pk]),
@@ -247,6 +271,7 @@ EXPECTED: dict[str, Row] = {
     "disclosure:feed": Row(everyone(OK)),
     "disclosure:feed_kind": Row(everyone(OK), lambda w: ["notice"]),
     "disclosure:feed_department": Row(everyone(OK), lambda w: [w.department_x.code]),
+    "disclosure:decisions_feed": Row(everyone(OK)),
     "disclosure:statistics": Row(everyone(OK)),
     "disclosure:statistics_csv": Row(everyone(OK), lambda w: ["departments"]),
     "disclosure:annual_report": Row(everyone(OK), lambda w: [w.this_year]),
@@ -508,6 +533,7 @@ class World:
             "reviewer_y": reviewer_of(self.department_y),
             "head_x": head_of(self.department_x),
             "admin": StaffFactory(is_staff=True, is_superuser=True),
+            "staff_wuhu": staff_of_another_city(),
         }
         owner = self.people["citizen_a"]
         self.clerk_membership = add_member(
@@ -585,6 +611,15 @@ class World:
         )
         self.anchor = anchor_day(timezone.localdate())
         assert Membership.objects.filter(user=self.people["head_x"], role="head").exists()
+
+
+def staff_of_another_city():
+    """A reviewer of 芜湖's market bureau who is also a clerk of 芜湖's service centre."""
+    wuhu = second_city()
+    reviewer = reviewer_of(DepartmentFactory(code="wuhu-market", region=wuhu))
+    centre = DepartmentFactory(code="wuhu-centre", region=wuhu, is_service_centre=True)
+    MembershipFactory(user=reviewer, department=centre, role=Membership.Role.CLERK)
+    return reviewer
 
 
 def filed_by_agent_in_review(item, principal, agent, department):

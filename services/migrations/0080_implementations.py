@@ -35,6 +35,9 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0060_regions"),
         ("services", "0072_letter_satisfaction_constraints_per_column"),
+        # disclosure 0003 indexes the items it finds by ServiceItem.is_published, which this
+        # migration removes: it must run first, whichever leaf the migration plan starts from.
+        ("disclosure", "0003_graded_publications_approval_search"),
     ]
 
     operations = [
