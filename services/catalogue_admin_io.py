@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from .catalogue_export import CSV_TABLES, catalogue_table, export_catalogue
 from .catalogue_import import ImportReport, Status, import_catalogue, max_bytes, status_label
+from .models import ItemImplementation
 from .regions import region_by_code
 
 # The rows an import may create, change or delete; an export only reads them.
@@ -161,6 +162,7 @@ def render(request: HttpRequest, context: dict) -> HttpResponse:
             "title": _("Import catalogue"),
             "max_bytes": max_bytes(),
             "export_url": reverse("catalogue_export"),
+            "implementations_label": ItemImplementation._meta.verbose_name_plural,
             **context,
         },
     )

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from jsonschema import Draft202012Validator
 
 from accounts.audit import record
@@ -93,9 +94,9 @@ class Status:
 
 def status_label(status: str) -> str:
     return {
-        Status.CREATED: _("created"),
-        Status.CHANGED: _("changed"),
-        Status.UNCHANGED: _("unchanged"),
+        Status.CREATED: pgettext("catalogue file", "created"),
+        Status.CHANGED: pgettext("catalogue file", "changed"),
+        Status.UNCHANGED: pgettext("catalogue file", "unchanged"),
     }[status]
 
 
@@ -262,12 +263,12 @@ def joined(path: str, key: str) -> str:
 
 
 TYPE_NAMES = {
-    "string": lambda: _("text"),
-    "integer": lambda: _("a whole number"),
-    "boolean": lambda: _("true or false"),
-    "array": lambda: _("a list"),
-    "object": lambda: _("an object"),
-    "null": lambda: _("null"),
+    "string": lambda: pgettext("catalogue file", "text"),
+    "integer": lambda: pgettext("catalogue file", "a whole number"),
+    "boolean": lambda: pgettext("catalogue file", "true or false"),
+    "array": lambda: pgettext("catalogue file", "a list"),
+    "object": lambda: pgettext("catalogue file", "an object"),
+    "null": lambda: pgettext("catalogue file", "null"),
 }
 
 
@@ -275,7 +276,7 @@ def rule_message(validator: str, limit, instance) -> str:
     if validator == "type":
         kinds = [limit] if isinstance(limit, str) else limit
         return _("This must be %(kind)s.") % {
-            "kind": _(" or ").join(TYPE_NAMES[kind]() for kind in kinds)
+            "kind": pgettext("catalogue file", " or ").join(TYPE_NAMES[kind]() for kind in kinds)
         }
     if validator == "maxLength":
         return _("This is longer than %(limit)d characters.") % {"limit": limit}
@@ -338,9 +339,9 @@ def differences(old: dict, new: dict, path: str = "") -> list[str]:
     for key in list(old) + [key for key in new if key not in old]:
         here = joined(path, str(key))
         if key not in new:
-            found.append(f"{here}: " + _("removed"))
+            found.append(f"{here}: " + pgettext("catalogue file", "removed"))
         elif key not in old:
-            found.append(f"{here}: " + _("added"))
+            found.append(f"{here}: " + pgettext("catalogue file", "added"))
         elif isinstance(old[key], dict) and isinstance(new[key], dict):
             found += differences(old[key], new[key], here)
         elif old[key] != new[key]:
@@ -474,7 +475,9 @@ class CataloguePlan:
             elif entry["level"] != Region.Level.PROVINCE and parent is None:
                 self.error("regions", code, "parent", _("A city or district is part of a region."))
             elif parent is not None and not self.knows("regions", parent):
-                self.unknown("regions", code, "parent", parent, _("region"))
+                self.unknown(
+                    "regions", code, "parent", parent, pgettext("catalogue file", "region")
+                )
 
     def unknown(self, section: str, code: str, field_path: str, value: str, kind: str) -> None:
         self.error(
@@ -488,7 +491,13 @@ class CataloguePlan:
     def check_departments(self) -> None:
         for entry in self.entries["departments"]:
             if not self.knows("regions", entry["region"]):
-                self.unknown("departments", entry["code"], "region", entry["region"], _("region"))
+                self.unknown(
+                    "departments",
+                    entry["code"],
+                    "region",
+                    entry["region"],
+                    pgettext("catalogue file", "region"),
+                )
 
     def department_region(self, code: str) -> str | None:
         """The code of the department's region once the file is imported."""
@@ -523,16 +532,30 @@ class CataloguePlan:
 
     def check_item(self, entry: dict) -> None:
         if not self.knows("themes", entry["theme"]):
-            self.unknown("items", entry["code"], "theme", entry["theme"], _("theme"))
+            self.unknown(
+                "items", entry["code"], "theme", entry["theme"], pgettext("catalogue file", "theme")
+            )
         self.check_rows("items", entry["code"], entry, {})
 
     def check_implementation(self, entry: dict) -> None:
         code = implementation_code(entry)
         item_known = self.knows("items", entry["item"])
         if not item_known:
-            self.unknown("implementations", code, "item", entry["item"], _("standard item"))
+            self.unknown(
+                "implementations",
+                code,
+                "item",
+                entry["item"],
+                pgettext("catalogue file", "standard item"),
+            )
         if not self.knows("regions", entry["region"]):
-            self.unknown("implementations", code, "region", entry["region"], _("region"))
+            self.unknown(
+                "implementations",
+                code,
+                "region",
+                entry["region"],
+                pgettext("catalogue file", "region"),
+            )
         statutory = self.statutory_limit(entry["item"])
         promised = entry["promised_limit_days"]
         if statutory is not None and promised is not None and promised > statutory:
@@ -596,7 +619,13 @@ class CataloguePlan:
         self, code: str, field_path: str, department: str, region: str
     ) -> None:
         if not self.knows("departments", department):
-            self.unknown("implementations", code, field_path, department, _("department"))
+            self.unknown(
+                "implementations",
+                code,
+                field_path,
+                department,
+                pgettext("catalogue file", "department"),
+            )
             return
         actual = self.department_region(department)
         # A department whose own region is unknown has its error already, on its own entry.

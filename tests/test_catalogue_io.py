@@ -52,6 +52,13 @@ CATALOGUE_TABLES = (
 )
 
 
+@pytest.fixture(autouse=True)
+def in_english():
+    """Reports are asserted in English, the source language (the portal's default is Chinese)."""
+    with translation.override("en"):
+        yield
+
+
 def example() -> dict:
     return json.loads(EXAMPLE.read_text())
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from services.catalogue_import import (
     ImportReport,
@@ -26,7 +27,7 @@ def report_lines(report: ImportReport, *, verbose: bool = False) -> list[str]:
         lines.append(f"{status_label(change.status)}\t{change.section}\t{change.code}")
         lines += [f"\t\t{difference}" for difference in change.differences]
     for error in report.errors:
-        lines.append(_("error") + f"\t{error.section}\t{error}")
+        lines.append(pgettext("catalogue file", "error") + f"\t{error.section}\t{error}")
     counts = report.counts()
     lines.append(
         _("%(created)d created, %(changed)d changed, %(unchanged)d unchanged, %(errors)d errors.")
