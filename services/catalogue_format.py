@@ -133,9 +133,12 @@ def field_schema(model: type[models.Model], name: str) -> dict:
             for validator in field.validators
             if isinstance(validator, RegexValidator) and not validator.inverse_match
         ]
-        if patterns:
-            # Django runs no validator on an empty value of a field that may be blank.
-            schema["pattern"] = f"^$|{patterns[0]}" if field.blank else patterns[0]
+        if field.blank:  # Django runs no validator on the empty value of a field that allows it
+            patterns = [f"^$|{pattern}" for pattern in patterns]
+        if len(patterns) == 1:
+            schema["pattern"] = patterns[0]
+        elif patterns:  # a slug that is also lower case (a form field's key)
+            schema["allOf"] = [{"pattern": pattern} for pattern in patterns]
     if field.choices:
         schema["enum"] = [value for value, _label in field.flatchoices]
     if field.null:
@@ -175,7 +178,8 @@ def catalogue_schema() -> dict:
         ReviewStage,
         STAGE_KEYS,
         required=("order", "name", "departments"),
-        departments=list_of(stage_department),
+        # A stage reviews through at least one department (as the admin's form insists).
+        departments=list_of(stage_department) | {"minItems": 1},
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

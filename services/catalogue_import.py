@@ -247,14 +247,15 @@ def described(data: dict, error) -> list[CatalogueError]:
 
 def child_path(entry, steps: list) -> str:
     """`stages.1.departments.dept-x.time_limit_days`: a child row named by its key."""
-    names, here = [], entry
+    names, here, listed_in = [], entry, None
     for step in steps:
         here = here[step] if isinstance(here, dict | list) else None
-        if isinstance(step, int) and isinstance(here, dict):
-            key = next((here.get(k) for k in CHILD_KEYS.values() if k in here), None)
+        if isinstance(step, int):
+            key = here.get(CHILD_KEYS.get(listed_in, "")) if isinstance(here, dict) else None
             names.append(str(key) if isinstance(key, str | int) else f"#{step + 1}")
         else:
             names.append(str(step))
+            listed_in = step
     return ".".join(names)
 
 

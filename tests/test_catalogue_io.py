@@ -495,3 +495,25 @@ def test_local_rows_keep_their_implementation_and_item():
     assert not local.exists()
     assert material.item.code == "food-licence"
     assert material.implementation.region.code == "340100"
+
+
+def test_a_stage_without_departments_and_a_field_key_in_capitals_are_refused():
+    catalogue = example()
+    catalogue["implementations"][1]["stages"][0]["departments"] = []
+    catalogue["items"][0]["fields"][0]["name"] = "BusinessName"
+
+    report = refused(as_file(catalogue))
+
+    assert set(errors_of(report)) == {
+        ("implementations", "food-licence@340104", "stages.1.departments"),
+        ("items", "food-licence", "fields.BusinessName.name"),
+    }
+    assert "This list must not be empty." in [error.message for error in report.errors]
+
+
+def test_the_export_command_writes_the_schema_the_import_checks(capsys):
+    call_command("export_catalogue", "--schema")
+
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["properties"]["version"] == {"enum": [1]}
+    assert "stages" in schema["properties"]["implementations"]["items"]["properties"]

@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from services.catalogue_export import CSV_TABLES, catalogue_table, export_catalogue
+from services.catalogue_format import catalogue_schema
 from services.regions import region_by_code
 
 
@@ -28,8 +29,14 @@ class Command(BaseCommand):
             default="items",
             help="With --format csv: which flat part to write.",
         )
+        parser.add_argument(
+            "--schema", action="store_true", help="Write the format's JSON Schema instead."
+        )
 
-    def handle(self, *args, format: str, region: str, table: str, **options):
+    def handle(self, *args, format: str, region: str, table: str, schema: bool, **options):
+        if schema:
+            self.stdout.write(json.dumps(catalogue_schema(), indent=1))
+            return
         scope = None
         if region:
             scope = region_by_code(region)
