@@ -290,7 +290,7 @@ def implementation_entry(
     materials: list[Material],
     fields: list[FormField],
 ) -> dict:
-    """`stages` with their `departments` prefetched (StageDepartment rows)."""
+    """`stages` each with its `step_rows`, its StageDepartment rows (implementations_with_rows)."""
     return {
         "item": item_code,
         "region": region_code,
@@ -304,7 +304,7 @@ def implementation_entry(
                     (
                         {"department": department_codes[step.department_id]}
                         | copied(step, STAGE_DEPARTMENT_KEYS)
-                        for step in stage.departments.all()
+                        for step in stage.step_rows
                     ),
                     key=lambda step: step["department"],
                 )

@@ -778,10 +778,10 @@ class CataloguePlan:
         ]:
             existing = {}
             if not is_new:
-                existing = {stage.order: stage for stage in implementation.stages.all()}
+                existing = {stage.order: stage for stage in implementation.stage_rows}
             for stage_entry in entry["stages"]:
                 stage = existing.get(stage_entry[STAGE_KEY])
-                steps = list(stage.departments.all()) if stage is not None else []
+                steps = stage.step_rows if stage is not None else []
                 stage_steps.append((stage_entry, implementation.pk, steps))
             stages.sync(
                 ReviewStage,
@@ -792,9 +792,9 @@ class CataloguePlan:
                 implementation_id=implementation.pk,
             )
             local = {"item_id": implementation.item_id, "implementation_id": implementation.pk}
-            materials = [] if is_new else implementation.local_materials.all()
+            materials = [] if is_new else implementation.local_material_rows
             rows.sync(Material, materials, entry["materials"], MATERIAL_KEY, MATERIAL_KEYS, **local)
-            fields = [] if is_new else implementation.local_fields.all()
+            fields = [] if is_new else implementation.local_field_rows
             rows.sync(FormField, fields, entry["fields"], FIELD_KEY, FIELD_KEYS, **local)
         stages.flush(ReviewStage, STAGE_KEYS)
         stage_ids = dict(
