@@ -129,7 +129,9 @@ def field_schema(model: type[models.Model], name: str) -> dict:
         if not field.blank:
             schema["minLength"] = 1
         patterns = [
-            validator.regex.pattern
+            # Python's \Z (the very end) is written so that Rust's regex engine (jsonschema-rs)
+            # reads it the same: nothing at all may follow.
+            validator.regex.pattern.replace("\\Z", "(?![\\s\\S])")
             for validator in field.validators
             if isinstance(validator, RegexValidator) and not validator.inverse_match
         ]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import jsonschema_rs
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
@@ -158,7 +159,11 @@ def too_large_error(size: int) -> CatalogueError:
 
 # --- reading and the schema ---------------------------------------------------------------------
 
+# Two validators of the same schema: jsonschema-rs (Rust) answers "valid or not" for a province's
+# file in a fraction of a second; only an invalid file is read again by jsonschema, whose errors
+# carry the path and the rule that the report turns into an entry's code, key and message.
 SCHEMA_VALIDATOR = Draft202012Validator(catalogue_schema())
+FAST_SCHEMA_VALIDATOR = jsonschema_rs.validator_for(catalogue_schema())
 
 
 def read_catalogue(raw: bytes) -> tuple[dict | None, list[CatalogueError]]:
@@ -197,6 +202,8 @@ def read_catalogue(raw: bytes) -> tuple[dict | None, list[CatalogueError]]:
                 }
             )
         ]
+    if FAST_SCHEMA_VALIDATOR.is_valid(data):
+        return data, []
     errors = [
         error
         for schema_error in SCHEMA_VALIDATOR.iter_errors(data)
