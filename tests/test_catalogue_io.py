@@ -517,3 +517,31 @@ def test_the_export_command_writes_the_schema_the_import_checks(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert schema["properties"]["version"] == {"enum": [1]}
     assert "stages" in schema["properties"]["implementations"]["items"]["properties"]
+
+
+def test_a_file_of_implementations_alone_is_checked_against_the_items_in_the_portal():
+    import_catalogue(EXAMPLE.read_bytes(), commit=True)
+    implementations_only = {
+        "format": "catalogue",
+        "version": 1,
+        "implementations": [example()["implementations"][1] | {"promised_limit_days": 6}],
+    }
+
+    report = import_catalogue(as_file(implementations_only), commit=True)
+
+    assert [(c.code, c.status) for c in report.changes] == [("food-licence@340104", Status.CHANGED)]
+    assert ItemImplementation.objects.get(region__code="340104").promised_limit_days == 6
+    implementations_only["implementations"][0]["promised_limit_days"] = 25
+    assert "statutory limit (20)" in refused(as_file(implementations_only)).errors[0].message
+
+
+def test_a_committed_import_is_audited_and_a_dry_run_is_not():
+    from accounts.models import AuditEntry
+
+    import_catalogue(EXAMPLE.read_bytes(), commit=False)
+    assert not AuditEntry.objects.filter(action="catalogue.imported").exists()
+
+    import_catalogue(EXAMPLE.read_bytes(), commit=True)
+
+    entry = AuditEntry.objects.get(action="catalogue.imported")
+    assert entry.detail["created"] > 0
