@@ -49,9 +49,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", default="", help="zh-hans or en: the language of the report."
         )
-        parser.add_argument("--all", action="store_true", help="List the unchanged entries too.")
+        parser.add_argument(
+            "--all", action="store_true", dest="list_all", help="List the unchanged entries too."
+        )
 
-    def handle(self, *args, file: str, commit: bool, language: str, all: bool, **options):
+    def handle(self, *args, file: str, commit: bool, language: str, list_all: bool, **options):
         with translation.override(language or translation.get_language()):
             path = Path(file)
             if not path.is_file():
@@ -59,7 +61,7 @@ class Command(BaseCommand):
             if path.stat().st_size > max_bytes():
                 raise CommandError(str(too_large_error(path.stat().st_size)))
             report = import_catalogue(path.read_bytes(), commit=commit)
-            for line in report_lines(report, verbose=all):
+            for line in report_lines(report, verbose=list_all):
                 self.stdout.write(line)
             if not report.ok:
                 raise CommandError(_("Nothing was imported: the file has errors."))
