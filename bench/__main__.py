@@ -9,7 +9,9 @@
    Then CPU and size per written instrument (bench/instruments.py; alone: `bench instruments`).
 6. The audit chains, split against one, and SM2 against Ed25519 (bench/chains.py; alone:
    `bench chains`).
-7. Ratios to the bare view, the filing rate and routing lag from the database, written to
+7. A province's catalogue imported: 1,000 standard items and 10,000 implementations, and the
+   admin's list of implementations at that size (bench/catalogue.py; alone: `bench catalogue`).
+8. Ratios to the bare view, the filing rate and routing lag from the database, written to
    bench/results/ (JSON) and docs/benchmarks.md.
 """
 
@@ -138,6 +140,9 @@ def main(argv: list[str]) -> int:
     from bench.chains import run_chain_benchmark
 
     run["chains"] = run_chain_benchmark(quick=args.quick)
+    from bench.catalogue import run_catalogue_benchmark
+
+    run["catalogue"] = run_catalogue_benchmark(quick=args.quick)
     report(run)
     return 0
 
@@ -382,6 +387,10 @@ def markdown(run: dict) -> str:
         from bench.instruments import markdown as instruments_markdown
 
         lines += ["", instruments_markdown(run["instruments"]).rstrip("\n")]
+    if run.get("catalogue"):
+        from bench.catalogue import markdown as catalogue_markdown
+
+        lines += ["", catalogue_markdown(run["catalogue"]).rstrip("\n")]
     sweep = run.get("sweep")
     if sweep:
         lines += [
@@ -418,4 +427,8 @@ if __name__ == "__main__":
         from bench import instruments
 
         sys.exit(instruments.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["catalogue"]:  # a province's catalogue imported alone (issue 16)
+        from bench import catalogue
+
+        sys.exit(catalogue.main(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))

@@ -233,6 +233,9 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 10 * 1024 * 1024))
+# The largest catalogue file an import reads (docs/catalogue.md): a province's 10,000
+# implementations take about 10 MB.
+CATALOGUE_IMPORT_MAX_BYTES = int(os.environ.get("CATALOGUE_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
 # A callable(file) raising ValidationError for an infected upload; ClamAV plugs in here.
 MATERIAL_SCANNER = os.environ.get("MATERIAL_SCANNER", "services.materials.no_virus_scanner")
 

@@ -13,6 +13,7 @@ from approvals.views import (
 from common.ratelimits import rate_limited
 from disclosure.sitemaps import SITEMAPS
 from instruments import views as instrument_views
+from services import catalogue_admin_io
 
 from . import api_urls, views
 from .bench_views import bench_urlpatterns
@@ -55,6 +56,8 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     # The elderly-friendly mode (适老化), remembered in a cookie and on the account.
     path("display/elderly-mode/", views.elderly_mode, name="elderly_mode"),
+    # Import and export of the catalogue (docs/catalogue.md), before the admin's own URLs.
+    path("admin/catalogue/", include(catalogue_admin_io.urls())),
     path("admin/", admin.site.urls),
     # The REST API and its documentation (docs/api.md).
     path("api/", include((api_urls.urlpatterns, "api"))),
