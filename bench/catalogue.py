@@ -112,7 +112,6 @@ def catalogue_file(*, items: int, implementations: int) -> bytes:
                     "promised_limit_days": 10,
                     "fee": None if number % 3 else "20.00",
                     "accepting_department": f"bench-{region}-centre",
-                    "is_published": True,
                     "stages": [
                         {
                             "order": 1,

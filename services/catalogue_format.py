@@ -88,7 +88,9 @@ FIELD_KEYS = (
     "prefill_from",
     "order",
 )
-IMPLEMENTATION_KEYS = ("promised_limit_days", "fee_basis", "is_published")
+# Publication is not in the file: an imported change is a draft that a second administrator
+# approves and publishes (services/catalogue_publishing.py), as an edit in the admin is.
+IMPLEMENTATION_KEYS = ("promised_limit_days", "fee_basis")
 STAGE_KEYS = ("order", "name", "name_en")
 STAGE_DEPARTMENT_KEYS = ("time_limit_days", "timeout_policy", "reminder_days")
 

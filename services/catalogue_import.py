@@ -64,11 +64,13 @@ from .catalogue_format import (
     region_entry,
     theme_entry,
 )
+from .catalogue_publishing import keep_serving_the_published
 from .models import (
     FormField,
     ItemImplementation,
     Material,
     ReviewStage,
+    ReviewState,
     ServiceItem,
     StageDepartment,
     Theme,
@@ -369,7 +371,8 @@ COMPLETE = {
 class CataloguePlan:
     """The file's entries beside the database's rows of the same codes."""
 
-    def __init__(self, data: dict, skipped: set[tuple[str, int]]):
+    def __init__(self, data: dict, skipped: set[tuple[str, int]], *, actor=None):
+        self.actor = actor  # who imports: the last editor of every implementation it changes
         self.entries: dict[str, list[dict]] = {
             section: [
                 COMPLETE[section](entry)
@@ -692,9 +695,22 @@ class CataloguePlan:
                 | {"region_id": region_ids[entry["region"]]},
             )
             department_ids[department.code] = department.pk
-        item_ids = self.write_items(written("items"), theme_ids)
         implementations = written("implementations")
+        edited = self.implementations_edited(written("items"), implementations)
+        for implementation in edited:
+            # Applicants keep what they were shown while the imported change awaits review.
+            keep_serving_the_published(implementation)
+        item_ids = self.write_items(written("items"), theme_ids)
         self.write_implementations(implementations, item_ids, region_ids, department_ids)
+        ItemImplementation.objects.filter(pk__in=[i.pk for i in edited]).update(
+            review_state=ReviewState.DRAFT,
+            last_edited_by=self.actor,
+            last_edited_at=timezone.now(),
+            submitted_by=None,
+            submitted_at=None,
+            approved_by=None,
+            approved_at=None,
+        )
         # The item is saved as an admin edit saves it: its guide's search entry and the cached
         # catalogue pages follow (services/receivers.py, disclosure/receivers.py).
         touched = {entry["code"] for entry in written("items")} | {
@@ -703,6 +719,19 @@ class CataloguePlan:
         for item in ServiceItem.objects.filter(code__in=touched):
             item.save(update_fields=["updated_at"])
         catalogue_changed()
+
+    def implementations_edited(
+        self, items: list[dict], implementations: list[dict]
+    ) -> list[ItemImplementation]:
+        """The existing implementations the import changes: its own, and every implementation of
+        a standard item it changes. Each becomes a draft, as after an edit in the admin."""
+        item_codes = {entry["code"] for entry in items}
+        keys = {(entry["item"], entry["region"]) for entry in implementations}
+        return [
+            implementation
+            for (item_code, region_code), implementation in self.db_implementations.items()
+            if item_code in item_codes or (item_code, region_code) in keys
+        ]
 
     def write_regions(self, entries: list[dict]) -> dict[str, int]:
         region_ids = {code: region.pk for code, region in self.db_regions.items()}
@@ -891,7 +920,7 @@ def import_catalogue(raw: bytes, *, commit: bool = False, actor=None) -> ImportR
         return ImportReport(errors=errors)
     skipped = entry_positions(data, errors)
     with transaction.atomic():
-        plan = CataloguePlan(data, skipped)
+        plan = CataloguePlan(data, skipped, actor=actor)
         errors += plan.check()
         changes = plan.changes()
         report = ImportReport(changes=changes, errors=errors)

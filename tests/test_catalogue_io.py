@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import Department, Region
+from services import catalogue_publishing
 from services.catalogue import freeze_definition
 from services.catalogue_export import catalogue_table, export_catalogue
 from services.catalogue_import import Status, import_catalogue
@@ -30,6 +31,7 @@ from tests.factories import (
     ItemImplementationFactory,
     MaterialFactory,
     ReviewStageFactory,
+    StaffFactory,
     StageDepartmentFactory,
     implementation_of,
     item_with_stages,
@@ -231,7 +233,7 @@ def test_the_flat_parts_export_to_csv():
     departments = catalogue_table(catalogue, "departments").export("csv").splitlines()
 
     assert implementations[0].startswith("item,region,promised_limit_days,fee_basis")
-    assert f"{item.code},340100,10,,True,12.50," in implementations
+    assert f"{item.code},340100,10,,12.50," in implementations
     assert items[0].startswith("code,kind,name,")
     assert any(line.startswith(f"{item.code},permit,") for line in items[1:])
     assert any(line.startswith("wuhu-market,") for line in departments)
@@ -258,15 +260,36 @@ def test_an_import_that_changes_a_limit_freezes_a_new_version_and_one_that_does_
     assert ServiceItemVersion.objects.get(pk=first.pk).definition == first.definition
 
 
-def test_the_public_catalogue_shows_an_import_at_once(client):
-    import_catalogue(EXAMPLE.read_bytes(), commit=True)
+def published_through_review(implementation: ItemImplementation) -> ItemImplementation:
+    """Submitted by one administrator, approved and published by another."""
+    author, reviewer = StaffFactory(is_staff=True), StaffFactory(is_staff=True)
+    catalogue_publishing.submit_for_review(implementation.pk, author)
+    catalogue_publishing.approve(implementation.pk, reviewer)
+    return catalogue_publishing.publish(implementation.pk, reviewer)
+
+
+def test_an_import_is_a_draft_that_applicants_see_only_once_reviewed_and_published(client):
+    importer = StaffFactory(is_staff=True)
+    import_catalogue(EXAMPLE.read_bytes(), commit=True, actor=importer)
+    implementation = ItemImplementation.objects.get(
+        item__code="food-licence", region__code="340100"
+    )
     guide = "/services/food-licence/?region=340100"
+    assert (implementation.review_state, implementation.is_published) == ("draft", False)
+    assert client.get(guide).status_code == 404
+    published_through_review(implementation)
     assert "Food business licence" in client.get(guide).content.decode()  # now cached
 
     catalogue = example()
     catalogue["items"][0]["name_en"] = "Licence to sell food"
-    import_catalogue(as_file(catalogue), commit=True)
+    import_catalogue(as_file(catalogue), commit=True, actor=importer)
 
+    implementation.refresh_from_db()
+    assert implementation.review_state == "draft" and implementation.is_published
+    assert implementation.last_edited_by == importer
+    page = client.get(guide).content.decode()
+    assert "Food business licence" in page and "Licence to sell food" not in page
+    published_through_review(implementation)
     assert "Licence to sell food" in client.get(guide).content.decode()
 
 
