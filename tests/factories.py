@@ -140,17 +140,17 @@ def region(
     )[0]
 
 
-def test_province() -> Region:
+def the_province() -> Region:
     return region("340000", "安徽省", "Anhui Province", level="province")
 
 
-def test_city() -> Region:
+def first_city() -> Region:
     """The city every factory-made department and implementation belongs to unless told."""
-    return region("340100", "合肥市", "Hefei", parent=test_province())
+    return region("340100", "合肥市", "Hefei", parent=the_province())
 
 
 def second_city() -> Region:
-    return region("340200", "芜湖市", "Wuhu", parent=test_province())
+    return region("340200", "芜湖市", "Wuhu", parent=the_province())
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -160,7 +160,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"dept-{n}")
     name = factory.Sequence(lambda n: f"第{n}审批局")
-    region = factory.LazyFunction(test_city)
+    region = factory.LazyFunction(first_city)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -259,7 +259,7 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
         if implemented:
             if terms.get("region") is None:
                 accepting = terms.get("accepting_department")
-                terms["region"] = accepting.region if accepting else test_city()
+                terms["region"] = accepting.region if accepting else first_city()
             ItemImplementation.objects.create(item=item, **terms)
         return item
 

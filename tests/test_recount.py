@@ -154,6 +154,7 @@ def test_a_recount_under_ten_thousand_open_tasks_equals_a_recount_from_scratch(
         [
             Application(
                 item=template.item,
+                implementation=template.implementation,
                 item_version=template.item_version,
                 applicant=template.applicant,
                 status=template.status,

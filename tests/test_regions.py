@@ -34,7 +34,7 @@ from tests.factories import (
     valid_resident_id,
 )
 from tests.factories import (
-    test_city as hefei_city,
+    first_city as hefei_city,
 )
 
 pytestmark = pytest.mark.django_db

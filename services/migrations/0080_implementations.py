@@ -27,6 +27,25 @@ def implement_every_item_in_the_first_city(apps, schema_editor):
             )
 
 
+def back_to_items_of_one_city(apps, schema_editor):
+    """Migrating back: each item takes again the terms of its first implementation (the first
+    city's), and each stage its item. Other regions' implementations are lost with the table."""
+    ServiceItem = apps.get_model("services", "ServiceItem")
+    ReviewStage = apps.get_model("services", "ReviewStage")
+    for item in ServiceItem.objects.all():
+        implementation = item.implementations.order_by("pk").first()
+        if implementation is None:
+            continue
+        item.promised_limit_days = implementation.promised_limit_days
+        item.fee = implementation.fee
+        item.fee_basis = implementation.fee_basis
+        item.accepting_department_id = implementation.accepting_department_id
+        item.is_published = implementation.is_published
+        item.save()
+        ReviewStage.objects.filter(implementation=implementation).update(item=item)
+    ReviewStage.objects.filter(item__isnull=True).delete()
+
+
 # The city accounts/0060 created for the departments there were (合肥市).
 FIRST_CITY = "340100"
 
@@ -174,7 +193,21 @@ class Migration(migrations.Migration):
                 to="services.itemimplementation",
             ),
         ),
-        migrations.RunPython(implement_every_item_in_the_first_city, migrations.RunPython.noop),
+        # Nullable first, so that migrating back re-adds the column empty for the reverse step
+        # to fill before it is required again.
+        migrations.AlterField(
+            model_name="reviewstage",
+            name="item",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="stages",
+                to="services.serviceitem",
+            ),
+        ),
+        migrations.RunPython(
+            implement_every_item_in_the_first_city, back_to_items_of_one_city, elidable=False
+        ),
         migrations.RemoveConstraint(
             model_name="formfield",
             name="unique_field_name_per_item",
