@@ -116,7 +116,11 @@ WUHU_IMPLEMENTATIONS = {
         "promised": 4,
         "stages": [("审查", "Review", [("wuhu-market", 4)])],
         "local_materials": [
-            ("food-safety-rules", "食品安全管理制度", "芜湖市要求提交的本店食品安全管理制度文本。"),
+            (
+                "cold-chain-records",
+                "冷链食品进货查验记录制度",
+                "经营冷链食品的，提交进货查验和记录制度（芜湖市要求）。",
+            ),
         ],
     },
     "residence-permit": {"promised": 7, "stages": [("审核", "Review", [("wuhu-police", 7)])]},
@@ -230,7 +234,7 @@ ITEMS = [
                 False,
             ),
             ("layout", "经营场所平面布局图", "标明设备设施位置。", True, True),
-            ("safety-rules", "食品安全管理制度", "", True, False),
+            ("safety-rules", "食品安全管理制度", "本店的食品安全管理制度文本。", True, False),
         ],
         "stages": [("审查", "Review", [("market", 5)])],
     },
@@ -319,7 +323,13 @@ ITEMS = [
             ("school_stage", "入学阶段", "choice", True, {"choices": "小学一年级\n初中一年级"}),
         ],
         "materials": [
-            ("household-register", "户口簿或居住证", "", True, False),
+            (
+                "household-register",
+                "户口簿或居住证",
+                "户主页和本人页，或居住证正反面。",
+                True,
+                False,
+            ),
         ],
         "stages": [("学区审核", "School district review", [("education", 10)])],
     },
@@ -420,7 +430,8 @@ def _load_stages(implementation: ItemImplementation, stages: list, departments: 
             StageDepartment.objects.update_or_create(
                 stage=stage,
                 department=departments[department_code],
-                defaults={"time_limit_days": days},
+                # Reminded two working days ahead, or one for a limit of two days.
+                defaults={"time_limit_days": days, "reminder_days": min(2, days - 1)},
             )
 
 
@@ -537,6 +548,10 @@ def _load_item(spec: dict, themes: dict, departments: dict, city: Region) -> Ser
 
 # Chinese catalogue text of the demo → its English, filled in by _load_item (issue 14 §16).
 CATALOGUE_ENGLISH = {
+    "户主页和本人页，或居住证正反面。": "The head-of-household page and your own page, or both sides of the residence permit.",
+    "本店的食品安全管理制度文本。": "The text of the business's own food safety rules.",
+    "冷链食品进货查验记录制度": "Cold-chain food intake inspection records",
+    "经营冷链食品的，提交进货查验和记录制度（芜湖市要求）。": "For cold-chain food: how deliveries are inspected and recorded (required in Wuhu).",
     "一次申请，市场监管、税务、公安、人社四部门并联办理，免费刻制公章。": "One application: market regulation, tax, police and human resources review it in parallel; the company seal is made free of charge.",
     "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条；《优化营商环境条例》第十九条。": "Company Law of the PRC, Art. 29; Regulations on the Registration of Market Entities, Art. 3; Regulations on Optimising the Business Environment, Art. 19.",
     "申请人为拟设立的有限责任公司，名称已自主申报，住所真实有效。": "The applicant is a limited liability company being set up, whose name has been declared and whose address is real and valid.",

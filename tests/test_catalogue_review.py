@@ -454,3 +454,15 @@ def test_the_lists_filter_by_state_and_search_by_english_name(client_for, editor
 
     assert by_state.status_code == 200 and item.code in by_state.content.decode()
     assert item.code in by_name.content.decode()
+
+
+def test_every_implementation_of_the_demo_passes_the_rules_before_publishing():
+    from portal.demo import load_demo
+    from services.catalogue_rules import check_publishable
+
+    load_demo()
+
+    implementations = ItemImplementation.objects.select_related("item", "region")
+    assert {i.region.code for i in implementations} >= {"340100", "340200"}
+    for implementation in implementations:
+        check_publishable(implementation)  # raises ValidationError naming the field
