@@ -51,13 +51,15 @@ def objects_permitted(
         return queryset.none()
     codename = permission.split(".", 1)[1]
     model = queryset.model
+    in_person_table = get_user_obj_perms_model(model)
     held_in_person = Exists(
-        get_user_obj_perms_model(model).objects.filter(user=user, **_grant_of(model, codename))
+        in_person_table.objects.filter(user=user, **_grant_of(in_person_table, model, codename))
     )
+    # The person's groups straight from the membership table: auth_group itself adds nothing.
+    groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+    group_table = get_group_obj_perms_model(model)
     held_through_group = Exists(
-        get_group_obj_perms_model(model).objects.filter(
-            group__user=user, **_grant_of(model, codename)
-        )
+        group_table.objects.filter(group_id__in=groups, **_grant_of(group_table, model, codename))
     )
     if granted_to == "groups":
         return queryset.filter(held_through_group)
@@ -66,11 +68,12 @@ def objects_permitted(
     return queryset.filter(held_in_person | held_through_group)
 
 
-def _grant_of(model, codename: str) -> dict:
-    """The filter of a grant of `codename` on the outer query's row, in either kind of table."""
+def _grant_of(table, model, codename: str) -> dict:
+    """The filter of `table` for a grant of `codename` on the outer query's row (of `model`),
+    in a generic table or a direct one."""
     content_type = ContentType.objects.get_for_model(model)
     grant = {"permission__content_type": content_type, "permission__codename": codename}
-    if get_user_obj_perms_model(model).objects.is_generic():
+    if table.objects.is_generic():
         return {
             **grant,
             "content_type": content_type,
