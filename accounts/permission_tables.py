@@ -96,13 +96,22 @@ def _move(connection, app_label: str, model: str, object_table: str, *, to_direc
             generic = f"guardian_{holder}objectpermission"
             direct = f"{app_label}_{model}{holder}objectpermission"
             if to_direct:
+                # In the order of the primary key, so that its index is written from left to
+                # right and packed, as fresh grants leave it, not half-full from page splits.
+                values = {
+                    "content_object_id": "target.id",
+                    column: f"grant_.{column}",
+                    "permission_id": "grant_.permission_id",
+                }
+                key = _primary_key_columns(cursor, direct)
                 statements = [
                     f"""
-                    INSERT INTO {direct} (content_object_id, {column}, permission_id)
-                    SELECT target.id, grant_.{column}, grant_.permission_id
+                    INSERT INTO {direct} ({", ".join(key)})
+                    SELECT {", ".join(values[name] for name in key)}
                     FROM {generic} grant_ JOIN {object_table} target
                         ON target.id::text = grant_.object_pk
                     WHERE grant_.content_type_id = %(content_type)s
+                    ORDER BY 1, 2, 3
                     ON CONFLICT DO NOTHING
                     """,
                     f"DELETE FROM {generic} WHERE content_type_id = %(content_type)s",
@@ -121,3 +130,17 @@ def _move(connection, app_label: str, model: str, object_table: str, *, to_direc
             moved += cursor.rowcount
             cursor.execute(statements[1], {"content_type": content_type})
     return moved
+
+
+def _primary_key_columns(cursor, table: str) -> list[str]:
+    cursor.execute(
+        """
+        SELECT attribute.attname
+        FROM pg_index key JOIN pg_attribute attribute ON attribute.attrelid = key.indrelid
+            AND attribute.attnum = ANY(key.indkey::int2[])
+        WHERE key.indrelid = %s::regclass AND key.indisprimary
+        ORDER BY array_position(key.indkey::int2[], attribute.attnum)
+        """,
+        [table],
+    )
+    return [name for (name,) in cursor.fetchall()]

@@ -282,7 +282,9 @@ class ReviewTaskGroupObjectPermission(DirectGroupObjectPermission):
     """A department group's permission on one review task (approvals/permissions.grant_tasks).
 
     Keyed by the group first: a reviewer's few groups are probed for one task as cheaply as by
-    the task, and the same key lists a group's tasks (the task API, a head's overdue tasks)."""
+    the task, and the same key lists a group's tasks (the task API, a head's overdue tasks).
+    Nothing finds a task's grants by the task alone quickly; nothing needs to, since a task is
+    never deleted (its application protects it, and keeps the record)."""
 
     pk = models.CompositePrimaryKey("group", "permission", "content_object")
     content_object = object_foreign_key(ReviewTask)
