@@ -6,8 +6,9 @@ Domain events (application states, decisions, downloads) are recorded where they
 explicit `audit.record()` calls; signals are used here because these changes can come from
 Django itself, the admin or django-guardian, with no single domain function to put a call in.
 Bulk operations that send no signals (QuerySet.update, bulk_create, guardian's
-bulk_assign_perm / assign_perm_to_many) are not seen: grant permissions one at a time, or
-through accounts.permissions.grant_object_permissions, which logs each grant itself.
+bulk_assign_perm / assign_perm_to_many, the data migrations that moved grants into the direct
+tables) are not seen: grant permissions one at a time, or through accounts.permissions.grant_all,
+which logs each grant itself.
 """
 
 from __future__ import annotations

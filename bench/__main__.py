@@ -3,7 +3,8 @@
 1. A scratch database beside yours (`<your database>_benchmark`), migrated, with the demo catalogue.
 2. The sweep timed among 10,000 open tasks (bench/sweep.py).
 3. A province's worth of cases (bench/seed.py): 1,000,000 applications by default.
-4. The sweep timed again, now among millions of open tasks.
+4. The sweep timed again, now among millions of open tasks; then what the object permissions
+   of those cases weigh per case, and one permission check's p95 (bench/permissions.py).
 5. gunicorn and Celery workers as production runs them (bench/server.py), and the load driver
    in its own process (bench/load.py): the bare view, then each page, then filing end to end.
    Then CPU and size per written instrument (bench/instruments.py; alone: `bench instruments`).
@@ -38,6 +39,7 @@ PAGE_TARGETS["consultation"] = 0.3
 FILING_TARGET_PER_SECOND = 100
 ROUTING_LAG_TARGET_SECONDS = 1.0
 SWEEP_RATIO_TARGET = 1.5
+PERMISSION_KEYS = ("permissions_bytes_per_case", "permission_tables_bytes", "permission_check")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -103,8 +105,20 @@ def main(argv: list[str]) -> int:
         run["sweep"], run["seed"] = seed_and_time_sweeps(args)
         RESULTS.mkdir(exist_ok=True)
         seeded.write_text(json.dumps({"sweep": run["sweep"], "seed": run["seed"]}, indent=2))
-        if args.seed_only:
-            return 0
+    from bench.permissions import measure_permissions
+
+    # Issue 20 §5: what the grants of the cases just seeded (or reused) weigh, and one check.
+    run.update(measure_permissions())
+    print(
+        f"permissions: {run['permissions_bytes_per_case']:,.0f} bytes per case, "
+        f"check p95 {run['permission_check']['p95_ms']:.3f} ms",
+        flush=True,
+    )
+    if args.seed_only:
+        (RESULTS / f"permissions-{database}.json").write_text(
+            json.dumps({key: run[key] for key in PERMISSION_KEYS}, indent=2)
+        )
+        return 0
     run["rows"] = table_sizes()
     print(f"rows: {run['rows']}", flush=True)
 
@@ -195,7 +209,8 @@ def table_sizes() -> dict[str, int]:
     from django.db import connection
 
     tables = ["services_application", "approvals_reviewtask", "services_applicationevent",
-              "disclosure_publication", "guardian_groupobjectpermission", "accounts_user"]  # fmt: skip
+              "disclosure_publication", "approvals_reviewtaskgroupobjectpermission",
+              "accounts_user"]  # fmt: skip
     with connection.cursor() as cursor:
         sizes = {}
         for table in tables:
@@ -379,6 +394,10 @@ def markdown(run: dict) -> str:
             *(f"| | {row['publications']:,} | {row['p95_ms']:.1f} |" for row in sizes),
             f"| p95 ratio (target ≤ 3) | | {search['p95_ratio']:.2f} |",
         ]
+    if run.get("permission_check"):
+        from bench.permissions import markdown as permissions_markdown
+
+        lines += ["", permissions_markdown(run)]
     if run.get("chains"):
         from bench.chains import markdown as chains_markdown
 

@@ -4,9 +4,9 @@ Every row is produced by `INSERT … SELECT … FROM generate_series` on the ser
 crosses the wire, which is faster still than COPY, and random() gives each case its own
 item, applicant, state and dates. The cases follow the demo catalogue (portal/demo.py):
 their frozen item versions, stages, departments and time limits, the object permissions
-that decide who sees them (django-guardian rows, as routing grants them) and the timeline
-events the status page shows. Without those grants a reviewer's queue would be empty and
-the benchmark would measure nothing.
+that decide who sees them (django-guardian grants, in the cases' and the tasks' own tables as
+filing and routing write them) and the timeline events the status page shows. Without those
+grants a reviewer could open no case and the benchmark would measure nothing.
 
 States are those of a real register: most cases decided long ago, a quarter under review
 now, a few awaiting acceptance, a supplement or still drafts. Open tasks are due in the
@@ -128,8 +128,8 @@ def seed_national_scale(
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE accounts_user; ANALYZE services_application; ANALYZE approvals_reviewtask;"
-            " ANALYZE services_applicationevent; ANALYZE guardian_userobjectpermission;"
-            " ANALYZE guardian_groupobjectpermission;"
+            " ANALYZE services_applicationevent; ANALYZE services_applicationuserobjectpermission;"
+            " ANALYZE approvals_reviewtaskgroupobjectpermission;"
         )
     clock.lap("analyze")
     if publications:
@@ -358,7 +358,8 @@ def _seed_events(cursor, first_case: int, centre: int) -> int:
 
 
 def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) -> int:
-    """The object permissions filing and routing grant (services/ and approvals/permissions.py)."""
+    """The object permissions filing and routing grant (services/parties.grant_filing,
+    approvals/permissions.grant_tasks), in their direct tables (accounts/permission_tables.py)."""
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
 
@@ -371,36 +372,32 @@ def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) ->
             content_type=content_type, codename=codename
         ).pk
 
-    application_type, view_application = permission(Application, "view_application")
+    _, view_application = permission(Application, "view_application")
     _, change_application = permission(Application, "change_application")
-    task_type, view_task = permission(ReviewTask, "view_reviewtask")
+    _, view_task = permission(ReviewTask, "view_reviewtask")
     _, change_task = permission(ReviewTask, "change_reviewtask")
     cursor.execute(
         """
-        INSERT INTO guardian_userobjectpermission (object_pk, content_type_id, permission_id,
-            user_id)
-        SELECT a.id::text, %(type)s, p, a.applicant_id
+        INSERT INTO services_applicationuserobjectpermission (content_object_id, user_id,
+            permission_id)
+        SELECT a.id, a.applicant_id, p
         FROM services_application a CROSS JOIN unnest(ARRAY[%(view)s, %(change)s]) p
         WHERE a.id >= %(first_case)s
         """,
-        {
-            "type": application_type,
-            "view": view_application,
-            "change": change_application,
-            "first_case": first_case,
-        },
+        {"view": view_application, "change": change_application, "first_case": first_case},
     )
     granted = cursor.rowcount
     department_groups = ", ".join(
         f"({department}, {staff}, {reviewers})" for department, (staff, reviewers) in groups.items()
     )
     # View to the department's staff; deciding to its reviewers, or to all its staff for
-    # acceptance (clerks accept), as approvals.permissions.grant_task does.
+    # acceptance (clerks accept), as approvals.permissions.grant_tasks does. In the order of the
+    # table's key (group, permission, task), as many routings over time leave its index.
     cursor.execute(
         f"""
-        INSERT INTO guardian_groupobjectpermission (object_pk, content_type_id, permission_id,
-            group_id)
-        SELECT t.id::text, %(type)s, grant_.permission, grant_.group_id
+        INSERT INTO approvals_reviewtaskgroupobjectpermission (content_object_id, group_id,
+            permission_id)
+        SELECT t.id, grant_.group_id, grant_.permission
         FROM approvals_reviewtask t
         JOIN (VALUES {department_groups}) g(department, staff, reviewers)
             ON g.department = t.department_id
@@ -409,7 +406,8 @@ def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) ->
             (%(change)s, CASE WHEN t.stage_order = 0 THEN g.staff ELSE g.reviewers END)
         ) AS grant_(permission, group_id)
         WHERE t.application_id >= %(first_case)s
+        ORDER BY t.id
         """,
-        {"type": task_type, "view": view_task, "change": change_task, "first_case": first_case},
+        {"view": view_task, "change": change_task, "first_case": first_case},
     )
     return granted + cursor.rowcount

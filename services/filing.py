@@ -6,14 +6,12 @@ the tracking number and the timeline event) and announces it; routing happens af
 
 from enum import StrEnum
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.models import UserObjectPermission
 
 from accounts.audit import appended_together, record
 from accounts.models import Region, User
@@ -24,7 +22,14 @@ from .catalogue import freeze_definition, serving_definition
 from .definitions import ItemDefinition
 from .lifecycle import change_status, record_event
 from .materials import NewFile, store_attachments
-from .models import Application, ApplicationEvent, Attachment, ServiceItem
+from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationGroupObjectPermission,
+    ApplicationUserObjectPermission,
+    Attachment,
+    ServiceItem,
+)
 from .once_only import identity_answers
 from .parties import (
     case_recipients,
@@ -492,9 +497,8 @@ def discard_draft(application: Application, actor, *, request=None) -> None:
             request=request,
         )
         application.attachments.all().delete()
-        UserObjectPermission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Application),
-            object_pk=str(application.pk),
-        ).delete()
+        # Each grant revoked is logged (audit_receivers); the deletion would cascade anyway.
+        ApplicationUserObjectPermission.objects.filter(content_object=application).delete()
+        ApplicationGroupObjectPermission.objects.filter(content_object=application).delete()
         application.delete()
         transaction.on_commit(lambda: [default_storage.delete(name) for name in files])

@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import BilingualNameMixin, Department, Region
+from accounts.permission_tables import (
+    DirectGroupObjectPermission,
+    DirectUserObjectPermission,
+    object_foreign_key,
+)
 
 from .definitions import ItemDefinition
 
@@ -910,6 +915,36 @@ class Application(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in {self.Status.APPROVED, self.Status.REJECTED, self.Status.WITHDRAWN}
+
+
+class ApplicationUserObjectPermission(DirectUserObjectPermission):
+    """A person's permission on one application: its applicant, the agent or member who filed it.
+
+    Keyed by the case first: the question asked is "may this person open this case?"."""
+
+    pk = models.CompositePrimaryKey("content_object", "user", "permission")
+    content_object = object_foreign_key(Application)
+
+    class Meta:
+        verbose_name = _("permission on an application")
+        verbose_name_plural = _("permissions on applications")
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} · {self.user_id} · {self.permission_id}"
+
+
+class ApplicationGroupObjectPermission(DirectGroupObjectPermission):
+    """A group's permission on one application: an enterprise's overseers."""
+
+    pk = models.CompositePrimaryKey("content_object", "group", "permission")
+    content_object = object_foreign_key(Application)
+
+    class Meta:
+        verbose_name = _("group permission on an application")
+        verbose_name_plural = _("group permissions on applications")
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} · {self.group_id} · {self.permission_id}"
 
 
 def power_of_attorney_path(instance: "Authorisation", filename: str) -> str:

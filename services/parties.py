@@ -28,16 +28,22 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.models import UserObjectPermission
 
 from accounts.audit import record
 from accounts.enterprises import enterprises_of, overseers_group, role_in
 from accounts.identity import is_valid_credit_code, mask_resident_id
 from accounts.models import EnterpriseMember, EnterpriseRole, User
-from accounts.permissions import grant_object_permissions
+from accounts.permissions import Grant, grant_all
 
 from .materials import ACCEPTED_TYPES
-from .models import Application, Authorisation, FilingCapacity, ServiceItem, SubjectRule
+from .models import (
+    Application,
+    ApplicationUserObjectPermission,
+    Authorisation,
+    FilingCapacity,
+    ServiceItem,
+    SubjectRule,
+)
 
 VIEW_APPLICATION = "services.view_application"
 CHANGE_APPLICATION = "services.change_application"
@@ -267,19 +273,13 @@ def principals_of(filer: User, item: ServiceItem | None = None) -> list[tuple[in
 def grant_filing(application: Application) -> None:
     """Who may see and change a new case: the applicant, the agent or member who filed it, and
     the enterprise's overseers (legal representative, administrators) through their group."""
-    grant_object_permissions(
-        application.applicant, [VIEW_APPLICATION, CHANGE_APPLICATION], application
-    )
+    rights = [VIEW_APPLICATION, CHANGE_APPLICATION]
+    grants = [Grant(application.applicant, rights, application)]
     if application.filing_capacity in (FilingCapacity.AGENT, FilingCapacity.ENTERPRISE_MEMBER):
-        grant_object_permissions(
-            application.filed_by, [VIEW_APPLICATION, CHANGE_APPLICATION], application
-        )
+        grants.append(Grant(application.filed_by, rights, application))
     if application.applicant.kind == User.Kind.ENTERPRISE:
-        grant_object_permissions(
-            overseers_group(application.applicant_id),
-            [VIEW_APPLICATION, CHANGE_APPLICATION],
-            application,
-        )
+        grants.append(Grant(overseers_group(application.applicant_id), rights, application))
+    grant_all(grants)  # one INSERT for the people, one for the group
 
 
 def may_withdraw(person: User, application: Application) -> bool:
@@ -296,12 +296,8 @@ def may_withdraw(person: User, application: Application) -> bool:
 
 def revoke_member_grants(*, enterprise_id: int, member_id: int) -> None:
     """A removed member keeps nothing they were granted on the enterprise's cases."""
-    case_ids = Application.objects.filter(applicant_id=enterprise_id).values_list("pk", flat=True)
-    UserObjectPermission.objects.filter(
-        user_id=member_id,
-        content_type__app_label="services",
-        content_type__model="application",
-        object_pk__in=[str(pk) for pk in case_ids],
+    ApplicationUserObjectPermission.objects.filter(
+        user_id=member_id, content_object__applicant_id=enterprise_id
     ).delete()
 
 

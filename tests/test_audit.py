@@ -16,13 +16,12 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import audit
 from accounts.checks import check_audit_retention
 from accounts.models import AuditChain, AuditEntry, Membership
-from approvals.models import ReviewTask
+from approvals.models import ReviewTask, ReviewTaskGroupObjectPermission
 from approvals.permissions import grant_task
 from approvals.timeouts import sweep_overdue_tasks
 from services.filing import start_draft
@@ -390,7 +389,7 @@ def test_granting_a_held_permission_again_grants_and_logs_nothing(item, market):
     grant_task(task)
 
     assert entries("permission.object", task).count() == logged_before == 2
-    assert GroupObjectPermission.objects.filter(object_pk=str(task.pk)).count() == 2
+    assert ReviewTaskGroupObjectPermission.objects.filter(content_object=task).count() == 2
 
 
 def test_entries_appended_together_are_chained_in_order_like_separate_ones():

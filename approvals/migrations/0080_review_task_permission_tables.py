@@ -1,0 +1,138 @@
+"""Grants on review tasks move from guardian's generic tables into two tables of their own.
+
+See accounts/permission_tables.py: a grant keyed by a real foreign key and nothing else takes a
+fraction of the space of a generic one (content type, text object id, six indexes).
+"""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+from accounts.permission_tables import move_generic_grants, restore_generic_grants
+
+
+def move_grants(apps, schema_editor):
+    move_generic_grants(
+        schema_editor.connection,
+        app_label="approvals",
+        model="reviewtask",
+        object_table="approvals_reviewtask",
+    )
+
+
+def restore_grants(apps, schema_editor):
+    restore_generic_grants(
+        schema_editor.connection,
+        app_label="approvals",
+        model="reviewtask",
+        object_table="approvals_reviewtask",
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("guardian", "0002_generic_permissions_index"),
+        ("approvals", "0070_substitutes_reassignment_and_lapsing_claims"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ReviewTaskGroupObjectPermission",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "group",
+                        "permission",
+                        "content_object",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="approvals.reviewtask",
+                        verbose_name="object",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="auth.group",
+                        verbose_name="group",
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="auth.permission",
+                        verbose_name="permission",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "group permission on a review task",
+                "verbose_name_plural": "group permissions on review tasks",
+            },
+        ),
+        migrations.CreateModel(
+            name="ReviewTaskUserObjectPermission",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "content_object",
+                        "user",
+                        "permission",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="approvals.reviewtask",
+                        verbose_name="object",
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="auth.permission",
+                        verbose_name="permission",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "permission on a review task",
+                "verbose_name_plural": "permissions on review tasks",
+            },
+        ),
+        migrations.RunPython(move_grants, restore_grants),
+    ]

@@ -1,0 +1,96 @@
+"""What object permissions cost at scale (issue 20 §5): bytes per case, and one check's time.
+
+Bytes per case: every table (with its indexes and TOAST, pg_total_relation_size) that holds
+grants on applications and review tasks, divided by the applications. Since the direct tables
+(accounts/permission_tables.py) those are the four tables of the two models; guardian's generic
+tables hold only what other models are granted and are reported apart, not counted.
+
+The check: can_review(reviewer, task), the question every task page and decision asks, for one
+market reviewer on seeded tasks of the market department drawn at random, p95 of `samples` checks.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+CHECK_TARGET_MS = 1.0
+CHECK_DEPARTMENT = "market"
+DIRECT_TABLES = (
+    "services_applicationuserobjectpermission",
+    "services_applicationgroupobjectpermission",
+    "approvals_reviewtaskuserobjectpermission",
+    "approvals_reviewtaskgroupobjectpermission",
+)
+GENERIC_TABLES = ("guardian_userobjectpermission", "guardian_groupobjectpermission")
+
+
+def measure_permissions(samples: int = 2_000) -> dict:
+    """Return {"permissions_bytes_per_case": …, "permission_check": {…}} for the results."""
+    from django.db import connection
+
+    from accounts.models import Membership
+    from approvals.models import ReviewTask
+    from approvals.permissions import can_review
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(DIRECT_TABLES))
+        cursor.execute("SELECT count(*) FROM services_application")
+        applications = cursor.fetchone()[0]
+        sizes = {}
+        for table in DIRECT_TABLES + GENERIC_TABLES:
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes[table] = cursor.fetchone()[0]
+    granted_bytes = sum(sizes[table] for table in DIRECT_TABLES)
+    reviewer = (
+        Membership.objects.filter(department__code=CHECK_DEPARTMENT, role=Membership.Role.REVIEWER)
+        .select_related("user")
+        .first()
+        .user
+    )
+    # The seed's cases (bench/seed.py grants them as routing would), not the sweep's bare ones.
+    task_ids = list(
+        ReviewTask.objects.filter(
+            department__code=CHECK_DEPARTMENT,
+            stage_order__gt=0,
+            application__applicant__username__startswith="bench-",
+        ).values_list("pk", flat=True)
+    )
+    tasks = [ReviewTask(pk=pk) for pk in random.sample(task_ids, min(samples, len(task_ids)))]
+    can_review(reviewer, tasks[0])  # the first query of a connection pays for its set-up
+    seconds = []
+    for task in tasks:
+        started = time.perf_counter()
+        allowed = can_review(reviewer, task)
+        seconds.append(time.perf_counter() - started)
+        assert allowed, f"the market reviewer may not decide market task {task.pk}"
+    seconds.sort()
+    p95_ms = seconds[int(0.95 * (len(seconds) - 1))] * 1000
+    return {
+        "permissions_bytes_per_case": round(granted_bytes / max(applications, 1), 1),
+        "permission_tables_bytes": sizes,
+        "permission_check": {
+            "check": "approvals.permissions.can_review(reviewer, task)",
+            "tasks": ReviewTask.objects.count(),
+            "samples": len(seconds),
+            "p50_ms": round(seconds[len(seconds) // 2] * 1000, 3),
+            "p95_ms": round(p95_ms, 3),
+            "target_ms": CHECK_TARGET_MS,
+            "met": p95_ms < CHECK_TARGET_MS,
+        },
+    }
+
+
+def markdown(figures: dict) -> str:
+    check = figures["permission_check"]
+    met = "yes" if check["met"] else "**no**"
+    return "\n".join(
+        [
+            "| object permissions (bench/permissions.py) | figure | target | met |",
+            "|---|---:|---:|---|",
+            f"| bytes per case, grants on applications and tasks | "
+            f"{figures['permissions_bytes_per_case']:,.0f} | | |",
+            f"| p95 of one reviewer's check on one task ({check['tasks']:,} tasks) | "
+            f"{check['p95_ms']:.3f} ms | < {check['target_ms']:.0f} ms | {met} |",
+        ]
+    )
