@@ -144,6 +144,10 @@ class Row:
 
 EXPECTED: dict[str, Row] = {
     "home": Row(everyone(OK)),
+    # The catalogue's import and export (services/catalogue_admin_io.py): administrators only;
+    # others are sent to the admin's login.
+    "catalogue_export": Row({**everyone(LOGIN), "admin": OK}),
+    "catalogue_import": Row({**everyone(LOGIN), "admin": OK}),
     "health": Row(everyone(OK)),
     "set_language": Row(everyone(REDIRECT), method="post"),
     "accounts:login": Row(everyone(OK)),

@@ -63,7 +63,7 @@ def implement_in(item, where: Region, department: Department, **terms) -> ItemIm
 @pytest.fixture
 def cities():
     hefei, wuhu = hefei_city(), second_city()
-    shushan = region("340104", "蜀山区", level="district", parent=hefei)
+    shushan = region("340104", "蜀山区", "Shushan District", level="district", parent=hefei)
     hefei_market = DepartmentFactory(code="hefei-market", name="合肥市市场监督管理局")
     wuhu_market = DepartmentFactory(code="wuhu-market", name="芜湖市市场监督管理局", region=wuhu)
     wuhu_centre = DepartmentFactory(
