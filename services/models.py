@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.models import BilingualNameMixin, Department, Region
@@ -240,10 +241,11 @@ class ServiceItem(BilingualNameMixin, models.Model):
 class ReviewState(models.TextChoices):
     """Where an implementation's working copy stands (services/catalogue_publishing.py)."""
 
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in_review", _("In review")
-    APPROVED = "approved", _("Approved, to be published")
-    PUBLISHED = "published", _("Published")
+    # In context: "Published" alone is also a date's label elsewhere.
+    DRAFT = "draft", pgettext_lazy("catalogue state", "Draft")
+    IN_REVIEW = "in_review", pgettext_lazy("catalogue state", "In review")
+    APPROVED = "approved", pgettext_lazy("catalogue state", "Approved, to be published")
+    PUBLISHED = "published", pgettext_lazy("catalogue state", "Published")
 
 
 class ItemImplementation(models.Model):
@@ -287,7 +289,7 @@ class ItemImplementation(models.Model):
         help_text=_("Empty: the region's service centre."),
     )
     is_published = models.BooleanField(
-        _("published"),
+        _("listed in the catalogue"),
         default=False,
         help_text=_("Listed in the catalogue: applicants file under its published version."),
     )

@@ -103,7 +103,7 @@ def test_the_list_shows_published_beside_the_name(administrator):
     assert "Street stall" in page
     results = page[page.index('id="result_list"') :]
     headers = results[: results.index("</thead>")].lower()
-    assert headers.index("published") < headers.index("fee")
+    assert headers.index("listed in the catalogue") < headers.index("fee")
 
 
 @pytest.mark.parametrize(
