@@ -172,14 +172,14 @@ def _seed_applicants(cursor, count: int, password: str) -> tuple[tuple[int, int]
         INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name,
             email, is_staff, is_active, date_joined, kind, real_name, resident_id, mobile,
             enterprise_name, credit_code, credit_code_override_reason, session_salt, address,
-            resident_id_index, preferred_language, claim_code)
+            resident_id_index, preferred_language, claim_code, elderly_mode)
         OVERRIDING SYSTEM VALUE
         SELECT %(first)s + g, %(password)s, false, 'bench-' || (%(first)s + g), '', '',
             '', false, true, now() - interval '3 years',
             CASE WHEN g < %(citizens)s THEN 'citizen' ELSE 'enterprise' END,
             CASE WHEN g < %(citizens)s THEN '市民' || g ELSE '法人' || g END, '', '',
             CASE WHEN g < %(citizens)s THEN '' ELSE '合肥示范企业' || g || '有限公司' END,
-            '', '', md5(g::text), '', '', '', ''
+            '', '', md5(g::text), '', '', '', '', false
         FROM generate_series(0, %(total)s - 1) g
         """,
         {"first": first, "password": password, "citizens": citizens, "total": count},
@@ -218,7 +218,7 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
         INSERT INTO services_application (item_id, item_version_id, applicant_id,
             tracking_number, status, answers, current_stage, created_at, updated_at,
             submitted_at, routed_at, accepted_at, due_at, decided_at, clock_stopped_at,
-            decision_reason)
+            decision_reason, filing_capacity, subject_name, subject_credit_code)
         SELECT %(item)s, CASE WHEN status = 'draft' THEN NULL ELSE %(version)s END,
             %(first_applicant)s + ((g::bigint * 7919) %% %(applicants)s),
             CASE WHEN status = 'draft' THEN NULL
@@ -235,7 +235,8 @@ def _seed_cases(cursor, item, version, count: int, offset: int, pool: tuple[int,
             CASE WHEN status IN ('approved', 'rejected', 'withdrawn')
                  THEN filed + interval '5 days' END,
             CASE WHEN status = 'supplement_requested' THEN filed + interval '2 days' END,
-            CASE WHEN status = 'rejected' THEN '材料不符合法定条件。' ELSE '' END
+            CASE WHEN status = 'rejected' THEN '材料不符合法定条件。' ELSE '' END,
+            'in_person', '', ''
         FROM (
             SELECT g, status,
                 CASE WHEN status IN ('approved', 'rejected', 'withdrawn')

@@ -41,9 +41,10 @@ class SweepSeed:
                 """
                 INSERT INTO services_application (item_id, item_version_id, applicant_id, tracking_number,
                     status, answers, current_stage, created_at, updated_at, submitted_at, routed_at,
-                    accepted_at, due_at, decision_reason)
+                    accepted_at, due_at, decision_reason, filing_capacity,
+                    subject_name, subject_credit_code)
                 SELECT %s, %s, %s, 'BENCH' || g, 'in_review', '{}', 1, now(), now(), now(), now(), now(),
-                    now() + interval '60 days', ''
+                    now() + interval '60 days', '', 'in_person', '', ''
                 FROM generate_series(%s, %s) g
                 """,
                 [self.item.pk, self.version.pk, self.applicant.pk, self.cases + 1, cases],
