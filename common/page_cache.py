@@ -30,6 +30,7 @@ import functools
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -170,3 +171,71 @@ def _add_quietly(cache, key: str, value: str) -> bool:
         return cache.add(key, value, timeout=None)
     except RedisError:
         return False
+
+
+# --- pages made for one person -------------------------------------------------------------------
+
+
+def cached_for_one_person(
+    request: HttpRequest,
+    *,
+    key: str,
+    render: Callable[[], tuple[HttpResponse, float]],
+    version: str | None = None,
+) -> HttpResponse:
+    """Serve a page made for the person asking from the `pages` cache, or render and keep it.
+
+    `key` names everything the page shows that can change: the caller builds it from versions
+    PostgreSQL keeps (approvals/status_page.py), the viewer and the date; the path, language,
+    display mode and release are added here. `render()` returns the response and the moment
+    (a POSIX timestamp) until which its words stay true whatever is written (a deadline
+    passing turns "due today" into "overdue"): the entry is not served after it. `version`:
+    a token of the anonymous pages (page_changed) the page also shows, kept in the entry and
+    compared when served, as the anonymous cache does.
+
+    Only GETs without a message waiting; never the CSP nonce, never a cookie; the CSRF token
+    is the viewer's own, put in when served. Redis down: rendered, not stored.
+    """
+    if not _may_be_served_to_one_person(request):
+        return render()[0]
+    cache = caches[CACHE_ALIAS]
+    full_key = _personal_key(request, key)
+    wanted = [full_key] + ([version_key(version)] if version else [])
+    try:
+        found = cache.get_many(wanted)
+    except RedisError:
+        return render()[0]
+    current = found.get(version_key(version)) if version else ""
+    entry = found.get(full_key)
+    now = time.time()
+    if entry is not None and entry[0] > now and current is not None and entry[1] == current:
+        return _serve(request, content=entry[2], content_type=entry[3])
+    response, valid_until = render()
+    if current is None:
+        current = uuid.uuid4().hex
+        if not _add_quietly(cache, version_key(version), current):
+            return response
+    lifetime = min(valid_until - now, settings.PAGE_CACHE_SECONDS)
+    if lifetime >= 1 and _storable(request, response):
+        entry = (valid_until, current, _without_csrf_token(response), response["Content-Type"])
+        try:
+            cache.set(full_key, entry, int(lifetime))
+        except RedisError:
+            logger.warning("Page cache: could not store a page (Redis unreachable)")
+    return response
+
+
+def _may_be_served_to_one_person(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or not request.user.is_authenticated:
+        return False
+    return len(get_messages(request)) == 0
+
+
+def _personal_key(request: HttpRequest, key: str) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The elderly-friendly mode: the cookie, or the account's choice (accounts/elderly_mode.py).
+    elderly = request.COOKIES.get(settings.ELDERLY_MODE_COOKIE) == "on" or bool(
+        getattr(request.user, "elderly_mode", False)
+    )
+    mode = "elderly" if elderly else "standard"
+    return f"person:{release_fingerprint()}:{key}:{get_language()}:{mode}:{path}"
