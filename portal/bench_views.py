@@ -32,7 +32,5 @@ def bench_urlpatterns() -> list[URLPattern]:
         return []
     return [
         path("bench/ceiling/", bench_ceiling, name="bench_ceiling"),
-        path(
-            "bench/ceiling/logged-in/", bench_ceiling_logged_in, name="bench_ceiling_logged_in"
-        ),
+        path("bench/ceiling/logged-in/", bench_ceiling_logged_in, name="bench_ceiling_logged_in"),
     ]
