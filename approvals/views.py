@@ -32,6 +32,7 @@ from .forms import (
     add_validation_error,
 )
 from .models import ReviewTask
+from .queue_page import CLAIMS_FORM, queue_rows
 from .queues import (
     PREVIEWABLE_TYPES,
     active_substitutions,
@@ -115,7 +116,8 @@ def staff_required(view):
     return wrapper
 
 
-QUEUE_PAGE_SIZE = 50
+# Issue 20 §2: the first page a reviewer sees is 20 rows; the filters narrow it further.
+QUEUE_PAGE_SIZE = 20
 
 
 @staff_required
@@ -131,6 +133,8 @@ def queue(request):
         "approvals/queue.html",
         {
             "page": page,
+            "rows": queue_rows(request.user, list(page.object_list), desk),
+            "claims_form": CLAIMS_FORM,
             "state": filters["state"],
             "filter_form": filter_form,
             "filtered": any(filters.get(key) for key in ("item_code", "due_by", "claimed")),

@@ -40,6 +40,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
@@ -239,3 +240,54 @@ def _personal_key(request: HttpRequest, key: str) -> str:
     )
     mode = "elderly" if elderly else "standard"
     return f"person:{release_fingerprint()}:{key}:{get_language()}:{mode}:{path}"
+
+
+# --- fragments of a page -------------------------------------------------------------------------
+
+
+def cached_fragments(
+    items: list,
+    *,
+    key_of: Callable[[object], str],
+    render_one: Callable[[object], tuple[str, float]],
+    version: str | None = None,
+) -> list[SafeString]:
+    """The HTML of each item (a queue's row), from the `pages` cache where it was kept.
+
+    `key_of(item)` names everything the fragment shows that can change (the row's versions,
+    the viewer, the date); the release and language are added here. `render_one(item)` returns
+    the HTML and the moment (POSIX timestamp) until which it holds with nothing written; a
+    fragment is not served after it. `version`: a token of the anonymous pages the fragments
+    also show (page_changed), kept in each entry and compared when served. A fragment holding
+    a CSRF token is never kept (it belongs to one response). Redis down: all rendered.
+    """
+    cache = caches[CACHE_ALIAS]
+    prefix = f"fragment:{release_fingerprint()}:{get_language()}"
+    keys = [f"{prefix}:{key_of(item)}" for item in items]
+    wanted = keys + ([version_key(version)] if version else [])
+    try:
+        found = cache.get_many(wanted)
+    except RedisError:
+        return [render_one(item)[0] for item in items]
+    current = found.get(version_key(version)) if version else ""
+    if current is None:
+        current = uuid.uuid4().hex
+        if not _add_quietly(cache, version_key(version), current):
+            current = None  # another process started the version: nothing kept this time
+    now = time.time()
+    fragments, fresh = [], {}
+    for item, key in zip(items, keys, strict=True):
+        entry = found.get(key)
+        if entry is not None and entry[0] > now and current is not None and entry[1] == current:
+            fragments.append(mark_safe(entry[2]))  # noqa: S308 - our own render, stored as is
+            continue
+        html, valid_until = render_one(item)
+        fragments.append(html)
+        if current is not None and valid_until - now >= 1 and not CSRF_INPUT.search(html.encode()):
+            fresh[key] = (valid_until, current, str(html))
+    if fresh:
+        try:
+            cache.set_many(fresh, settings.PAGE_CACHE_SECONDS)
+        except RedisError:
+            logger.warning("Page cache: could not store fragments (Redis unreachable)")
+    return fragments

@@ -16,7 +16,34 @@ from django.db import migrations, models
 _page_version = importlib.import_module("services.migrations.0087_application_page_version")
 touch_triggers, bump_trigger = _page_version.touch_triggers, _page_version.bump_trigger
 
+CLAIMANT_RENAMED = """
+CREATE OR REPLACE FUNCTION page_version_claimant_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    renamed bigint[];
+BEGIN
+    -- The queue's row names the claimant; a login (last_login) changes no name.
+    SELECT array_agg(n.id) INTO renamed FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE (to_jsonb(n) - 'last_login' - 'password' - 'session_salt')
+              IS DISTINCT FROM (to_jsonb(o) - 'last_login' - 'password' - 'session_salt');
+    IF renamed IS NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE approvals_reviewtask SET page_version = page_version WHERE id IN (
+        SELECT id FROM approvals_reviewtask WHERE claimed_by_id = ANY (renamed)
+        ORDER BY id FOR UPDATE);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER accounts_user_touches_approvals_reviewtask AFTER UPDATE ON accounts_user
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION page_version_claimant_changed();
+"""
+
 TRIGGERS = [
+    (
+        CLAIMANT_RENAMED,
+        "DROP TRIGGER IF EXISTS accounts_user_touches_approvals_reviewtask ON accounts_user;"
+        "DROP FUNCTION IF EXISTS page_version_claimant_changed();",
+    ),
     bump_trigger("approvals_reviewtask"),
     touch_triggers("approvals_reviewtask", "services_application", "application_id"),
     touch_triggers("approvals_clockstop", "approvals_reviewtask", "task_id"),
