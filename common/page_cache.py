@@ -103,8 +103,14 @@ def _may_be_served_from_cache(request: HttpRequest) -> bool:
     return len(get_messages(request)) == 0
 
 
-def cached_for_anonymous_visitors(version: str) -> Callable:
-    """Serve the view's page from the cache to anonymous visitors (see the module docstring)."""
+def cached_for_anonymous_visitors(
+    version: str, *, most: Callable[[], int] | None = None
+) -> Callable:
+    """Serve the view's page from the cache to anonymous visitors (see the module docstring).
+
+    `most()`: keep at most this many pages under one version of `version` (free-text searches,
+    whose paths nobody can list); the others are rendered each time.
+    """
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -126,7 +132,7 @@ def cached_for_anonymous_visitors(version: str) -> Callable:
                 current = uuid.uuid4().hex
                 if not _add_quietly(cache, version_key(version), current):
                     return response  # another process started the version: next time
-            if _storable(request, response):
+            if _storable(request, response) and _room_for_one_more(cache, version, current, most):
                 entry = (current, _without_csrf_token(response), response["Content-Type"])
                 _store_quietly(cache, key, entry)
             return response
@@ -154,6 +160,18 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
         and len(get_messages(request)) == 0
         and not response.cookies
     )
+
+
+def _room_for_one_more(cache, version: str, current: str, most: Callable[[], int] | None) -> bool:
+    """Counts the pages kept under this token; a new token starts from nothing."""
+    if most is None:
+        return True
+    counter = f"kept:{version}:{current}"
+    try:
+        cache.add(counter, 0, settings.PAGE_CACHE_SECONDS)
+        return cache.incr(counter) <= most()
+    except (RedisError, ValueError):  # ValueError: the counter expired between the two calls
+        return False
 
 
 def _without_csrf_token(response: HttpResponse) -> bytes:
