@@ -16,8 +16,12 @@ The claim and release buttons of every row belong to one form at the foot of the
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import hashlib
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -60,12 +64,30 @@ def queue_rows(user, tasks: list[ReviewTask], desk: dict) -> list[SafeString]:
     return cached_fragments(tasks, key_of=key_of, render_one=render_one, version=CATALOGUE_PAGES)
 
 
+def queue_filters(request, filter_form, *, state: str, filtered: bool) -> SafeString:
+    """The filter form as the query string and the items offered make it: rendered once per
+    combination (a select of every item of the catalogue costs more than the rows)."""
+    offered = filter_form.fields["item"].choices
+    inputs = f"{sorted(request.GET.lists())!r}{offered!r}{state}{filtered}"
+    digest = hashlib.sha256(inputs.encode()).hexdigest()[:32]
+    context = {"filter_form": filter_form, "state": state, "filtered": filtered}
+
+    def render_one(_form) -> tuple[SafeString, float]:
+        html = render_to_string("approvals/includes/queue_filters.html", context)
+        return SafeString(html), time.time() + settings.PAGE_CACHE_SECONDS
+
+    [html] = cached_fragments(
+        [filter_form], key_of=lambda _form: f"queue-filters:{digest}", render_one=render_one
+    )
+    return html
+
+
 def row_valid_until(task: ReviewTask, now: datetime) -> datetime:
     """The first moment the row reads differently with nothing written: its reminder (amber),
     its deadline (red, "overdue"), or midnight (the working days left)."""
     tomorrow = official_date(now) + timedelta(days=1)
     midnight = timezone.make_aware(
-        datetime.combine(tomorrow, time.min), timezone.get_default_timezone()
+        datetime.combine(tomorrow, clock_time.min), timezone.get_default_timezone()
     )
     moments = [midnight, task.due_at, task.remind_at]
     return min(moment for moment in moments if moment is not None and moment > now)

@@ -32,7 +32,7 @@ from .forms import (
     add_validation_error,
 )
 from .models import ReviewTask
-from .queue_page import CLAIMS_FORM, queue_rows
+from .queue_page import CLAIMS_FORM, queue_filters, queue_rows
 from .queues import (
     PREVIEWABLE_TYPES,
     active_substitutions,
@@ -128,16 +128,20 @@ def queue(request):
     desk = reviewer_desk(request.user)
     tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
     page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+    filtered = any(filters.get(key) for key in ("item_code", "due_by", "claimed"))
     return render(
         request,
         "approvals/queue.html",
         {
             "page": page,
             "rows": queue_rows(request.user, list(page.object_list), desk),
+            "filters_html": queue_filters(
+                request, filter_form, state=filters["state"], filtered=filtered
+            ),
             "claims_form": CLAIMS_FORM,
             "state": filters["state"],
             "filter_form": filter_form,
-            "filtered": any(filters.get(key) for key in ("item_code", "due_by", "claimed")),
+            "filtered": filtered,
             "states": QueueFilterForm.STATE_CHOICES,
             **desk,
             "is_head": bool(desk["headed_department_ids"]),

@@ -68,7 +68,7 @@ def queue_row(client, task, queue: str = QUEUE) -> str:
 
 def fragments_kept() -> int:
     redis = caches["pages"]._cache.get_client()
-    return len(redis.keys("*fragment:*"))
+    return len(redis.keys("*fragment:*:queue-row:*"))
 
 
 def assert_row_changes(client, task, change, *, queue: str = QUEUE) -> None:
