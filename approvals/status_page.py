@@ -23,11 +23,11 @@ departments) come with the catalogue pages' token (services/receivers.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, IntegerField, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -36,7 +36,7 @@ from accounts.counter import is_service_centre_staff
 from accounts.models import Notification, User
 from services.models import Application
 from services.parties import may_withdraw
-from services.permissions import applications_of
+from services.permissions import VIEW_APPLICATION
 
 from .calendar import official_date
 from .models import CalendarVersion, Certificate
@@ -45,23 +45,11 @@ from .models import CalendarVersion, Certificate
 def status_page_key(request: HttpRequest, pk: int) -> str | None:
     """The cache key of the person's status page of case `pk`; None if they may not see it."""
     user = request.user
-    unread = (
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .order_by()
-        .values("recipient")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    calendar = CalendarVersion.objects.filter(pk=CalendarVersion.SINGLETON).values("token")
-    row = (
-        applications_of(user, queryset=Application.objects.filter(pk=pk))
-        .annotate(
-            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-            calendar=Subquery(calendar),
-        )
-        .values_list("page_version", "applicant_id", "unread", "calendar")
-        .first()
-    )
+    if not user.is_active:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_key_sql(), {"user": user.pk, "case": pk, **_grant_params()})
+        row = cursor.fetchone()
     if row is None:
         return None
     version, applicant_id, unread_count, calendar_token = row
@@ -74,6 +62,46 @@ def status_page_key(request: HttpRequest, pk: int) -> str | None:
     viewer = f"{user.pk}.{user.kind}.{name}.{int(withdraws)}.{int(counter)}.{unread_count}"
     today = official_date(timezone.now()).isoformat()
     return f"status:{pk}:{version}:{calendar_token}:{today}:{viewer}"
+
+
+@functools.cache
+def _key_sql() -> str:
+    """One statement: the version, the applicant, the unread count and the calendar's version,
+    of a case the person may see. Its permission test is accounts.permissions.objects_permitted's
+    (the view grant held in person or through a group), written out: built by the ORM on every
+    request it cost more than the rest of a cached page (tests/test_status_page_cache.py checks
+    that both answer alike)."""
+    from django.contrib.auth.models import Permission
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    groups = User.groups.through._meta.db_table
+    grant = (
+        f"JOIN {Permission._meta.db_table} p ON p.id = g.permission_id "
+        "WHERE g.content_type_id = %(content_type)s AND p.content_type_id = %(content_type)s "
+        "AND p.codename = %(codename)s AND g.object_pk = a.id::text"
+    )
+    return f"""
+        SELECT a.page_version, a.applicant_id,
+            (SELECT count(*) FROM {Notification._meta.db_table} n
+             WHERE n.recipient_id = %(user)s AND n.read_at IS NULL),
+            (SELECT token FROM {CalendarVersion._meta.db_table} WHERE id = {CalendarVersion.SINGLETON})
+        FROM {Application._meta.db_table} a
+        WHERE a.id = %(case)s AND (
+            EXISTS (SELECT 1 FROM {UserObjectPermission._meta.db_table} g {grant}
+                    AND g.user_id = %(user)s)
+            OR EXISTS (SELECT 1 FROM {GroupObjectPermission._meta.db_table} g
+                       JOIN {groups} ug ON ug.group_id = g.group_id AND ug.user_id = %(user)s
+                       {grant}))
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def _grant_params() -> dict:
+    from django.contrib.contenttypes.models import ContentType
+
+    return {
+        "content_type": ContentType.objects.get_for_model(Application).pk,
+        "codename": VIEW_APPLICATION.split(".", 1)[1],
+    }
 
 
 def status_page_context(request: HttpRequest, pk: int) -> dict:

@@ -252,3 +252,43 @@ def test_renaming_the_applicant_changes_the_page(applicant_client, application):
         person.save()
 
     assert_change_is_shown(applicant_client, application, rename)
+
+
+def test_the_keys_permission_test_answers_as_the_permission_helper(application):
+    """status_page_key asks the view grant in SQL of its own; it must agree with
+    services.permissions.applications_of for a grant in person, through a group, none,
+    a revoked one, and an inactive account."""
+    from django.contrib.auth.models import Group
+    from guardian.models import UserObjectPermission
+
+    from accounts.permissions import grant_object_permissions
+    from approvals.status_page import status_page_key
+    from services.permissions import VIEW_APPLICATION, applications_of
+
+    in_group, in_person, stranger, inactive = (CitizenFactory() for _ in range(4))
+    overseers = Group.objects.create(name="overseers of the case")
+    overseers.user_set.add(in_group)
+    grant_object_permissions(overseers, [VIEW_APPLICATION], application)
+    grant_object_permissions(in_person, [VIEW_APPLICATION], application)
+    inactive.is_active = False
+    inactive.save()
+
+    def agree(person) -> bool:
+        keyed = status_page_key(_request_of(person, application), application.pk) is not None
+        permitted = applications_of(person).filter(pk=application.pk).exists()
+        return keyed == permitted
+
+    people = [application.applicant, in_group, in_person, stranger, inactive]
+    assert all(agree(person) for person in people)
+    assert status_page_key(_request_of(in_group, application), application.pk) is not None
+    UserObjectPermission.objects.filter(user=in_person).delete()
+    assert agree(in_person)
+    assert status_page_key(_request_of(in_person, application), application.pk) is None
+
+
+def _request_of(person, application):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(application.get_absolute_url())
+    request.user = person
+    return request
