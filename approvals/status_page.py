@@ -16,8 +16,9 @@ An entry is only served under the version it was rendered at: a version is never
 (the trigger sets one more than the row held), so an entry of an older state is never served
 for a newer one, whatever Redis kept through an outage. The page's words also change with the
 clock alone: "due today" becomes "overdue" when a deadline passes, a written instrument stops
-being "in preparation" after the reconciler's window; the entry is served only until the first
-such moment (`valid_until`), and never past midnight. The catalogue's names (the item, the
+being "in preparation" after the reconciler's window (the instruments panel says so itself,
+common.page_cache.page_changes_at); the entry is served only until the first such moment, and
+never past midnight. The catalogue's names (the item, the
 departments) come with the catalogue pages' token (services/receivers.py).
 """
 
@@ -140,10 +141,8 @@ def render_status_page(request: HttpRequest, pk: int) -> tuple[HttpResponse, flo
 
 def valid_until(context: dict, now: datetime) -> datetime:
     """The first moment the page would read differently with nothing written: midnight (the
-    days left), a deadline passing (due today → overdue), or a new event's instrument no longer
-    awaited (instruments/selectors.py, RECONCILE_WINDOW)."""
-    from instruments.generation import RECONCILE_WINDOW
-
+    days left) or a deadline passing (due today → overdue). Parts drawn by other apps' template
+    tags add their own moments (common.page_cache.page_changes_at: the instruments panel)."""
     application = context["application"]
     tomorrow = official_date(now) + timedelta(days=1)
     moments = [
@@ -154,5 +153,4 @@ def valid_until(context: dict, now: datetime) -> datetime:
         for row in stage["departments"]:
             if row["task"] is not None:
                 moments += [row["task"].due_at, row["task"].remind_at]
-    moments += [event.created_at + RECONCILE_WINDOW for event in application.events.all()]
     return min(moment for moment in moments if moment is not None and moment > now)

@@ -194,6 +194,19 @@ def _add_quietly(cache, key: str, value: str) -> bool:
 
 # --- pages made for one person -------------------------------------------------------------------
 
+CHANGES_AT = "_page_cache_changes_at"
+
+
+def page_changes_at(request: HttpRequest | None, moment) -> None:
+    """The page being rendered reads differently from `moment` (an aware datetime) on, with
+    nothing written: a part of a page another app draws (a template tag) says so here, and a
+    cached copy is not served after it."""
+    if request is None or moment is None:
+        return
+    stamp = moment.timestamp()
+    if stamp > time.time() and stamp < getattr(request, CHANGES_AT, float("inf")):
+        setattr(request, CHANGES_AT, stamp)
+
 
 def cached_for_one_person(
     request: HttpRequest,
@@ -230,6 +243,7 @@ def cached_for_one_person(
     if entry is not None and entry[0] > now and current is not None and entry[1] == current:
         return _serve(request, content=entry[2], content_type=entry[3])
     response, valid_until = render()
+    valid_until = min(valid_until, getattr(request, CHANGES_AT, valid_until))
     if current is None:
         current = uuid.uuid4().hex
         if not _add_quietly(cache, version_key(version), current):
