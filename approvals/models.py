@@ -72,6 +72,11 @@ class ReviewTask(models.Model):
     # Mirrors the open ClockStop so the sweeper's partial index can leave stopped tasks out.
     clock_stopped_at = models.DateTimeField(_("clock stopped"), null=True, blank=True)
     opinion = models.TextField(_("opinion"), blank=True)
+    # Raised by PostgreSQL in the transaction of every change to the task, its clock stops and
+    # its extension (migration 0081): the key of the task's row on the queue page.
+    page_version = models.BigIntegerField(
+        _("page version"), default=0, db_default=0, editable=False
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

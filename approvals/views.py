@@ -14,13 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.audit import record
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
+from common.page_cache import cached_for_one_person
 from common.pagination import bounded_page
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
-from services.parties import may_withdraw
+from services.receivers import CATALOGUE_PAGES
 
 from . import claims, clocks, decisions, substitutes
 from .certificates import machine_readable, verification_qr_svg, verify_certificate
-from .explanation import explain_case
 from .forms import (
     ClockStopForm,
     DecisionForm,
@@ -31,17 +31,14 @@ from .forms import (
     SubstitutionForm,
     add_validation_error,
 )
-from .models import Certificate, ReviewTask
+from .models import ReviewTask
+from .queue_page import CLAIMS_FORM, queue_filters, queue_rows
 from .queues import (
     PREVIEWABLE_TYPES,
     active_substitutions,
-    application_for_status_page,
-    application_progress,
-    attachments_with_material_names,
     case_file,
     certificate_for_applicant,
     claim_rights,
-    clock_stops_of,
     common_opinions_for,
     extension_requests_for_head,
     headed_departments,
@@ -50,30 +47,23 @@ from .queues import (
     queue_for,
     reviewer_desk,
     task_for_reviewer,
-    tasks_of,
     workload_for_head,
 )
+from .status_page import render_status_page, status_page_key
 
 
 @login_required
 def application_status(request, pk: int):
-    application = application_for_status_page(request.user, pk)
-    stages = application_progress(application)
-    return render(
+    """The applicant's status page, from the page cache while nothing it shows has changed
+    (approvals/status_page.py)."""
+    key = status_page_key(request, pk)
+    if key is None:  # not theirs: the render answers 404, as for a case that does not exist
+        return render_status_page(request, pk)[0]
+    return cached_for_one_person(
         request,
-        "approvals/application_status.html",
-        {
-            "application": application,
-            "stages": stages,
-            "clock_stops": clock_stops_of(stages),
-            "deadlines": explain_case(application, tasks_of(stages)),
-            "departments_done": sum(stage["done_count"] for stage in stages),
-            "departments_total": sum(len(stage["departments"]) for stage in stages),
-            "certificate": Certificate.objects.filter(application=application).first(),
-            "attachments": attachments_with_material_names(application),
-            # The principal and an enterprise's overseers; not the agent who filed it.
-            "may_withdraw": may_withdraw(request.user, application),
-        },
+        key=key,
+        render=lambda: render_status_page(request, pk),
+        version=CATALOGUE_PAGES,
     )
 
 
@@ -126,7 +116,8 @@ def staff_required(view):
     return wrapper
 
 
-QUEUE_PAGE_SIZE = 50
+# Issue 20 §2: the first page a reviewer sees is 20 rows; the filters narrow it further.
+QUEUE_PAGE_SIZE = 20
 
 
 @staff_required
@@ -137,14 +128,20 @@ def queue(request):
     desk = reviewer_desk(request.user)
     tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
     page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+    filtered = any(filters.get(key) for key in ("item_code", "due_by", "claimed"))
     return render(
         request,
         "approvals/queue.html",
         {
             "page": page,
+            "rows": queue_rows(request.user, list(page.object_list), desk),
+            "filters_html": queue_filters(
+                request, filter_form, state=filters["state"], filtered=filtered
+            ),
+            "claims_form": CLAIMS_FORM,
             "state": filters["state"],
             "filter_form": filter_form,
-            "filtered": any(filters.get(key) for key in ("item_code", "due_by", "claimed")),
+            "filtered": filtered,
             "states": QueueFilterForm.STATE_CHOICES,
             **desk,
             "is_head": bool(desk["headed_department_ids"]),

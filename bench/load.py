@@ -144,8 +144,9 @@ def run(plan: dict) -> dict:
     results = {"pages": {}, "filing": None}
     for page in plan["pages"]:
         visitor = page_visitor(page["name"], page["path"], plan["identities"].get(page["who"], []))
+        warm_up = max(plan["warm_up"], page.get("warm_up", 0))
         stats, started, ended = measure(
-            visitor, plan["host"], plan["users"], plan["warm_up"], plan["seconds"]
+            visitor, plan["host"], plan["users"], warm_up, plan["seconds"]
         )
         results["pages"][page["name"]] = {
             "path": page["path"],

@@ -30,6 +30,7 @@ import functools
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from redis.exceptions import RedisError
 
@@ -101,8 +103,14 @@ def _may_be_served_from_cache(request: HttpRequest) -> bool:
     return len(get_messages(request)) == 0
 
 
-def cached_for_anonymous_visitors(version: str) -> Callable:
-    """Serve the view's page from the cache to anonymous visitors (see the module docstring)."""
+def cached_for_anonymous_visitors(
+    version: str, *, most: Callable[[], int] | None = None
+) -> Callable:
+    """Serve the view's page from the cache to anonymous visitors (see the module docstring).
+
+    `most()`: keep at most this many pages under one version of `version` (free-text searches,
+    whose paths nobody can list); the others are rendered each time.
+    """
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -124,7 +132,7 @@ def cached_for_anonymous_visitors(version: str) -> Callable:
                 current = uuid.uuid4().hex
                 if not _add_quietly(cache, version_key(version), current):
                     return response  # another process started the version: next time
-            if _storable(request, response):
+            if _storable(request, response) and _room_for_one_more(cache, version, current, most):
                 entry = (current, _without_csrf_token(response), response["Content-Type"])
                 _store_quietly(cache, key, entry)
             return response
@@ -154,6 +162,18 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def _room_for_one_more(cache, version: str, current: str, most: Callable[[], int] | None) -> bool:
+    """Counts the pages kept under this token; a new token starts from nothing."""
+    if most is None:
+        return True
+    counter = f"kept:{version}:{current}"
+    try:
+        cache.add(counter, 0, settings.PAGE_CACHE_SECONDS)
+        return cache.incr(counter) <= most()
+    except (RedisError, ValueError):  # ValueError: the counter expired between the two calls
+        return False
+
+
 def _without_csrf_token(response: HttpResponse) -> bytes:
     return CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
 
@@ -170,3 +190,136 @@ def _add_quietly(cache, key: str, value: str) -> bool:
         return cache.add(key, value, timeout=None)
     except RedisError:
         return False
+
+
+# --- pages made for one person -------------------------------------------------------------------
+
+CHANGES_AT = "_page_cache_changes_at"
+
+
+def page_changes_at(request: HttpRequest | None, moment) -> None:
+    """The page being rendered reads differently from `moment` (an aware datetime) on, with
+    nothing written: a part of a page another app draws (a template tag) says so here, and a
+    cached copy is not served after it."""
+    if request is None or moment is None:
+        return
+    stamp = moment.timestamp()
+    if stamp > time.time() and stamp < getattr(request, CHANGES_AT, float("inf")):
+        setattr(request, CHANGES_AT, stamp)
+
+
+def cached_for_one_person(
+    request: HttpRequest,
+    *,
+    key: str,
+    render: Callable[[], tuple[HttpResponse, float]],
+    version: str | None = None,
+) -> HttpResponse:
+    """Serve a page made for the person asking from the `pages` cache, or render and keep it.
+
+    `key` names everything the page shows that can change: the caller builds it from versions
+    PostgreSQL keeps (approvals/status_page.py), the viewer and the date; the path, language,
+    display mode and release are added here. `render()` returns the response and the moment
+    (a POSIX timestamp) until which its words stay true whatever is written (a deadline
+    passing turns "due today" into "overdue"): the entry is not served after it. `version`:
+    a token of the anonymous pages (page_changed) the page also shows, kept in the entry and
+    compared when served, as the anonymous cache does.
+
+    Only GETs without a message waiting; never the CSP nonce, never a cookie; the CSRF token
+    is the viewer's own, put in when served. Redis down: rendered, not stored.
+    """
+    if not _may_be_served_to_one_person(request):
+        return render()[0]
+    cache = caches[CACHE_ALIAS]
+    full_key = _personal_key(request, key)
+    wanted = [full_key] + ([version_key(version)] if version else [])
+    try:
+        found = cache.get_many(wanted)
+    except RedisError:
+        return render()[0]
+    current = found.get(version_key(version)) if version else ""
+    entry = found.get(full_key)
+    now = time.time()
+    if entry is not None and entry[0] > now and current is not None and entry[1] == current:
+        return _serve(request, content=entry[2], content_type=entry[3])
+    response, valid_until = render()
+    valid_until = min(valid_until, getattr(request, CHANGES_AT, valid_until))
+    if current is None:
+        current = uuid.uuid4().hex
+        if not _add_quietly(cache, version_key(version), current):
+            return response
+    lifetime = min(valid_until - now, settings.PAGE_CACHE_SECONDS)
+    if lifetime >= 1 and _storable(request, response):
+        entry = (valid_until, current, _without_csrf_token(response), response["Content-Type"])
+        try:
+            cache.set(full_key, entry, int(lifetime))
+        except RedisError:
+            logger.warning("Page cache: could not store a page (Redis unreachable)")
+    return response
+
+
+def _may_be_served_to_one_person(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or not request.user.is_authenticated:
+        return False
+    return len(get_messages(request)) == 0
+
+
+def _personal_key(request: HttpRequest, key: str) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The elderly-friendly mode: the cookie, or the account's choice (accounts/elderly_mode.py).
+    elderly = request.COOKIES.get(settings.ELDERLY_MODE_COOKIE) == "on" or bool(
+        getattr(request.user, "elderly_mode", False)
+    )
+    mode = "elderly" if elderly else "standard"
+    return f"person:{release_fingerprint()}:{key}:{get_language()}:{mode}:{path}"
+
+
+# --- fragments of a page -------------------------------------------------------------------------
+
+
+def cached_fragments(
+    items: list,
+    *,
+    key_of: Callable[[object], str],
+    render_one: Callable[[object], tuple[str, float]],
+    version: str | None = None,
+) -> list[SafeString]:
+    """The HTML of each item (a queue's row), from the `pages` cache where it was kept.
+
+    `key_of(item)` names everything the fragment shows that can change (the row's versions,
+    the viewer, the date); the release and language are added here. `render_one(item)` returns
+    the HTML and the moment (POSIX timestamp) until which it holds with nothing written; a
+    fragment is not served after it. `version`: a token of the anonymous pages the fragments
+    also show (page_changed), kept in each entry and compared when served. A fragment holding
+    a CSRF token is never kept (it belongs to one response). Redis down: all rendered.
+    """
+    cache = caches[CACHE_ALIAS]
+    prefix = f"fragment:{release_fingerprint()}:{get_language()}"
+    keys = [f"{prefix}:{key_of(item)}" for item in items]
+    wanted = keys + ([version_key(version)] if version else [])
+    try:
+        found = cache.get_many(wanted)
+    except RedisError:
+        return [render_one(item)[0] for item in items]
+    current = found.get(version_key(version)) if version else ""
+    if current is None:
+        current = uuid.uuid4().hex
+        if not _add_quietly(cache, version_key(version), current):
+            current = None  # another process started the version: nothing kept this time
+    now = time.time()
+    fragments, fresh = [], {}
+    for item, key in zip(items, keys, strict=True):
+        entry = found.get(key)
+        if entry is not None and entry[0] > now and current is not None and entry[1] == current:
+            fragments.append(mark_safe(entry[2]))  # noqa: S308 - our own render, stored as is
+            continue
+        html, valid_until = render_one(item)
+        fragments.append(html)
+        if current is not None and valid_until - now >= 1 and not CSRF_INPUT.search(html.encode()):
+            fresh[key] = (valid_until, current, str(html))
+    if fresh:
+        try:
+            cache.set_many(fresh, settings.PAGE_CACHE_SECONDS)
+        except RedisError:
+            logger.warning("Page cache: could not store fragments (Redis unreachable)")
+    return fragments

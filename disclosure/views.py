@@ -1,5 +1,6 @@
 """The public disclosure section: no login needed to read, a civil servant to publish."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +13,7 @@ from accounts.models import Department
 from approvals import certificates
 from approvals.models import Certificate
 from approvals.views import staff_required
+from common.page_cache import cached_for_anonymous_visitors, keep_out_of_cache
 from common.ratelimits import by_ip, rate_limited
 from instruments.selectors import appeal_period_of_refusal
 from services.materials import download_name
@@ -37,6 +39,7 @@ from .permissions import (
     visible_publications,
 )
 from .publishing import approve_publication, draft_publication, withdraw_publication
+from .receivers import SEARCH_PAGES
 from .requests import answered_requests, draft_answer_publication
 from .search import search as search_publications_and_guides
 from .selectors import (
@@ -152,7 +155,16 @@ def publication_attachment(request, number: str, attachment_id: int):
     return response
 
 
+SEARCH_FILTERS = {"q", "department", "kind", "date_from", "date_to", "page"}
+# Result pages past these are rendered each time: nobody reads them twice.
+SEARCH_QUERY_CACHED_UP_TO = 50  # characters
+SEARCH_PAGE_CACHED_UP_TO = 10
+
+
+@cached_for_anonymous_visitors(SEARCH_PAGES, most=lambda: settings.SEARCH_PAGES_CACHED)
 def search(request):
+    """Search of the publications and guides; anonymous visitors' result pages are kept under
+    the publications' token (disclosure/receivers.py), at most SEARCH_PAGES_CACHED of them."""
     form = SearchForm(request.GET or None)
     results = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
@@ -165,7 +177,24 @@ def search(request):
             date_to=data["date_to"],
             page_number=request.GET.get("page"),
         )
+    if not is_a_keepable_search(request, form):
+        keep_out_of_cache(request)
     return render(request, "disclosure/search.html", {"form": form, "results": results})
+
+
+def is_a_keepable_search(request, form: SearchForm) -> bool:
+    """A well-formed search of a short text, on one of its first pages."""
+    parameters = request.GET
+    page = parameters.get("page", "1")
+    return (
+        form.is_bound
+        and form.is_valid()
+        and set(parameters) <= SEARCH_FILTERS
+        and all(len(parameters.getlist(name)) == 1 for name in parameters)
+        and len(form.cleaned_data["q"]) <= SEARCH_QUERY_CACHED_UP_TO
+        and page.isdigit()
+        and 1 <= int(page) <= SEARCH_PAGE_CACHED_UP_TO
+    )
 
 
 # --- staff: drafting, approval, withdrawal -------------------------------------------------------

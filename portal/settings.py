@@ -351,6 +351,9 @@ CACHES = {
 # A cached page is replaced at once when its data changes; this only bounds how long entries
 # nobody asks for stay in Redis (which never evicts, docs/operations.md).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 10 * 60))
+# Free-text searches are unbounded: at most this many result pages are kept per version of the
+# publications (disclosure/views.py), each for PAGE_CACHE_SECONDS at most.
+SEARCH_PAGES_CACHED = int(os.environ.get("SEARCH_PAGES_CACHED", 2000))
 
 CELERY_BROKER_URL = REDIS_URL
 # At-least-once delivery (portal/celery.py): a message is acknowledged after its task ran, and

@@ -825,6 +825,13 @@ class Application(models.Model):
     clock_stopped_at = models.DateTimeField(_("clock stopped since"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    # Raised by PostgreSQL itself, in the transaction of every change to what the status page
+    # shows (migration 0087: triggers on this row, its events, tasks, clock stops, extensions,
+    # certificate, instruments, files, rating, and the names of the people on it): the page
+    # cache's key (approvals/status_page.py). Whatever Django writes here is replaced.
+    page_version = models.BigIntegerField(
+        _("page version"), default=0, db_default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("application")

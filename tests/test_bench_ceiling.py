@@ -1,5 +1,6 @@
-"""The benchmark's bare view exists only on the benchmark's own server (BENCH_CEILING_VIEW)."""
+"""The benchmark's bare views exist only on the benchmark's own server (BENCH_CEILING_VIEW)."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
@@ -9,19 +10,33 @@ from portal.bench_views import bench_urlpatterns
 def test_bare_view_is_not_routed_unless_the_benchmark_turns_it_on(client, settings):
     assert settings.BENCH_CEILING_VIEW is False
     assert bench_urlpatterns() == []
-    try:
-        reverse("bench_ceiling")
-    except NoReverseMatch:
-        pass
-    else:
-        raise AssertionError("the bare view is routed without BENCH_CEILING_VIEW")
+    for name in ("bench_ceiling", "bench_ceiling_logged_in"):
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            pass
+        else:
+            raise AssertionError(f"{name} is routed without BENCH_CEILING_VIEW")
     assert client.get("/bench/ceiling/").status_code == 404
+    assert client.get("/bench/ceiling/logged-in/").status_code == 404
 
 
 def test_bare_view_answers_ok_to_a_get_and_nothing_else_when_turned_on(settings):
     settings.BENCH_CEILING_VIEW = True
-    [pattern] = bench_urlpatterns()
-    assert pattern.resolve("bench/ceiling/") is not None
-    response = pattern.callback(RequestFactory().get("/bench/ceiling/"))
+    anonymous, _logged_in = bench_urlpatterns()
+    assert anonymous.resolve("bench/ceiling/") is not None
+    response = anonymous.callback(RequestFactory().get("/bench/ceiling/"))
     assert (response.status_code, response.content) == (200, b"ok")
-    assert pattern.callback(RequestFactory().post("/bench/ceiling/")).status_code == 405
+    assert anonymous.callback(RequestFactory().post("/bench/ceiling/")).status_code == 405
+
+
+def test_logged_in_bare_view_loads_the_user_and_refuses_a_visitor(settings, django_user_model):
+    settings.BENCH_CEILING_VIEW = True
+    _anonymous, logged_in = bench_urlpatterns()
+    assert logged_in.resolve("bench/ceiling/logged-in/") is not None
+    request = RequestFactory().get("/bench/ceiling/logged-in/")
+    request.user = AnonymousUser()
+    assert logged_in.callback(request).status_code == 403
+    request.user = django_user_model(username="someone")
+    response = logged_in.callback(request)
+    assert (response.status_code, response.content) == (200, b"ok")

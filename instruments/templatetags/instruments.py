@@ -7,15 +7,21 @@ importing this one (the layers run accounts ← services ← approvals ← instr
 from django import template
 from django.urls import reverse
 
+from common.page_cache import page_changes_at
+
+from ..generation import RECONCILE_WINDOW
 from ..selectors import case_instruments
 
 register = template.Library()
 
 
-@register.inclusion_tag("instruments/includes/panel.html")
-def instruments_panel(application, task=None):
+@register.inclusion_tag("instruments/includes/panel.html", takes_context=True)
+def instruments_panel(context, application, task=None):
     rows = []
     for expected in case_instruments(application):
+        if expected.instrument is None:
+            # "Being prepared" is no longer said once the reconciler's window has passed.
+            page_changes_at(context.get("request"), expected.event.created_at + RECONCILE_WINDOW)
         url = None
         if expected.instrument is not None:
             url = (
