@@ -259,10 +259,9 @@ def test_the_keys_permission_test_answers_as_the_permission_helper(application):
     services.permissions.applications_of for a grant in person, through a group, none,
     a revoked one, and an inactive account."""
     from django.contrib.auth.models import Group
-    from guardian.models import UserObjectPermission
-
     from accounts.permissions import grant_object_permissions
     from approvals.status_page import status_page_key
+    from services.models import ApplicationUserObjectPermission
     from services.permissions import VIEW_APPLICATION, applications_of
 
     in_group, in_person, stranger, inactive = (CitizenFactory() for _ in range(4))
@@ -281,7 +280,7 @@ def test_the_keys_permission_test_answers_as_the_permission_helper(application):
     people = [application.applicant, in_group, in_person, stranger, inactive]
     assert all(agree(person) for person in people)
     assert status_page_key(_request_of(in_group, application), application.pk) is not None
-    UserObjectPermission.objects.filter(user=in_person).delete()
+    ApplicationUserObjectPermission.objects.filter(user=in_person).delete()
     assert agree(in_person)
     assert status_page_key(_request_of(in_person, application), application.pk) is None
 
