@@ -133,9 +133,6 @@ def _write_event(
     return event
 
 
-# No savepoint: nothing is written before the refusal is known, so a refusal leaves nothing to
-# undo, and the caller's transaction (every caller has one) is where a failure rolls back.
-@transaction.atomic(savepoint=False)
 def change_status(
     application: Application,
     target: str,
@@ -152,6 +149,11 @@ def change_status(
     The UPDATE is conditional on the current status, so of two concurrent requests that both
     read the same state only one wins; the loser gets TransitionNotAllowed.
     """
+    # No atomic block of its own: nothing is written before the refusal is known, so a refusal
+    # leaves nothing to undo and the caller's transaction goes on (atomic(savepoint=False) would
+    # mark it for rollback); the caller's transaction is where a later failure rolls back.
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("change_status needs the caller's transaction")
     allowed_from = [source for source, targets in ALLOWED_TRANSITIONS.items() if target in targets]
     fields = {"status": target, "updated_at": timezone.now(), **fields}
     updated = Application.objects.filter(pk=application.pk, status__in=allowed_from).update(
