@@ -373,6 +373,59 @@ run, never figures from two.
 """
 
 
+# The last full run before issue 20 (2026-11-23, 1,004,994 applications, 2 cores), as
+# docs/benchmarks.md then showed it: each live page against the only ceiling there was, the
+# anonymous bare view; object permissions 1.7 of 4.65 GB (about 1,800 bytes a case; 1,802
+# measured at 20,000 cases by bench/permissions.py before the change).
+BEFORE_ISSUE_20 = {
+    "status": "5% (of the anonymous bare view)",
+    "queue": "2% (of the anonymous bare view)",
+    "search": "7%",
+    "filing": "22.1 filings/s, lag p95 0.08 s",
+    "permissions": "≈ 1,800 bytes a case",
+}
+# Open Zaak's published figure (its docs, "Performance"): the one peer measured at this scale.
+PEER_ROW = (
+    "| peer: Open Zaak `GET /zaken`, 1,000,000 cases, 4 CPUs, 1 user (**published, not "
+    "measured here**) | | median 540–610 ms |"
+)
+
+
+def before_and_after(run: dict) -> str:
+    """Issue 20's figures next to those of the run before it, and the published peer figure."""
+    pages = run["pages"]
+
+    def page(name: str) -> str:
+        if name not in pages:
+            return "not measured"
+        measured = pages[name]
+        return f"{measured['ratio']:.0%}{ceiling_note(measured)}, p95 {measured['p95_ms']:.0f} ms"
+
+    filing = run.get("filing") or {}
+    after_filing = (
+        f"{filing['per_second']:.1f} filings/s, lag p95 {filing['lag_p95_s']:.2f} s"
+        if filing
+        else "not measured"
+    )
+    permissions = run.get("permissions_bytes_per_case")
+    after_permissions = f"{permissions:,.0f} bytes a case" if permissions else "not measured"
+    rows = [
+        ("status page (target ≥ 50% of the logged-in bare view)", "status", page("status")),
+        ("reviewer's queue (target ≥ 30% of the logged-in bare view)", "queue", page("queue")),
+        ("disclosure search (target ≥ 30% of the bare view)", "search", page("search")),
+        ("filing end to end (target ≥ 100/s, lag p95 < 1 s)", "filing", after_filing),
+        ("object permissions (target ≤ 20% of before)", "permissions", after_permissions),
+    ]
+    return "\n".join(
+        [
+            "| issue 20: before (2026-11-23) and after (this run) | before | after |",
+            "|---|---|---|",
+            *(f"| {label} | {BEFORE_ISSUE_20[key]} | {after} |" for label, key, after in rows),
+            PEER_ROW,
+        ]
+    )
+
+
 def ceiling_note(page: dict) -> str:
     return " (logged in)" if page.get("ceiling") == LOGGED_IN_CEILING else ""
 
@@ -455,6 +508,7 @@ def markdown(run: dict) -> str:
         from bench.catalogue import markdown as catalogue_markdown
 
         lines += ["", catalogue_markdown(run["catalogue"]).rstrip("\n")]
+    lines += ["", before_and_after(run)]
     sweep = run.get("sweep")
     if sweep:
         lines += [
