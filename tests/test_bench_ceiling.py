@@ -40,3 +40,20 @@ def test_logged_in_bare_view_loads_the_user_and_refuses_a_visitor(settings, djan
     request.user = django_user_model(username="someone")
     response = logged_in.callback(request)
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_the_benchmark_page_compares_with_before_and_labels_the_peer_figure_as_published():
+    from bench.__main__ import before_and_after
+
+    table = before_and_after(
+        {
+            "pages": {"status": {"ratio": 0.61, "p95_ms": 150, "ceiling": "ceiling"}},
+            "filing": {"per_second": 40.0, "lag_p95_s": 0.5},
+            "permissions_bytes_per_case": 804,
+        }
+    )
+
+    assert "| 5% (of the anonymous bare view) | 61%, p95 150 ms |" in table
+    assert "queue" in table and "not measured" in table  # a page missing from the run says so
+    assert "804 bytes a case" in table and "40.0 filings/s" in table
+    assert "Open Zaak" in table and "published, not measured here" in table
