@@ -342,3 +342,32 @@ def test_implementation_list_runs_as_many_queries_for_60_implementations_as_for_
     few = queries_to_open(client, url)
     _implementations(60 - FEW, publisher=administrator)
     assert queries_to_open(client, url) == few
+
+
+def _edited(implementation, times: int) -> None:
+    """`times` saves that each change the implementation and one of its local materials."""
+    from services.models import Material
+
+    material = Material.objects.create(
+        implementation=implementation, code="local_proof", name="本地证明", order=9
+    )
+    for number in range(times):
+        implementation.fee_basis = f"收费依据第{number}版"
+        implementation.save()
+        material.description = f"第{number}版说明"
+        material.save()
+
+
+def test_implementation_page_runs_as_many_queries_for_60_changes_as_for_10(client_for):
+    client = client_for(StaffFactory(is_staff=True, is_superuser=True))
+    few_changes, many_changes = (
+        item_with_stages([[DepartmentFactory()]]).implementations.get() for _ in range(2)
+    )
+    _edited(few_changes, FEW)
+    _edited(many_changes, 60)
+    page = "admin:services_itemimplementation_change"
+
+    few = queries_to_open(client, reverse(page, args=[few_changes.pk]))
+    many = queries_to_open(client, reverse(page, args=[many_changes.pk]))
+
+    assert many == few
