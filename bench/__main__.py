@@ -11,8 +11,9 @@
    Then CPU and size per written instrument (bench/instruments.py; alone: `bench instruments`).
 6. The audit chains, split against one, and SM2 against Ed25519 (bench/chains.py; alone:
    `bench chains`).
-7. A province's catalogue imported: 1,000 standard items and 10,000 implementations, and the
-   admin's list of implementations at that size (bench/catalogue.py; alone: `bench catalogue`).
+7. A province's catalogue imported: 1,000 standard items and 10,000 implementations, the
+   admin's list of implementations at that size, and the catalogue and the guide again with
+   the province published (bench/catalogue.py; alone: `bench catalogue`).
 8. Ratios to the bare views (the live pages to the logged-in one), the filing rate and routing
    lag from the database, written to
    bench/results/ (JSON) and docs/benchmarks.md.
@@ -159,7 +160,9 @@ def main(argv: list[str]) -> int:
     run["chains"] = run_chain_benchmark(quick=args.quick)
     from bench.catalogue import run_catalogue_benchmark
 
-    run["catalogue"] = run_catalogue_benchmark(quick=args.quick)
+    run["catalogue"] = run_catalogue_benchmark(
+        quick=args.quick, users=args.users, seconds=args.seconds
+    )
     report(run)
     return 0
 

@@ -10,7 +10,9 @@ import dataclasses
 from datetime import datetime
 from heapq import merge
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .models import (
     FormField,
@@ -21,7 +23,12 @@ from .models import (
     StageDepartment,
 )
 
-KINDS = {"+": _("added"), "~": _("changed"), "-": _("deleted")}
+# Lazy: read in the reader's language, not in the one active when the module was imported.
+KINDS = {
+    "+": pgettext_lazy("catalogue history", "added"),
+    "~": pgettext_lazy("catalogue history", "changed"),
+    "-": pgettext_lazy("catalogue history", "deleted"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,12 +40,35 @@ class Change:
     fields: tuple[str, ...]
 
 
-def _changes(records, what) -> list[Change]:
+def _with_previous(records: QuerySet, limit: int) -> list[tuple]:
+    """The latest `limit` records, each with its row's record before it (None for the row's
+    first): two queries, where simple-history's `prev_record` asks one for each record."""
+    history = records.model
+    row = history.instance_type._meta.pk.attname
+    before = (
+        history._default_manager.filter(
+            **{row: OuterRef(row)}, history_date__lt=OuterRef("history_date")
+        )
+        .order_by("-history_date")
+        .values("pk")[:1]
+    )
+    latest = list(
+        records.select_related("history_user")
+        .annotate(previous_pk=Subquery(before))
+        .order_by("-history_date")[:limit]
+    )
+    previous = history._default_manager.in_bulk(
+        {record.previous_pk for record in latest if record.previous_pk is not None}
+    )
+    return [(record, previous.get(record.previous_pk)) for record in latest]
+
+
+def _changes(records: QuerySet, what, *, limit: int) -> list[Change]:
     changes = []
-    for record in records:
+    for record, previous in _with_previous(records, limit):
         fields: tuple[str, ...] = ()
-        if record.history_type == "~" and record.prev_record is not None:
-            delta = record.diff_against(record.prev_record)
+        if record.history_type == "~" and previous is not None:
+            delta = record.diff_against(previous)
             fields = tuple(
                 str(record.instance_type._meta.get_field(change.field).verbose_name)
                 for change in delta.changes
@@ -89,8 +119,5 @@ def changes_of(implementation: ItemImplementation, *, limit: int = 30) -> list[C
             lambda r: _("form field %(name)s") % {"name": r.name},
         ),
     ]
-    lists = []
-    for records, what in sources:
-        records = records.select_related("history_user").order_by("-history_date")[: limit * 2]
-        lists.append(_changes(records, what))
+    lists = [_changes(records, what, limit=limit * 2) for records, what in sources]
     return list(merge(*lists, key=lambda change: change.when, reverse=True))[:limit]

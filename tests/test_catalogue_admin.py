@@ -7,10 +7,12 @@ from approvals.models import CommonOpinion
 from services import catalogue_publishing
 from tests.factories import (
     DepartmentFactory,
+    ItemImplementationFactory,
     ServiceItemFactory,
     StaffFactory,
     implementation_of,
     item_with_stages,
+    second_city,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,44 @@ def test_the_list_shows_published_beside_the_name(administrator):
     results = page[page.index('id="result_list"') :]
     headers = results[: results.index("</thead>")].lower()
     assert headers.index("listed in the catalogue") < headers.index("fee")
+
+
+def listed(administrator, **query) -> set[int]:
+    """The implementations on the first page of the list, by id."""
+    response = administrator.get(reverse(CHANGELIST), query)
+    assert response.status_code == 200
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["stall-permit", "街头摊点", "street STALL", "芜湖", "340200", '"Street stall" 芜湖'],
+)
+def test_the_implementation_list_finds_by_item_code_names_and_region(administrator, words):
+    item = ServiceItemFactory(code="stall-permit", name="街头摊点许可", name_en="Street stall")
+    wuhu = ItemImplementationFactory(item=item, region=second_city())
+    ServiceItemFactory(code="food", name="食品经营许可", name_en="Food shop")
+
+    found = listed(administrator, q=words)
+
+    assert wuhu.pk in found
+    assert found <= set(item.implementations.values_list("pk", flat=True))
+
+
+def test_every_word_of_a_search_must_match(administrator):
+    ServiceItemFactory(code="stall-permit", name_en="Street stall")
+
+    assert listed(administrator, q="stall 芜湖") == set()
+
+
+def test_a_row_links_to_its_page_with_the_lists_filters(administrator):
+    item = ServiceItemFactory(code="stall-permit", name_en="Street stall")
+
+    page = administrator.get(reverse(CHANGELIST), {"q": "stall", "review_state__exact": "draft"})
+
+    change = reverse("admin:services_itemimplementation_change", args=[implementation_of(item).pk])
+    filters = "_changelist_filters=q%3Dstall%26review_state__exact%3Ddraft"
+    assert f'href="{change}?{filters}"' in page.content.decode()
 
 
 @pytest.mark.parametrize(

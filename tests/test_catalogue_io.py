@@ -131,6 +131,25 @@ def test_the_documented_example_imports_and_creates_every_entry():
     assert Region.objects.get(code="340104").parent.code == "340100"
 
 
+def test_a_bulk_import_tells_the_planner_the_tables_new_sizes(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    # The example's few entries stand for a province's thousands.
+    monkeypatch.setattr("services.catalogue_import.BULK_ENTRIES", 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_catalogue(EXAMPLE.read_bytes(), commit=True).committed
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s",
+            [ItemImplementation._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == ItemImplementation.objects.count()
+
+
 def test_a_dry_run_shows_what_would_be_created_and_writes_nothing():
     before = every_row()
 

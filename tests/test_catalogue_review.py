@@ -232,6 +232,30 @@ def test_saving_a_changed_fee_in_the_admin_makes_a_draft_and_history_says_who(
     assert "fee (yuan)" in page and "editor" in page
 
 
+def test_recent_changes_name_the_fields_each_save_changed_against_that_rows_previous_save():
+    from services.catalogue_history import changes_of
+    from services.models import Material
+
+    implementation = implementation_of(publishable_item())
+    local = Material.objects.create(implementation=implementation, code="lease", name="租赁合同")
+    implementation.fee_basis = "物价局文件"
+    implementation.save()
+    local.description = "复印件。"
+    local.save()
+    implementation.promised_limit_days = 3
+    implementation.save()
+    implementation.save()  # nothing changed: not listed
+
+    changes = [(change.what, change.kind, change.fields) for change in changes_of(implementation)]
+
+    assert changes[:4] == [
+        ("implementation", "changed", ("promised time limit (working days)",)),
+        ("material lease", "changed", ("description",)),
+        ("implementation", "changed", ("basis of the fee",)),
+        ("material lease", "added", ()),
+    ]
+
+
 def test_the_preview_shows_the_draft_to_administrators_only(client_for, editor, reviewer):
     item = publishable_item()
     implementation = published(implementation_of(item), editor, reviewer)

@@ -294,3 +294,80 @@ def test_routing_stays_within_its_query_budget(filed_by, filer):
     filing = filed_by(*FILERS[filer])
     assert len(filing.route) <= ROUTE_BUDGET, [query["sql"][:120] for query in filing.route]
     assert tables_read_twice(filing.route) == []
+
+
+# --- the catalogue's admin (issue 16) ------------------------------------------------------------
+# A province keeps some 10,000 implementations; the list of them shows 50 a page, each row with
+# its item, region and published version. 60 rows fill a page and leave one over.
+
+IMPLEMENTATION_LIST = "admin:services_itemimplementation_changelist"
+
+
+def _implementations(count: int, *, publisher) -> None:
+    """`count` implementations in two cities, the first published through the workflow (so
+    that it has a published version to show), the others drafts or published before it."""
+    from services import catalogue_publishing
+    from tests.factories import second_city
+
+    item = item_with_stages(
+        [[DepartmentFactory()]],
+        materials=[{"code": "id_card", "name": "身份证明", "description": "正反面。"}],
+        is_published=False,
+    )
+    first = item.implementations.get()
+    catalogue_publishing.mark_edited(first.pk, StaffFactory(is_staff=True))
+    catalogue_publishing.submit_for_review(first.pk, StaffFactory(is_staff=True))
+    catalogue_publishing.approve(first.pk, publisher)
+    catalogue_publishing.publish(first.pk, publisher)
+    for number in range(count - 1):
+        ServiceItemFactory(
+            name_en=f"Street stall {number}",
+            region=second_city() if number % 2 else None,
+            is_published=number % 3 == 0,
+        )
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?q=Street", "?region__id__exact={city}&review_state__exact=draft", "?o=-3.1"]
+)
+def test_implementation_list_runs_as_many_queries_for_60_implementations_as_for_10(
+    client_for, query
+):
+    administrator = StaffFactory(is_staff=True, is_superuser=True)
+    client = client_for(administrator)
+    from tests.factories import first_city
+
+    url = reverse(IMPLEMENTATION_LIST) + query.format(city=first_city().pk)
+    _implementations(FEW, publisher=administrator)
+    few = queries_to_open(client, url)
+    _implementations(60 - FEW, publisher=administrator)
+    assert queries_to_open(client, url) == few
+
+
+def _edited(implementation, times: int) -> None:
+    """`times` saves that each change the implementation and one of its local materials."""
+    from services.models import Material
+
+    material = Material.objects.create(
+        implementation=implementation, code="local_proof", name="本地证明", order=9
+    )
+    for number in range(times):
+        implementation.fee_basis = f"收费依据第{number}版"
+        implementation.save()
+        material.description = f"第{number}版说明"
+        material.save()
+
+
+def test_implementation_page_runs_as_many_queries_for_60_changes_as_for_10(client_for):
+    client = client_for(StaffFactory(is_staff=True, is_superuser=True))
+    few_changes, many_changes = (
+        item_with_stages([[DepartmentFactory()]]).implementations.get() for _ in range(2)
+    )
+    _edited(few_changes, FEW)
+    _edited(many_changes, 60)
+    page = "admin:services_itemimplementation_change"
+
+    few = queries_to_open(client, reverse(page, args=[few_changes.pk]))
+    many = queries_to_open(client, reverse(page, args=[many_changes.pk]))
+
+    assert many == few
