@@ -4,7 +4,9 @@ Object permissions are django-guardian's, granted to groups rather than to peopl
 department has a staff group (every member: may see its tasks), a reviewers group (reviewers
 and heads: may decide them) and a heads group (may decide extensions, see statistics).
 Membership keeps a person's groups in step, so joining or leaving a department grants or
-withdraws everything at once, and each object (task, extension) is granted once, to groups.
+withdraws everything at once. Extensions are granted once each, to groups; review tasks are
+not granted at all: who may see or decide one follows from its department and these same
+groups (group_departments, approvals/permissions.py), which is what the grants said.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,17 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import CharField, Exists, Model, OuterRef, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Exists,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Cast
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
@@ -213,6 +225,28 @@ GROUPS_OF_ROLE = {
 def department_group(department_id: int, kind: str) -> Group:
     """kind: "staff", "reviewers" or "heads"."""
     return Group.objects.get_or_create(name=f"department-{department_id}-{kind}")[0]
+
+
+def group_departments(user: User, kind: str) -> QuerySet:
+    """The ids of the departments in whose `kind` group ("staff", "reviewers", "heads") the
+    person is, as a subquery: department_group backwards, read from the group's name.
+
+    For `department_id IN (…)` filters that derive access from the groups instead of storing a
+    grant per object (approvals/permissions.py). One row per group the person is in, at most a
+    few: the join reads the person's rows of auth_user_groups through its index, and the outer
+    query probes its own department index with what comes back. A name that is not a
+    department group of that kind gives NULL, which IN never matches.
+    """
+    pattern = rf"^department-(\d+)-{kind}$"
+    return (
+        User.groups.through.objects.filter(user_id=user.pk, group__name__regex=pattern)
+        .annotate(
+            department=Cast(
+                Func(F("group__name"), Value(pattern), function="substring"), BigIntegerField()
+            )
+        )
+        .values("department")
+    )
 
 
 def sync_department_groups(user: User) -> None:

@@ -174,7 +174,7 @@ def reassign_task(task_id: int, head, reviewer) -> ReviewTask:
 
 
 def _is_reviewer_of(user, task: ReviewTask) -> bool:
-    """A reviewer or head of the task's department, who holds its decision grant."""
+    """A reviewer or head of the task's department, who may decide it (can_review)."""
     return Membership.objects.filter(
         user=user,
         department_id=task.department_id,

@@ -9,11 +9,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from accounts.permission_tables import (
-    DirectGroupObjectPermission,
-    DirectUserObjectPermission,
-    object_foreign_key,
-)
 from services.definitions import ACCEPTANCE_ORDER
 from services.models import Application, ServiceItem, TimeoutPolicy
 
@@ -267,39 +262,6 @@ class ClockStop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} · {self.get_reason_display()}"
-
-
-class ReviewTaskUserObjectPermission(DirectUserObjectPermission):
-    """A person's permission on one review task (routing grants none today: tasks go to groups)."""
-
-    pk = models.CompositePrimaryKey("content_object", "user", "permission")
-    content_object = object_foreign_key(ReviewTask)
-
-    class Meta:
-        verbose_name = _("permission on a review task")
-        verbose_name_plural = _("permissions on review tasks")
-
-    def __str__(self) -> str:
-        return f"{self.content_object_id} · {self.user_id} · {self.permission_id}"
-
-
-class ReviewTaskGroupObjectPermission(DirectGroupObjectPermission):
-    """A department group's permission on one review task (approvals/permissions.grant_tasks).
-
-    Keyed by the group first: a reviewer's few groups are probed for one task as cheaply as by
-    the task, and the same key lists a group's tasks (the task API, a head's overdue tasks).
-    Nothing finds a task's grants by the task alone quickly; nothing needs to, since a task is
-    never deleted (its application protects it, and keeps the record)."""
-
-    pk = models.CompositePrimaryKey("group", "permission", "content_object")
-    content_object = object_foreign_key(ReviewTask)
-
-    class Meta:
-        verbose_name = _("group permission on a review task")
-        verbose_name_plural = _("group permissions on review tasks")
-
-    def __str__(self) -> str:
-        return f"{self.content_object_id} · {self.group_id} · {self.permission_id}"
 
 
 class ExtensionState(models.TextChoices):
@@ -560,8 +522,8 @@ class Substitution(models.Model):
     """Leave cover (代理审批): while `reviewer` is away, `substitute` decides their claimed tasks.
 
     Named by a head of the department, for a range of dates (both days included), between two
-    reviewers of that department only: the substitute already holds the department's grants
-    (approvals/permissions.py), and the substitution lifts the one thing that stops them, the
+    reviewers of that department only: the substitute is already in the department's reviewers group
+    (approvals/permissions.py: it decides the department's tasks), and the substitution lifts the one thing that stops them, the
     absent reviewer's claim. A head may end it early; it is never deleted.
     """
 

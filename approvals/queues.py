@@ -49,13 +49,11 @@ def queue_for(
     user substitutes for today, approvals/substitutes.py) or "unclaimed" (nobody's yet); `due_by`
     to the tasks whose deadline falls on or before that day (overdue ones included).
 
-    Listed by department rather than through the object permissions: routing grants every
-    task to its department's staff group (permissions.grant_task) and membership keeps that
-    group equal to the department's staff, so both say the same; but at a province's scale
-    (150,000 open tasks in one department) checking the grant of every open task before
-    sorting took seconds, while the department's part of the review_task_open_queue index
-    gives the first page in queue order at once. Opening or deciding a task still asks the
-    grant (task_for_reviewer, can_review). `department_ids`: the user's departments when the
+    Listed by the user's memberships rather than through visible_tasks: a task is visible to
+    its department's staff group (permissions.visible_tasks) and membership keeps that group
+    equal to the department's staff, so both say the same, and the department's part of the
+    review_task_open_queue index gives the first page in queue order at once. Opening or
+    deciding a task still asks permissions.py (task_for_reviewer, can_review). `department_ids`: the user's departments when the
     caller has read them already (reviewer_desk).
     """
     if not is_civil_servant(user):

@@ -18,7 +18,6 @@ from .calendar import one_calendar
 from .deadlines import deadline_after, reminder_time
 from .models import ACCEPTANCE_STAGE, ReviewTask
 from .notifications import tell_department_new_tasks
-from .permissions import grant_tasks
 
 logger = logging.getLogger(__name__)
 Status = Application.Status
@@ -58,7 +57,7 @@ def open_stage(application: Application, order: int, now) -> list[ReviewTask]:
     )
     for task in stage_tasks:
         task.application = application  # what the notifications read: not loaded again
-    grant_tasks(stage_tasks)  # idempotent, like the tasks themselves; one INSERT for the stage
+    # No grants: who may see and decide them follows from their department (permissions.py).
     tell_department_new_tasks(stage_tasks)  # keyed by task: told once, however often opened
     return stage_tasks
 

@@ -1,7 +1,7 @@
 """Leave cover (代理审批): a head names a substitute for an absent reviewer, for a range of days.
 
-The substitute is a reviewer of the same department, so the department's guardian grants
-(approvals/permissions.py) already let them see and decide its tasks; what the substitution
+The substitute is a reviewer of the same department, so the department's reviewers group
+(approvals/permissions.py) already lets them see and decide its tasks; what the substitution
 adds is the right to decide the tasks the absent reviewer claimed, which their claim otherwise
 keeps from colleagues (approvals/claims.py). Every decision so made records "X for Y": on the
 task (decided_for), on the timeline event (acting_for), in the audit log, and in the published

@@ -215,7 +215,7 @@ def table_sizes() -> dict[str, int]:
     from django.db import connection
 
     tables = ["services_application", "approvals_reviewtask", "services_applicationevent",
-              "disclosure_publication", "approvals_reviewtaskgroupobjectpermission",
+              "disclosure_publication", "services_applicationuserobjectpermission",
               "accounts_user"]  # fmt: skip
     with connection.cursor() as cursor:
         sizes = {}

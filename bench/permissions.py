@@ -1,9 +1,11 @@
 """What object permissions cost at scale (issue 20 §5): bytes per case, and one check's time.
 
 Bytes per case: every table (with its indexes and TOAST, pg_total_relation_size) that holds
-grants on applications and review tasks, divided by the applications. Since the direct tables
-(accounts/permission_tables.py) those are the four tables of the two models; guardian's generic
-tables hold only what other models are granted and are reported apart, not counted.
+grants on applications and review tasks, divided by the applications. Review tasks hold none
+since approvals 0083 (access derived from the task's department and the person's department
+groups, approvals/permissions.py), so those are the applications' two direct tables
+(accounts/permission_tables.py); guardian's generic tables hold only what other models are
+granted and are reported apart, not counted.
 
 The check: can_review(reviewer, task), the question every task page and decision asks, for one
 market reviewer on seeded tasks of the market department drawn at random, p95 of `samples` checks.
@@ -19,8 +21,6 @@ CHECK_DEPARTMENT = "market"
 DIRECT_TABLES = (
     "services_applicationuserobjectpermission",
     "services_applicationgroupobjectpermission",
-    "approvals_reviewtaskuserobjectpermission",
-    "approvals_reviewtaskgroupobjectpermission",
 )
 GENERIC_TABLES = ("guardian_userobjectpermission", "guardian_groupobjectpermission")
 
@@ -48,7 +48,7 @@ def measure_permissions(samples: int = 2_000) -> dict:
         .first()
         .user
     )
-    # The seed's cases (bench/seed.py grants them as routing would), not the sweep's bare ones.
+    # The seed's cases (bench/seed.py), not the sweep's bare ones.
     task_ids = list(
         ReviewTask.objects.filter(
             department__code=CHECK_DEPARTMENT,

@@ -74,7 +74,6 @@ def seed_national_scale(
     from django.db import connection, transaction
 
     from accounts.models import Department
-    from accounts.permissions import department_group
     from portal.demo import DEMO_PASSWORD, load_demo
     from services.catalogue import freeze_definition
     from services.models import ServiceItem
@@ -89,10 +88,6 @@ def seed_national_scale(
         code: freeze_definition(implementation_for(item, None)) for code, item in items.items()
     }
     centre = Department.objects.get(code="service-centre")
-    groups = {
-        d.pk: (department_group(d.pk, "staff").pk, department_group(d.pk, "reviewers").pk)
-        for d in Department.objects.all()
-    }
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM services_application")
         first_case = cursor.fetchone()[0] + 1
@@ -123,13 +118,12 @@ def seed_national_scale(
         clock.lap("review tasks")
         report.events = _seed_events(cursor, first_case, centre.pk)
         clock.lap("timeline events")
-        report.object_permissions = _seed_grants(cursor, first_case, groups)
+        report.object_permissions = _seed_grants(cursor, first_case)
         clock.lap("object permissions")
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE accounts_user; ANALYZE services_application; ANALYZE approvals_reviewtask;"
             " ANALYZE services_applicationevent; ANALYZE services_applicationuserobjectpermission;"
-            " ANALYZE approvals_reviewtaskgroupobjectpermission;"
         )
     clock.lap("analyze")
     if publications:
@@ -357,13 +351,12 @@ def _seed_events(cursor, first_case: int, centre: int) -> int:
     return cursor.rowcount
 
 
-def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) -> int:
-    """The object permissions filing and routing grant (services/parties.grant_filing,
-    approvals/permissions.grant_tasks), in their direct tables (accounts/permission_tables.py)."""
+def _seed_grants(cursor, first_case: int) -> int:
+    """The object permissions filing grants (services/parties.grant_filing), in the
+    applications' direct table (accounts/permission_tables.py)."""
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
 
-    from approvals.models import ReviewTask
     from services.models import Application
 
     def permission(model, codename: str) -> tuple[int, int]:
@@ -374,8 +367,6 @@ def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) ->
 
     _, view_application = permission(Application, "view_application")
     _, change_application = permission(Application, "change_application")
-    _, view_task = permission(ReviewTask, "view_reviewtask")
-    _, change_task = permission(ReviewTask, "change_reviewtask")
     cursor.execute(
         """
         INSERT INTO services_applicationuserobjectpermission (content_object_id, user_id,
@@ -387,27 +378,6 @@ def _seed_grants(cursor, first_case: int, groups: dict[int, tuple[int, int]]) ->
         {"view": view_application, "change": change_application, "first_case": first_case},
     )
     granted = cursor.rowcount
-    department_groups = ", ".join(
-        f"({department}, {staff}, {reviewers})" for department, (staff, reviewers) in groups.items()
-    )
-    # View to the department's staff; deciding to its reviewers, or to all its staff for
-    # acceptance (clerks accept), as approvals.permissions.grant_tasks does. In the order of the
-    # table's key (group, permission, task), as many routings over time leave its index.
-    cursor.execute(
-        f"""
-        INSERT INTO approvals_reviewtaskgroupobjectpermission (content_object_id, group_id,
-            permission_id)
-        SELECT t.id, grant_.group_id, grant_.permission
-        FROM approvals_reviewtask t
-        JOIN (VALUES {department_groups}) g(department, staff, reviewers)
-            ON g.department = t.department_id
-        CROSS JOIN LATERAL (VALUES
-            (%(view)s, g.staff),
-            (%(change)s, CASE WHEN t.stage_order = 0 THEN g.staff ELSE g.reviewers END)
-        ) AS grant_(permission, group_id)
-        WHERE t.application_id >= %(first_case)s
-        ORDER BY t.id
-        """,
-        {"view": view_task, "change": change_task, "first_case": first_case},
-    )
-    return granted + cursor.rowcount
+    # None on review tasks: who may see and decide them follows from their department
+    # (approvals/permissions.py).
+    return granted

@@ -21,8 +21,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts import audit
 from accounts.checks import check_audit_retention
 from accounts.models import AuditChain, AuditEntry, Membership
-from approvals.models import ReviewTask, ReviewTaskGroupObjectPermission
-from approvals.permissions import grant_task
+from accounts.permissions import grant_object_permissions
+from approvals.models import ReviewTask
 from approvals.timeouts import sweep_overdue_tasks
 from services.filing import start_draft
 from services.models import Application, ApplicationEvent
@@ -302,13 +302,13 @@ def test_an_object_permission_granted_and_revoked_is_logged_on_the_object(item):
     assert granted.detail["permission"] == "view_application"
 
 
-def test_routing_grants_the_departments_groups_their_permissions_on_the_task(item, market):
+def test_routing_grants_and_logs_no_permission_on_the_task(item, market):
+    """Who may see and decide a task follows from its department (approvals/permissions.py):
+    routing changes nobody's rights, so it logs no grant; joining the department is logged."""
     application = routed_application(item)
     task = ReviewTask.objects.get(application=application, department=market)
 
-    holders = {entry.detail["holder"] for entry in entries("permission.object", task)}
-
-    assert f"group:department-{market.pk}-staff" in holders
+    assert not entries("permission.object", task).exists()
 
 
 def test_downloading_an_attachment_is_logged_for_the_applicant_and_the_reviewer(item, market):
@@ -383,13 +383,16 @@ def test_a_draft_logs_each_permission_its_applicant_is_granted_as_guardian_would
 
 def test_granting_a_held_permission_again_grants_and_logs_nothing(item, market):
     application = routed_application(item)
-    task = ReviewTask.objects.get(application=application, stage_order=0)
-    logged_before = entries("permission.object", task).count()
+    logged_before = entries("permission.object", application).count()
 
-    grant_task(task)
+    granted = grant_object_permissions(
+        application.applicant,
+        ["services.view_application", "services.change_application"],
+        application,
+    )
 
-    assert entries("permission.object", task).count() == logged_before == 2
-    assert ReviewTaskGroupObjectPermission.objects.filter(content_object=task).count() == 2
+    assert granted == []
+    assert entries("permission.object", application).count() == logged_before == 2
 
 
 def test_entries_appended_together_are_chained_in_order_like_separate_ones():

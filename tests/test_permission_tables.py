@@ -1,9 +1,10 @@
-"""Grants on applications and review tasks live in their own tables (issue 20 §5).
+"""Grants on applications live in their own tables; review tasks hold none (issue 20 §5).
 
 accounts/permission_tables.py says why: guardian's generic rows cost 1,800 bytes a case. These
-tests prove that filing and routing write the direct tables only, one INSERT per table, that
-guardian's own API still answers from them, and that the data migrations' function moves old
-generic rows across (and back).
+tests prove that filing writes the direct tables only, one INSERT per table, that routing
+writes no grant at all (approvals/permissions.py derives task access from the department),
+that guardian's `has_perm` still answers for both, that the derived access is exact and
+immediate, and that the data migrations move old rows across (and back).
 """
 
 import re
@@ -12,18 +13,19 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from guardian.core import ObjectPermissionChecker
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.enterprises import add_member, remove_member
-from accounts.models import EnterpriseRole
+from accounts.models import EnterpriseRole, Membership
 from accounts.permission_tables import move_generic_grants, restore_generic_grants
 from accounts.permissions import department_group
 from approvals.decisions import Outcome, decide
-from approvals.models import ReviewTask, ReviewTaskGroupObjectPermission
-from approvals.permissions import can_review, visible_tasks
+from approvals.models import ReviewTask
+from approvals.permissions import DECIDE_TASK, VIEW_TASK, can_review, visible_tasks
 from services.filing import start_draft
 from services.models import (
     Application,
@@ -35,9 +37,11 @@ from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
     EnterpriseFactory,
+    StaffFactory,
     acceptance_task,
     application_at_acceptance,
     clerk_of,
+    head_of,
     item_with_stages,
     reviewer_of,
     routed_application,
@@ -93,10 +97,9 @@ def test_filing_for_an_enterprise_writes_one_insert_per_table_and_no_generic_row
     assert generic_grants_on(Application) == 0
 
 
-def test_routing_grants_a_whole_stage_in_one_insert_and_no_generic_row(item, departments):
+def test_routing_writes_no_grant_on_tasks(item, departments):
     application = application_at_acceptance(item)
     task = acceptance_task(application)
-
     clerk = clerk_of(task.department)
 
     with CaptureQueriesContext(connection) as queries:
@@ -104,30 +107,89 @@ def test_routing_grants_a_whole_stage_in_one_insert_and_no_generic_row(item, dep
 
     stage = ReviewTask.objects.filter(application=application, stage_order=1)
     assert stage.count() == FOUR_DEPARTMENTS
-    assert inserts_into(queries, "approvals_reviewtaskgroupobjectpermission") == 1
-    # View to each department's staff, deciding to its reviewers: two grants a task.
-    assert (
-        ReviewTaskGroupObjectPermission.objects.filter(content_object__in=stage).count()
-        == 2 * FOUR_DEPARTMENTS
-    )
+    grants = [q["sql"] for q in queries if re.search(r"INSERT INTO \S*objectpermission", q["sql"])]
+    assert not grants
     assert generic_grants_on(ReviewTask) == 0
+    tables = connection.introspection.table_names()
+    assert not [table for table in tables if table.startswith("approvals_reviewtask") and
+                table.endswith("objectpermission")]  # fmt: skip
+    for opened in stage:
+        assert can_review(reviewer_of(opened.department), opened)
 
 
-# --- guardian's own API reads the direct tables ----------------------------------------------------
+# --- access to tasks, derived from the department groups -----------------------------------------
 
 
-def test_guardian_answers_for_tasks_from_the_direct_table(item, departments):
+def test_guardian_answers_for_tasks_through_the_department_backend(item, departments):
     application = routed_application(item)
     task = ReviewTask.objects.get(application=application, department=departments[0])
     reviewer, other_reviewer = reviewer_of(departments[0]), reviewer_of(departments[1])
 
-    assert reviewer.has_perm("approvals.change_reviewtask", task)
-    assert ObjectPermissionChecker(reviewer).has_perm("view_reviewtask", task)
-    assert list(get_objects_for_user(reviewer, "approvals.view_reviewtask", ReviewTask)) == [task]
-    assert not other_reviewer.has_perm("approvals.change_reviewtask", task)
-    assert not ObjectPermissionChecker(other_reviewer).has_perm("view_reviewtask", task)
+    assert reviewer.has_perm(DECIDE_TASK, task) and reviewer.has_perm("view_reviewtask", task)
+    assert reviewer.get_all_permissions(task) >= {VIEW_TASK, DECIDE_TASK}
+    assert not other_reviewer.has_perm(DECIDE_TASK, task)
+    assert not other_reviewer.has_perm(VIEW_TASK, task)
     assert can_review(reviewer, task) and not can_review(other_reviewer, task)
     assert list(visible_tasks(reviewer)) == [task]
+    assert task not in visible_tasks(other_reviewer)
+    # Guardian's row readers find no rows for tasks: the portal asks approvals/permissions.py.
+    assert not ObjectPermissionChecker(reviewer).has_perm("view_reviewtask", task)
+    assert not get_objects_for_user(reviewer, VIEW_TASK, ReviewTask).exists()
+
+
+def test_a_clerk_accepts_and_sees_but_decides_no_review_task(item, departments):
+    at_acceptance = application_at_acceptance(item)
+    acceptance = acceptance_task(at_acceptance)
+    clerk = clerk_of(acceptance.department)
+    review = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+    review_clerk = reviewer_of(departments[0], role=Membership.Role.CLERK)
+
+    assert can_review(clerk, acceptance) and clerk.has_perm(DECIDE_TASK, acceptance)
+    assert can_review(reviewer_of(acceptance.department), acceptance)
+    assert not can_review(reviewer_of(departments[0]), acceptance)
+    assert review in visible_tasks(review_clerk) and review_clerk.has_perm(VIEW_TASK, review)
+    assert not can_review(review_clerk, review)
+    assert not review_clerk.has_perm(DECIDE_TASK, review)
+
+
+def test_a_head_decides_and_another_departments_reviewer_cannot(item, departments):
+    task = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+    head, outsider = head_of(departments[0]), reviewer_of(departments[1])
+
+    assert can_review(head, task) and head.has_perm(DECIDE_TASK, task)
+    assert not can_review(outsider, task) and task not in visible_tasks(outsider)
+
+    decide(task.pk, head, Outcome.APPROVE, "同意")
+    task.refresh_from_db()
+    assert task.decided_by == head
+
+
+def test_a_removed_member_loses_the_departments_tasks_at_once(item, departments):
+    task = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+    reviewer = reviewer_of(departments[0])
+    assert can_review(reviewer, task)
+
+    Membership.objects.get(user=reviewer, department=departments[0]).delete()
+
+    assert not can_review(reviewer, task)
+    assert not visible_tasks(reviewer).exists()
+    assert not reviewer.has_perm(VIEW_TASK, task) and not reviewer.has_perm(DECIDE_TASK, task)
+
+
+def test_the_groups_decide_not_the_flags(item, departments):
+    """Exactly what the grants said: the department group counts; being inactive takes all;
+    a superuser of no department gets nothing from can_review (Django's own user.has_perm
+    answers yes to a superuser for anything, as it did with the grants)."""
+    task = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+    added_by_hand, inactive = StaffFactory(), reviewer_of(departments[0])
+    added_by_hand.groups.add(department_group(departments[0].pk, "reviewers"))
+    inactive.is_active = False
+    inactive.save()
+    administrator = StaffFactory(is_staff=True, is_superuser=True)
+
+    assert can_review(added_by_hand, task) and task not in visible_tasks(added_by_hand)
+    assert not can_review(inactive, task) and not visible_tasks(inactive).exists()
+    assert not can_review(administrator, task) and not visible_tasks(administrator).exists()
 
 
 def test_guardian_answers_for_applications_from_the_direct_table(item):
@@ -158,20 +220,10 @@ def test_a_removed_member_loses_the_grants_of_the_enterprises_cases(item):
 # --- the data migrations ---------------------------------------------------------------------------
 
 
-def as_generic_rows(task: ReviewTask, application: Application) -> None:
-    """What filing and routing wrote before the direct tables: the same grants, generic."""
-    task_type = ContentType.objects.get_for_model(ReviewTask)
+def as_generic_rows(application: Application) -> None:
+    """What filing wrote before the direct tables: the same grants, generic."""
     application_type = ContentType.objects.get_for_model(Application)
     # bulk_create: guardian's save() would look the object up through its generic key.
-    GroupObjectPermission.objects.bulk_create(
-        GroupObjectPermission(
-            content_type=task_type,
-            object_pk=str(task.pk),
-            group_id=grant.group_id,
-            permission_id=grant.permission_id,
-        )
-        for grant in ReviewTaskGroupObjectPermission.objects.filter(content_object=task)
-    )
     UserObjectPermission.objects.bulk_create(
         UserObjectPermission(
             content_type=application_type,
@@ -181,31 +233,25 @@ def as_generic_rows(task: ReviewTask, application: Application) -> None:
         )
         for grant in ApplicationUserObjectPermission.objects.filter(content_object=application)
     )
-    ReviewTaskGroupObjectPermission.objects.all().delete()
     ApplicationUserObjectPermission.objects.all().delete()
 
 
-def test_the_migration_moves_generic_grants_into_the_direct_tables(item, departments):
+def test_the_migration_moves_generic_grants_into_the_direct_tables(item):
     application = routed_application(item)
-    task = ReviewTask.objects.get(application=application, department=departments[0])
-    reviewer = reviewer_of(departments[0])
-    as_generic_rows(task, application)
-    # A grant on a task since deleted: the generic table had no foreign key to remove it.
-    GroupObjectPermission.objects.bulk_create(
+    as_generic_rows(application)
+    # A grant on a case since deleted: the generic table had no foreign key to remove it.
+    UserObjectPermission.objects.bulk_create(
         [
-            GroupObjectPermission(
-                content_type=ContentType.objects.get_for_model(ReviewTask),
+            UserObjectPermission(
+                content_type=ContentType.objects.get_for_model(Application),
                 object_pk="999999999",
-                group=department_group(departments[0].pk, "staff"),
-                permission=Permission.objects.get(codename="view_reviewtask"),
+                user=application.applicant,
+                permission=Permission.objects.get(codename="view_application"),
             )
         ]
     )
-    assert not ReviewTaskGroupObjectPermission.objects.filter(content_object=task).exists()
+    assert not ApplicationUserObjectPermission.objects.filter(content_object=application).exists()
 
-    move_generic_grants(
-        connection, app_label="approvals", model="reviewtask", object_table="approvals_reviewtask"
-    )
     move_generic_grants(
         connection,
         app_label="services",
@@ -213,21 +259,76 @@ def test_the_migration_moves_generic_grants_into_the_direct_tables(item, departm
         object_table="services_application",
     )
 
-    assert ReviewTaskGroupObjectPermission.objects.filter(content_object=task).count() == 2
     assert ApplicationUserObjectPermission.objects.filter(content_object=application).count() == 2
-    assert generic_grants_on(ReviewTask) == generic_grants_on(Application) == 0
-    assert can_review(reviewer, task)
+    assert generic_grants_on(Application) == 0
     assert application.applicant.has_perm("services.view_application", application)
 
 
-def test_the_migration_backwards_restores_the_generic_grants(item, departments):
+def test_the_migration_backwards_restores_the_generic_grants(item):
     application = routed_application(item)
-    task_grants = ReviewTaskGroupObjectPermission.objects.count()
+    grants = ApplicationUserObjectPermission.objects.filter(content_object=application).count()
 
     restore_generic_grants(
-        connection, app_label="approvals", model="reviewtask", object_table="approvals_reviewtask"
+        connection, app_label="services", model="application", object_table="services_application"
     )
 
-    assert ReviewTaskGroupObjectPermission.objects.count() == 0
-    assert generic_grants_on(ReviewTask) == task_grants
-    assert ApplicationUserObjectPermission.objects.filter(content_object=application).exists()
+    assert not ApplicationUserObjectPermission.objects.exists()
+    assert generic_grants_on(Application) == grants == 2
+
+
+BEFORE_DERIVED_TASKS = ("approvals", "0081_review_task_page_version")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approvals_0083_drops_the_task_grants_and_backwards_writes_what_routing_did(
+    item, departments
+):
+    """Backwards, every task gets routing's old grants; forwards they go, and so do grants on
+    tasks left in guardian's generic tables, which guardian would read again."""
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    at_acceptance = acceptance_task(application_at_acceptance(item))
+    in_review = ReviewTask.objects.get(
+        application=routed_application(item), department=departments[0]
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE_DERIVED_TASKS])
+    old = executor.loader.project_state([BEFORE_DERIVED_TASKS]).apps
+    grants = old.get_model("approvals", "ReviewTaskGroupObjectPermission").objects
+    written = set(grants.values_list("content_object_id", "group__name", "permission__codename"))
+
+    def group(task, kind):
+        return f"department-{task.department_id}-{kind}"
+
+    assert {row for row in written if row[0] == at_acceptance.pk} == {
+        (at_acceptance.pk, group(at_acceptance, "staff"), "view_reviewtask"),
+        (at_acceptance.pk, group(at_acceptance, "staff"), "change_reviewtask"),
+    }
+    assert {row for row in written if row[0] == in_review.pk} == {
+        (in_review.pk, group(in_review, "staff"), "view_reviewtask"),
+        (in_review.pk, group(in_review, "reviewers"), "change_reviewtask"),
+    }
+    assert len(written) == 2 * ReviewTask.objects.count()
+    GroupObjectPermission.objects.bulk_create(
+        [
+            GroupObjectPermission(
+                content_type=ContentType.objects.get_for_model(ReviewTask),
+                object_pk=str(in_review.pk),
+                group=department_group(departments[1].pk, "staff"),
+                permission=Permission.objects.get(codename="view_reviewtask"),
+            )
+        ]
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(leaves)
+
+    assert not [
+        table
+        for table in connection.introspection.table_names()
+        if table.startswith("approvals_reviewtask") and table.endswith("objectpermission")
+    ]
+    assert generic_grants_on(ReviewTask) == 0
+    assert can_review(reviewer_of(departments[0]), in_review)
+    assert not visible_tasks(reviewer_of(departments[1])).filter(pk=in_review.pk).exists()
