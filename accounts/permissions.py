@@ -7,6 +7,7 @@ Membership keeps a person's groups in step, so joining or leaving a department g
 withdraws everything at once, and each object (task, extension) is granted once, to groups.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -213,6 +214,19 @@ GROUPS_OF_ROLE = {
 def department_group(department_id: int, kind: str) -> Group:
     """kind: "staff", "reviewers" or "heads"."""
     return Group.objects.get_or_create(name=f"department-{department_id}-{kind}")[0]
+
+
+def department_groups(wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Group]:
+    """`department_group` for many (department id, kind) at once: one query when they exist
+    (a stage opening at many departments), created together when they do not."""
+    names = {key: f"department-{key[0]}-{key[1]}" for key in wanted}
+    found = {group.name: group for group in Group.objects.filter(name__in=names.values())}
+    missing = sorted(set(names.values()) - set(found))
+    if missing:
+        # The name is unique: a group another transaction has just created is read, not doubled.
+        Group.objects.bulk_create([Group(name=name) for name in missing], ignore_conflicts=True)
+        found.update((group.name, group) for group in Group.objects.filter(name__in=missing))
+    return {key: found[name] for key, name in names.items()}
 
 
 def sync_department_groups(user: User) -> None:

@@ -9,7 +9,13 @@ questions, and superusers get no shortcut: administrators configure, they do not
 from django.db.models import QuerySet
 from guardian.shortcuts import assign_perm
 
-from accounts.permissions import Grant, department_group, grant_all, objects_permitted
+from accounts.permissions import (
+    Grant,
+    department_group,
+    department_groups,
+    grant_all,
+    objects_permitted,
+)
 
 from .models import Extension, ReviewTask
 
@@ -24,16 +30,19 @@ def grant_task(task: ReviewTask) -> None:
 
 def grant_tasks(tasks: list[ReviewTask]) -> None:
     """Grant a stage's tasks to their departments' groups, in one statement (grant_all)."""
+    groups = department_groups(
+        (task.department_id, kind)
+        for task in tasks
+        for kind in (("staff",) if task.is_acceptance else ("staff", "reviewers"))
+    )
     grants = []
     for task in tasks:
-        staff = department_group(task.department_id, "staff")
+        staff = groups[task.department_id, "staff"]
         if task.is_acceptance:
             grants.append(Grant(staff, [VIEW_TASK, DECIDE_TASK], task))
         else:
             grants.append(Grant(staff, [VIEW_TASK], task))
-            grants.append(
-                Grant(department_group(task.department_id, "reviewers"), [DECIDE_TASK], task)
-            )
+            grants.append(Grant(groups[task.department_id, "reviewers"], [DECIDE_TASK], task))
     grant_all(grants)
 
 
