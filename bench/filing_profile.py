@@ -73,8 +73,6 @@ def measured(step: Step, profiler=None):
             return execute(statement, params, many, context)
         finally:
             sql["count"] += 1
-            if os.environ.get("FILING_PROFILE_SQL"):
-                print(f"    SQL {statement[:150]}")
             sql["seconds"] += time.perf_counter() - started
 
     backend_before = backend_cpu_ms(backend)
@@ -99,9 +97,9 @@ CATEGORIES = [
     ("SQL round trip (PostgreSQL working or waiting)", "django/db/backends/utils.py", "_execute"),
     ("SQL round trip (PostgreSQL working or waiting)", "psycopg2/", None),
     ("ORM: building queries, making rows into objects", "django/db/models/", None),
-    ("Celery enqueue (Redis)", "kombu/", None),
-    ("Celery enqueue (Redis)", "celery/", None),
-    ("rate limit (Redis)", "common/ratelimits.py", None),
+    ("Redis round trips (rate-limit counters, Celery messages)", "redis/", None),
+    ("Celery enqueue (Python)", "kombu/", None),
+    ("Celery enqueue (Python)", "celery/", None),
     ("templates", "django/template/", None),
     ("templates", "django/templatetags/", None),
     ("forms and validation", "django/forms/", None),
