@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.audit import appended_together
 from services.lifecycle import change_status, official_language, record_event
 from services.models import Application, ApplicationEvent
 
+from .calendar import one_calendar
 from .certificates import issue_certificate
 from .claims import audit_refusals, claimed_by_someone_else
 from .clocks import _start_clock_stop
@@ -48,10 +50,15 @@ def _reasons_required(outcome: str, opinion: str) -> None:
 
 @audit_refusals("substitute_out_of_range", actor="reviewer")
 @transaction.atomic
+@appended_together()
+@one_calendar()
 def decide(task_id: int, reviewer, outcome: str, opinion: str = "") -> ReviewTask:
     """Record one department's decision on a task and advance the case.
 
     A substitute (approvals/substitutes.py) decides the absent claimant's task for them.
+    The audit entries of the decision and of the stage it opens (grants of every new task
+    included) are appended in one INSERT as the transaction ends, and every deadline of the
+    new stage is counted on one reading of the calendar.
     """
     if outcome not in Outcome.BY_REVIEWER:
         raise ValidationError(_("Choose approve, reject or request supplements."))

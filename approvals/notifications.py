@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.notifications import Message, department_staff, notify, notify_each
+from accounts.notifications import (
+    Message,
+    active_staff_of,
+    department_staff,
+    notify,
+    notify_each,
+)
 from services.models import Application
 from services.parties import case_recipients, subject_of
 
@@ -127,15 +133,27 @@ def tell_writer_answered(application: Application):
 
 
 def tell_department_new_tasks(tasks: list[ReviewTask]):
-    """Every member of the department learns that a case is waiting for it."""
-    for task in tasks:
-        notify(
-            department_staff(task.department_id),
-            "task_assigned",
-            f"task:{task.pk}:assigned",
-            _task(task),
-            url=reverse("approvals:task", args=[task.pk]),
-        )
+    """Every member of the department learns that a case is waiting for it.
+
+    A stage's departments in one go: one read of their staff and one INSERT, however many
+    departments review in parallel."""
+    staff: dict[int, set[int]] = {}
+    for department_id, user_id in active_staff_of({task.department_id for task in tasks}):
+        staff.setdefault(department_id, set()).add(user_id)
+    notify_each(
+        "task_assigned",
+        [
+            Message(
+                person,
+                f"task:{task.pk}:assigned",
+                _task(task),
+                reverse("approvals:task", args=[task.pk]),
+            )
+            for task in tasks
+            for person in sorted(staff.get(task.department_id, ()))
+        ],
+        recipients_active=True,
+    )
 
 
 def tell_department_deadlines_recounted(

@@ -63,6 +63,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="keep the database of the previous run; its seed and sweep figures are reported",
     )
+    parser.add_argument(
+        "--filing-only",
+        action="store_true",
+        help="of the load, measure filing end to end only (with --reuse: a seeded database)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.applications, args.publications = QUICK_APPLICATIONS, QUICK_APPLICATIONS
@@ -140,15 +145,25 @@ def main(argv: list[str]) -> int:
             "warm_up": 2 if args.quick else 5,
             "seconds": args.seconds,
             "identities": people,
-            "pages": pages_to_measure(people, consultation),
+            "pages": [] if args.filing_only else pages_to_measure(people, consultation),
             "filing": {"item": FILING_ITEM, "users": args.users, "seconds": args.filing_seconds},
         }
         load = drive(plan)
         run["filing"] = filing_figures(load["filing"], people["filers"])
-        # Letters from submission to their departments' tasks (bench/letters.py, issue 19).
-        from bench.letters import measure as measure_letters
+        if not args.filing_only:
+            # Letters from submission to their departments' tasks (bench/letters.py, issue 19).
+            from bench.letters import measure as measure_letters
 
-        run["letters"] = measure_letters(url, 50 if args.quick else 300)
+            run["letters"] = measure_letters(url, 50 if args.quick else 300)
+    from bench.filing_profile import query_counts
+
+    # Issue 20 item 4's budgets, counted on this database with one business start-up filed;
+    # after the worker has stopped, so that it does not route the case before the count does.
+    run["filing"]["queries"] = query_counts()
+    print(f"filing: {run['filing']}", flush=True)
+    if args.filing_only:
+        (RESULTS / f"filing-{database}.json").write_text(json.dumps(run, indent=2) + "\n")
+        return 0
     run["pages"] = with_ratios(load["pages"])
     run.update(page_summaries(run["pages"]))
     run["load"] = {"users": args.users, "seconds_per_page": args.seconds}
@@ -301,6 +316,12 @@ def filing_figures(load: dict, filers: list[dict], wait: float = 120) -> dict:
         "lag_p95_s": round(percentile(lags, 0.95), 3),
         "requests": load["requests"],
     }
+
+
+def within_budget(queries: dict) -> bool:
+    """tests/test_query_counts.py's budgets (the test enforces them; the bench reports them)."""
+    budgets = {"save": 12, "submit": 20, "route": 25}
+    return all(queries[step] <= budget for step, budget in budgets.items())
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -482,6 +503,16 @@ def markdown(run: dict) -> str:
         f"{'yes' if filing['lag_p95_s'] < ROUTING_LAG_TARGET_SECONDS else '**no**'} |",
         f"| filings submitted / routed in the window | {filing['submitted']} / "
         f"{filing['routed']} | | |",
+        *(
+            [
+                f"| queries of one business start-up: save with files / submit / route | "
+                f"{queries['save']} / {queries['submit']} / {queries['route']} | "
+                "≤ 12 / 20 / 25 | "
+                f"{'yes' if within_budget(queries) else '**no**'} |"
+            ]
+            if (queries := filing.get("queries"))
+            else []
+        ),
     ]
     search = (run.get("seed") or {}).get("search")
     if search:
@@ -548,6 +579,10 @@ if __name__ == "__main__":
         from bench import instruments
 
         sys.exit(instruments.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["filing-profile"]:  # one filing's time, request by request (issue 20)
+        from bench import filing_profile
+
+        sys.exit(filing_profile.main(sys.argv[2:]))
     if sys.argv[1:2] == ["catalogue"]:  # a province's catalogue imported alone (issue 16)
         from bench import catalogue
 

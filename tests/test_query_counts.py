@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Notification
 from disclosure.models import Publication
 from tests.factories import (
     CitizenFactory,
@@ -23,6 +24,9 @@ from tests.factories import (
     ServiceItemFactory,
     StaffFactory,
     StageDepartmentFactory,
+    acceptance_task,
+    application_at_acceptance,
+    clerk_of,
     item_with_stages,
     pdf_upload,
     reviewer_of,
@@ -79,6 +83,35 @@ def test_status_page_runs_as_many_queries_for_100_departments_as_for_10(client_f
     few = queries_to_open(client, _case_reviewed_by(FEW, applicant).get_absolute_url())
     many = queries_to_open(client, _case_reviewed_by(MANY, applicant).get_absolute_url())
     assert many == few
+
+
+def queries_to_accept_into_a_stage_of(departments: int) -> int:
+    """Accepting a case opens its first stage at `departments` departments, each with two
+    reviewers to tell: the queries of the acceptance decision."""
+    from approvals.decisions import Outcome, decide
+
+    stage = DepartmentFactory.create_batch(departments)
+    for department in stage:
+        reviewer_of(department)
+        reviewer_of(department)
+    application = application_at_acceptance(item_with_stages([stage], materials=()))
+    task = acceptance_task(application)
+    clerk = clerk_of(task.department)
+    with CaptureQueriesContext(connection) as queries:
+        decide(task.pk, clerk, Outcome.APPROVE, "材料齐全，予以受理")
+    assert (
+        Notification.objects.filter(
+            kind="task_assigned", recipient__memberships__department__in=stage
+        ).count()
+        == 2 * departments
+    )
+    return len(queries)
+
+
+def test_opening_a_stage_at_100_departments_runs_as_many_queries_as_at_10():
+    """The new tasks' grants and their departments' notifications go in one INSERT each."""
+    queries_to_accept_into_a_stage_of(FEW)
+    assert queries_to_accept_into_a_stage_of(MANY) == queries_to_accept_into_a_stage_of(FEW)
 
 
 def test_reviewer_queue_runs_as_many_queries_for_100_tasks_as_for_10(client_for):
