@@ -107,10 +107,17 @@ class _Seed:
         from django.contrib.auth import get_user_model
 
         from accounts.models import Department
+        from services.regions import default_region
 
         User = get_user_model()
+        # Every department belongs to a region (services/regions.py).
         self.department = Department.objects.get_or_create(
-            code="bench", defaults={"name": "基准测试局", "name_en": "Benchmark Bureau"}
+            code="bench",
+            defaults={
+                "name": "基准测试局",
+                "name_en": "Benchmark Bureau",
+                "region": default_region(),
+            },
         )[0]
         self.author = User.objects.get_or_create(
             username="bench-author", defaults={"kind": "staff"}
