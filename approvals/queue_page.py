@@ -33,7 +33,7 @@ import functools
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import NamedTuple
@@ -75,6 +75,9 @@ class QueueFront:
     counted: int  # the open tasks, counted up to COUNTED_UP_TO + 1
     unread: int  # the header's badge
     calendar: str  # the working-day calendar's version: the rows' "n working days left"
+    today: date  # the day the substitutions were read for
+    # When it was read: the page's words are true from then (not part of the key).
+    read_at: datetime = field(compare=False, repr=False)
 
     @property
     def reviewing_department_ids(self) -> set[int]:
@@ -111,7 +114,8 @@ HEAD = Membership.Role.HEAD
 
 def queue_front(user: User, *, rows: int) -> QueueFront:
     """The reviewer's QueueFront, its first page `rows` long, in one statement."""
-    today = official_date(timezone.now())
+    now = timezone.now()
+    today = official_date(now)
     with connection.cursor() as cursor:
         cursor.execute(
             _front_sql(),
@@ -131,6 +135,8 @@ def queue_front(user: User, *, rows: int) -> QueueFront:
         counted=counted,
         unread=unread,
         calendar=str(calendar),
+        today=today,
+        read_at=now,
     )
 
 
@@ -190,8 +196,7 @@ def queue_page_key(user: User, front: QueueFront) -> str:
     the date (the days left; substitutions begin and end with it)."""
     name = hashlib.sha256((user.applicant_name or user.username).encode()).hexdigest()[:12]
     state = hashlib.sha256(repr(front).encode()).hexdigest()[:32]
-    today = official_date(timezone.now()).isoformat()
-    return f"queue:{user.pk}.{name}:{today}:{state}"
+    return f"queue:{user.pk}.{name}:{front.today.isoformat()}:{state}"
 
 
 def page_valid_until(tasks: list[ReviewTask], now: datetime) -> datetime:

@@ -363,17 +363,21 @@ def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
     )
 
 
-def items_in_queue(user) -> list[tuple[str, str]]:
+def items_in_queue(user, department_ids: Iterable[int] | None = None) -> list[tuple[str, str]]:
     """(code, name) of the service items whose tasks reach the reviewer's departments.
 
     Read from the catalogue (its size), not from the tasks (a province's millions): the items
     with a review stage in one of the user's departments, or that one of them accepts: for a
     service centre, every item implemented in its region. The queue's item filter itself works
-    on any code.
+    on any code. `department_ids`: the user's departments as the caller read them (the kept
+    queue page draws everything from one read, approvals/queue_page.py).
     """
     if not is_civil_servant(user):
         return []
-    departments = Membership.objects.filter(user=user).values("department")
+    if department_ids is None:
+        departments = Membership.objects.filter(user=user).values("department")
+    else:
+        departments = list(department_ids)
     # A service centre accepts the items implemented in its own region, not another city's.
     centre_regions = Department.objects.filter(pk__in=departments, is_service_centre=True).values(
         "region"

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -146,10 +145,10 @@ def render_queue(request, front) -> tuple[HttpResponse, float]:
     """The queue page, and until when its words hold without any write (a POSIX timestamp).
     The first page is drawn from `front` as read; a filtered one or a later one from its own
     read of the queue."""
-    now = timezone.now()
-    filter_form = QueueFilterForm(request.GET or None, items=items_in_queue(request.user))
-    filters = filter_form.filters()
     desk = front.desk()
+    offered = items_in_queue(request.user, department_ids=desk["reviewing_department_ids"])
+    filter_form = QueueFilterForm(request.GET or None, items=offered)
+    filters = filter_form.filters()
     if request.GET:
         tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
         page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
@@ -179,7 +178,8 @@ def render_queue(request, front) -> tuple[HttpResponse, float]:
             "is_counter_staff": front.is_counter_staff,
         },
     )
-    return response, page_valid_until(shown, now).timestamp()
+    # From the moment of the read the page is drawn from: its date, its rows' deadlines.
+    return response, page_valid_until(shown, front.read_at).timestamp()
 
 
 @staff_required
