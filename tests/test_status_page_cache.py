@@ -259,6 +259,7 @@ def test_the_keys_permission_test_answers_as_the_permission_helper(application):
     services.permissions.applications_of for a grant in person, through a group, none,
     a revoked one, and an inactive account."""
     from django.contrib.auth.models import Group
+
     from accounts.permissions import grant_object_permissions
     from approvals.status_page import status_page_key
     from services.models import ApplicationUserObjectPermission
