@@ -34,6 +34,20 @@ def _end_of_day(day: date) -> datetime:
     )
 
 
+# What a queue's row shows beside the task. The frozen definition comes along: it holds the
+# stage's English name the rows show.
+QUEUE_ROW_READS = (
+    "application__item",
+    "application__item_version",
+    "application__applicant",
+    "department",
+    "claimed_by",
+)
+# The queue's order: tasks whose clock runs come first (a stopped one waits on someone else,
+# not on us), then the nearest deadline. The index review_task_open_queue holds it.
+QUEUE_ORDER = (F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
+
+
 def queue_for(
     user,
     *,
@@ -53,22 +67,16 @@ def queue_for(
     its department's staff group (permissions.visible_tasks) and membership keeps that group
     equal to the department's staff, so both say the same, and the department's part of the
     review_task_open_queue index gives the first page in queue order at once. Opening or
-    deciding a task still asks permissions.py (task_for_reviewer, can_review). `department_ids`: the user's departments when the
-    caller has read them already (reviewer_desk).
+    deciding a task still asks permissions.py (task_for_reviewer, can_review).
+    `department_ids`: the user's departments when the caller has read them already
+    (approvals/queue_page.queue_front).
     """
     if not is_civil_servant(user):
         return ReviewTask.objects.none()
     if department_ids is None:
         department_ids = Membership.objects.filter(user=user).values_list("department", flat=True)
     departments = list(department_ids)
-    # The frozen definition comes along: it holds the stage's English name the rows show.
-    tasks = ReviewTask.objects.filter(department__in=departments).select_related(
-        "application__item",
-        "application__item_version",
-        "application__applicant",
-        "department",
-        "claimed_by",
-    )
+    tasks = ReviewTask.objects.filter(department__in=departments).select_related(*QUEUE_ROW_READS)
     if claimed == "mine":
         tasks = tasks.filter(claimed_by=user)
     elif claimed == "covering":
@@ -83,8 +91,7 @@ def queue_for(
         tasks = tasks.filter(application__item__code=item_code)
     if due_by:
         tasks = tasks.filter(due_at__lt=_end_of_day(due_by))
-    # Tasks whose clock runs come first: a stopped one waits on someone else, not on us.
-    return tasks.order_by(F("clock_stopped_at").asc(nulls_first=True), "due_at", "id")
+    return tasks.order_by(*QUEUE_ORDER)
 
 
 def active_substitutions(on: date | None = None) -> QuerySet[Substitution]:
@@ -355,17 +362,21 @@ def common_opinions_for(task: ReviewTask) -> QuerySet[CommonOpinion]:
     )
 
 
-def items_in_queue(user) -> list[tuple[str, str]]:
+def items_in_queue(user, department_ids: Iterable[int] | None = None) -> list[tuple[str, str]]:
     """(code, name) of the service items whose tasks reach the reviewer's departments.
 
     Read from the catalogue (its size), not from the tasks (a province's millions): the items
     with a review stage in one of the user's departments, or that one of them accepts: for a
     service centre, every item implemented in its region. The queue's item filter itself works
-    on any code.
+    on any code. `department_ids`: the user's departments as the caller read them (the kept
+    queue page draws everything from one read, approvals/queue_page.py).
     """
     if not is_civil_servant(user):
         return []
-    departments = Membership.objects.filter(user=user).values("department")
+    if department_ids is None:
+        departments = Membership.objects.filter(user=user).values("department")
+    else:
+        departments = list(department_ids)
     # A service centre accepts the items implemented in its own region, not another city's.
     centre_regions = Department.objects.filter(pk__in=departments, is_service_centre=True).values(
         "region"
@@ -387,25 +398,6 @@ def claim_rights(user) -> dict[str, set[int]]:
     return {
         "reviewing_department_ids": {department for department, _ in rows},
         "headed_department_ids": {d for d, role in rows if role == Membership.Role.HEAD},
-    }
-
-
-def reviewer_desk(user) -> dict:
-    """The departments a civil servant works in, in one query, with what claim_rights says of
-    them: the queue page shows the departments, lists their tasks and offers claim buttons."""
-    memberships = (
-        Membership.objects.filter(user=user).select_related("department").order_by("department")
-        if is_civil_servant(user)
-        else []
-    )
-    return {
-        "departments": [membership.department for membership in memberships],
-        "reviewing_department_ids": {membership.department_id for membership in memberships},
-        "headed_department_ids": {
-            membership.department_id
-            for membership in memberships
-            if membership.role == Membership.Role.HEAD
-        },
     }
 
 

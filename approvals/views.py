@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -15,7 +15,7 @@ from accounts.audit import record
 from accounts.permissions import is_civil_servant
 from accounts.reauth import require_recent_authentication, safe_next_url
 from common.page_cache import cached_for_one_person
-from common.pagination import bounded_page
+from common.pagination import bounded_page, page_already_read
 from services.materials import INLINE_PREVIEW_POLICY, attachment_response
 from services.receivers import CATALOGUE_PAGES
 
@@ -32,10 +32,16 @@ from .forms import (
     add_validation_error,
 )
 from .models import ReviewTask
-from .queue_page import CLAIMS_FORM, queue_filters, queue_rows
+from .queue_page import (
+    CLAIMS_FORM,
+    page_valid_until,
+    queue_filters,
+    queue_front,
+    queue_page_key,
+    queue_rows,
+)
 from .queues import (
     PREVIEWABLE_TYPES,
-    active_substitutions,
     case_file,
     certificate_for_applicant,
     claim_rights,
@@ -45,7 +51,6 @@ from .queues import (
     items_in_queue,
     overdue_tasks_for_head,
     queue_for,
-    reviewer_desk,
     task_for_reviewer,
     workload_for_head,
 )
@@ -122,19 +127,41 @@ QUEUE_PAGE_SIZE = 20
 
 @staff_required
 def queue(request):
-    """The department queue, filtered by state, service, deadline and claimant."""
-    filter_form = QueueFilterForm(request.GET or None, items=items_in_queue(request.user))
+    """The department queue, filtered by state, service, deadline and claimant. The first page
+    as opened (no query string) comes from the page cache while nothing it shows has changed
+    (approvals/queue_page.py)."""
+    front = queue_front(request.user, rows=QUEUE_PAGE_SIZE)
+    if request.GET:
+        return render_queue(request, front)[0]
+    return cached_for_one_person(
+        request,
+        key=queue_page_key(request.user, front),
+        render=lambda: render_queue(request, front),
+        version=CATALOGUE_PAGES,
+    )
+
+
+def render_queue(request, front) -> tuple[HttpResponse, float]:
+    """The queue page, and until when its words hold without any write (a POSIX timestamp).
+    The first page is drawn from `front` as read; a filtered one or a later one from its own
+    read of the queue."""
+    desk = front.desk()
+    offered = items_in_queue(request.user, department_ids=desk["reviewing_department_ids"])
+    filter_form = QueueFilterForm(request.GET or None, items=offered)
     filters = filter_form.filters()
-    desk = reviewer_desk(request.user)
-    tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
-    page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+    if request.GET:
+        tasks = queue_for(request.user, **filters, department_ids=desk["reviewing_department_ids"])
+        page = bounded_page(tasks, request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+    else:
+        page = page_already_read(front.first_page_tasks(), front.counted, QUEUE_PAGE_SIZE)
+    shown = list(page.object_list)
     filtered = any(filters.get(key) for key in ("item_code", "due_by", "claimed"))
-    return render(
+    response = render(
         request,
         "approvals/queue.html",
         {
             "page": page,
-            "rows": queue_rows(request.user, list(page.object_list), desk),
+            "rows": queue_rows(request.user, shown, desk),
             "filters_html": queue_filters(
                 request, filter_form, state=filters["state"], filtered=filtered
             ),
@@ -145,11 +172,14 @@ def queue(request):
             "states": QueueFilterForm.STATE_CHOICES,
             **desk,
             "is_head": bool(desk["headed_department_ids"]),
-            "covering": active_substitutions()
-            .filter(substitute=request.user)
-            .select_related("reviewer"),
+            "covering": front.covering,
+            # The header's, as read in the front (accounts/context_processors.py).
+            "unread_notifications": front.unread,
+            "is_counter_staff": front.is_counter_staff,
         },
     )
+    # From the moment of the read the page is drawn from: its date, its rows' deadlines.
+    return response, page_valid_until(shown, front.read_at).timestamp()
 
 
 @staff_required

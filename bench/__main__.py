@@ -261,6 +261,50 @@ def pages_to_measure(people: dict, consultation: str) -> list[dict]:
     ]  # fmt: skip
 
 
+def measure_some_pages(argv: list[str]) -> int:
+    """`python -m bench pages queue status [--quick]`: only these pages and their ceilings, on
+    the database the last run seeded (`--reuse`), with the same users, warm-up and windows;
+    ratios printed, nothing written. For working on one page: the whole run takes long."""
+    parser = argparse.ArgumentParser(prog="python -m bench pages")
+    parser.add_argument("names", nargs="+", help="pages, as the results name them")
+    parser.add_argument("--quick", action="store_true", help="the quick run's database, 5 s")
+    parser.add_argument("--users", type=int, default=16, help="simulated users per page")
+    parser.add_argument("--seconds", type=float, default=None, help="measured window per page")
+    args = parser.parse_args(argv)
+    from bench.database import use_scratch_database
+
+    own = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") or "portal"
+    use_scratch_database(
+        f"{own}_benchmark_quick" if args.quick else f"{own}_benchmark", fresh=False
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_demo")
+    import django
+
+    django.setup()
+    from bench.consultation import commenter_sessions, ensure_bench_consultation
+    from bench.people import bench_people
+    from bench.server import portal_server
+
+    consultation = ensure_bench_consultation()
+    people = {**bench_people(), "commenters": commenter_sessions()}
+    wanted = {"ceiling", LOGGED_IN_CEILING, *args.names}
+    pages = [page for page in pages_to_measure(people, consultation) if page["name"] in wanted]
+    with portal_server(RESULTS / "logs") as url:
+        load = drive(
+            {
+                "host": url,
+                "users": args.users,
+                "warm_up": 2 if args.quick else 5,
+                "seconds": args.seconds or (5 if args.quick else 20),
+                "identities": people,
+                "pages": pages,
+            }
+        )
+    for name, page in with_ratios(load["pages"]).items():
+        print(f"{name}: {page['rps']} requests/s, ratio {page['ratio']} to {page['ceiling']}")
+    return 0
+
+
 def drive(plan: dict) -> dict:
     """The load driver runs in its own process: its CPU is not the server's, nor its GIL."""
     plan_path, result_path = RESULTS / "plan.tmp", RESULTS / "load.tmp"
@@ -559,6 +603,8 @@ def markdown(run: dict) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["pages"]:  # a few pages against their ceilings, on the last seed
+        sys.exit(measure_some_pages(sys.argv[2:]))
     if sys.argv[1:2] == ["search"]:  # the disclosure search benchmark alone (issue 6)
         from bench import search
 

@@ -110,6 +110,7 @@ class _Seed:
         from services.regions import default_region
 
         User = get_user_model()
+        # Every department belongs to a region (services/regions.py).
         self.department = Department.objects.get_or_create(
             code="bench",
             # The migrations' first city, as every department belongs to a region.

@@ -9,7 +9,7 @@ paging goes on with "next" for as long as rows remain.
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 
 COUNTED_UP_TO = 1_000
 # Past this page a count is exact anyway (PostgreSQL's LIMIT must fit in a bigint).
@@ -51,3 +51,11 @@ def bounded_page(queryset, number, per_page: int, counted_up_to: int | None = No
         queryset, per_page, counted_up_to=max(counted_up_to or COUNTED_UP_TO, asked * per_page)
     )
     return paginator.get_page(number)
+
+
+def page_already_read(rows: list, count: int, per_page: int) -> Page:
+    """Page 1 of a list whose first rows and count (bounded as BoundedCountPaginator bounds it)
+    were read together elsewhere (approvals/queue_page.py): what bounded_page() would give."""
+    paginator = BoundedCountPaginator(rows, per_page)
+    paginator.count = count  # over the cached_property: the count read with the rows
+    return Page(rows[:per_page], 1, paginator)

@@ -9,13 +9,31 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import Department
 from common.page_cache import page_changed
 
-from .models import FormField, Material, ReviewStage, ServiceItem, StageDepartment, Theme
+from .models import (
+    FormField,
+    ItemImplementation,
+    Material,
+    ReviewStage,
+    ServiceItem,
+    StageDepartment,
+    Theme,
+)
 
 CATALOGUE_PAGES = "catalogue"
 
-# Everything services/catalogue.html and services/guide.html read. QuerySet.update() sends no
-# signal: code that changes these rows in bulk calls catalogue_changed() itself.
-SHOWN_IN_THE_CATALOGUE = (ServiceItem, Material, FormField, ReviewStage, StageDepartment, Theme)
+# Everything services/catalogue.html and services/guide.html read (an implementation: the
+# region, the accepting department; also which items a reviewer's queue offers to filter by).
+# QuerySet.update() sends no signal: code that changes these rows in bulk calls
+# catalogue_changed() itself.
+SHOWN_IN_THE_CATALOGUE = (
+    ServiceItem,
+    ItemImplementation,
+    Material,
+    FormField,
+    ReviewStage,
+    StageDepartment,
+    Theme,
+)
 
 
 def catalogue_changed(**_signal_arguments) -> None:
