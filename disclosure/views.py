@@ -192,7 +192,9 @@ def is_a_keepable_search(request, form: SearchForm) -> bool:
         and set(parameters) <= SEARCH_FILTERS
         and all(len(parameters.getlist(name)) == 1 for name in parameters)
         and len(form.cleaned_data["q"]) <= SEARCH_QUERY_CACHED_UP_TO
+        # Compared as text first: int() refuses a number of more than 4,300 digits.
         and page.isdigit()
+        and len(page) <= len(str(SEARCH_PAGE_CACHED_UP_TO))
         and 1 <= int(page) <= SEARCH_PAGE_CACHED_UP_TO
     )
 

@@ -65,6 +65,9 @@ def catalogue(request):
             "page": page,
             "region": region,
             "regions": regions,
+            # Links carry the region only when the visitor chose one: without it, a guide shows
+            # the same region the catalogue did (the account's, else the portal's).
+            "region_query": f"?region={region.code}" if region and "region" in request.GET else "",
             "themes": themes,
             "audiences": [
                 (Audience.CITIZEN, _("Citizens")),
