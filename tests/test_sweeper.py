@@ -36,6 +36,7 @@ def overdue_cases() -> list[int]:
         [
             Application(
                 item=model.item,
+                implementation=model.implementation,
                 item_version=model.item_version,
                 applicant=model.applicant,
                 tracking_number=f"{model.tracking_number}-{n:04d}",

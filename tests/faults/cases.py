@@ -13,6 +13,7 @@ from services.models import Application
 def copies_of(model: Application, count: int, **fields) -> list[Application]:
     values = {
         "item": model.item,
+        "implementation": model.implementation,
         "item_version": model.item_version,
         "applicant": model.applicant,
         "answers": model.answers,
