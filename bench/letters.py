@@ -110,9 +110,8 @@ def measure(url: str, letters: int, rate: float = 4.0, wait: float = 120) -> dic
         ):
             break
         time.sleep(0.2)
-    centre = Department.objects.get(
-        code="service-centre"
-    )  # the first city's (letters are filed there)
+    # The first city's service centre, where the demo's letters are filed (the demo has two).
+    centre = Department.objects.get(code="service-centre")
     clerk = Membership.objects.filter(department=centre, role="clerk").first().user
     answering = list(Department.objects.filter(code__in=["housing", "planning"]))
     for triage in ReviewTask.objects.filter(application_id__in=written_ids, stage_order=0):
