@@ -65,7 +65,8 @@ def chosen_region(request) -> Region | None:
         return chosen
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.region_id:
-        return region_by_code(user.region.code)
+        # One query, its parents with it (with_ancestors walks them): not user.region, then again.
+        return Region.objects.select_related("parent__parent").get(pk=user.region_id)
     return default_region()
 
 
