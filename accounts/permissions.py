@@ -9,6 +9,7 @@ not granted at all: who may see or decide one follows from its department and th
 groups (group_departments, approvals/permissions.py), which is what the grants said.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -249,6 +250,28 @@ def group_departments(user: User, kind: str) -> QuerySet:
     )
 
 
+DEPARTMENT_GROUP_NAME = re.compile(r"^department-(\d+)-(staff|reviewers|heads)$")
+
+
+def held_departments(user: User, kind: str) -> frozenset[int]:
+    """The ids of the departments in whose `kind` group the person is, read once per user object.
+
+    For a question about one object in hand (may this person decide this task?), which is then
+    a set lookup whatever the number of tasks (issue 20 §5). The groups are read in one query
+    and kept on the user object for the rest of the request, as Django's ModelBackend keeps
+    permissions (_perm_cache); sync_department_groups forgets them when it changes that
+    person's groups. For filters over many rows use group_departments, a subquery.
+    """
+    held = user.__dict__.get("_held_departments")
+    if held is None:
+        ids = {"staff": set(), "reviewers": set(), "heads": set()}
+        names = user.groups.filter(name__startswith="department-").values_list("name", flat=True)
+        for match in filter(None, map(DEPARTMENT_GROUP_NAME.match, names)):
+            ids[match[2]].add(int(match[1]))
+        held = user._held_departments = {name: frozenset(found) for name, found in ids.items()}
+    return held[kind]
+
+
 def sync_department_groups(user: User) -> None:
     """Make the user's department groups match their memberships (called on every change)."""
     memberships = Membership.objects.filter(user=user).values_list("department_id", "role")
@@ -262,3 +285,4 @@ def sync_department_groups(user: User) -> None:
         user.groups.remove(*(current - wanted))
     if wanted - current:
         user.groups.add(*(wanted - current))
+    user.__dict__.pop("_held_departments", None)

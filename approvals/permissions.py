@@ -9,9 +9,11 @@ Tasks are not granted row by row. Routing used to give every task a grant per gr
 (view to department-<id>-staff; decide to department-<id>-reviewers, or to the staff for
 acceptance): about eight rows a case, most of what object permissions cost at a province's
 scale (issue 20 §5). Those rows said nothing the task's department did not say already, so the
-same answers are now derived from the task's department and the person's department groups
-(accounts.permissions.group_departments): one query, `department_id IN (the person's
-departments of that kind)`, and leaving a department takes the access away at once. Guardian's
+same answers are now derived from the task's department and the person's department groups:
+for a list, one query with `department_id IN (the person's departments of that kind)`
+(accounts.permissions.group_departments); for one task in hand, a set lookup in the person's
+departments, read once per request (held_departments). Leaving a department takes the access
+away at the person's next request. Guardian's
 `user.has_perm(…, task)` still answers through approvals.backends.DepartmentTaskBackend.
 Extensions are few and keep guardian's grants (grant_extension).
 """
@@ -19,7 +21,12 @@ Extensions are few and keep guardian's grants (grant_extension).
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import assign_perm
 
-from accounts.permissions import department_group, group_departments, objects_permitted
+from accounts.permissions import (
+    department_group,
+    group_departments,
+    held_departments,
+    objects_permitted,
+)
 
 from .models import ACCEPTANCE_STAGE, Extension, ReviewTask
 
@@ -61,11 +68,16 @@ def decidable_tasks(user, queryset: QuerySet | None = None) -> QuerySet[ReviewTa
 
 
 def can_see_task(user, task: ReviewTask) -> bool:
-    return visible_tasks(user, ReviewTask.objects.filter(pk=task.pk)).exists()
+    """visible_tasks for one task in hand: no query beyond reading the person's groups once."""
+    return not _asks_nothing(user) and task.department_id in held_departments(user, "staff")
 
 
 def can_review(user, task: ReviewTask) -> bool:
-    return decidable_tasks(user, ReviewTask.objects.filter(pk=task.pk)).exists()
+    """decidable_tasks for one task in hand, as can_see_task."""
+    if _asks_nothing(user):
+        return False
+    kind = "staff" if task.stage_order == ACCEPTANCE_STAGE else "reviewers"
+    return task.department_id in held_departments(user, kind)
 
 
 def decidable_extensions(user, queryset: QuerySet | None = None) -> QuerySet[Extension]:

@@ -9,12 +9,17 @@ granted and are reported apart, not counted.
 
 The check: can_review(reviewer, task), the question every task page and decision asks, for one
 market reviewer on seeded tasks of the market department drawn at random, p95 of `samples` checks.
+Each check is the first of a request: the reviewer is a fresh user object, so it reads the
+person's department groups (one query; held_departments) as a request does. The task is in hand,
+as it is in every caller (locked for a decision, fetched for a page); fetching it is not the
+check. A second check in the same request is a set lookup, reported as `p95_next_ms`.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from copy import copy
 
 CHECK_TARGET_MS = 1.0
 CHECK_DEPARTMENT = "market"
@@ -56,15 +61,22 @@ def measure_permissions(samples: int = 2_000) -> dict:
             application__applicant__username__startswith="bench-",
         ).values_list("pk", flat=True)
     )
-    tasks = [ReviewTask(pk=pk) for pk in random.sample(task_ids, min(samples, len(task_ids)))]
-    can_review(reviewer, tasks[0])  # the first query of a connection pays for its set-up
-    seconds = []
+    sample = random.sample(task_ids, min(samples, len(task_ids)))
+    tasks = list(ReviewTask.objects.filter(pk__in=sample).only("department_id", "stage_order"))
+    can_review(copy(reviewer), tasks[0])  # the first query of a connection pays for its set-up
+    seconds, next_seconds = [], []
     for task in tasks:
+        in_this_request = copy(reviewer)  # nothing read yet, as at the start of a request
+        in_this_request.__dict__.pop("_held_departments", None)
         started = time.perf_counter()
-        allowed = can_review(reviewer, task)
+        allowed = can_review(in_this_request, task)
         seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        can_review(in_this_request, task)
+        next_seconds.append(time.perf_counter() - started)
         assert allowed, f"the market reviewer may not decide market task {task.pk}"
     seconds.sort()
+    next_seconds.sort()
     p95_ms = seconds[int(0.95 * (len(seconds) - 1))] * 1000
     return {
         "permissions_bytes_per_case": round(granted_bytes / max(applications, 1), 1),
@@ -75,6 +87,7 @@ def measure_permissions(samples: int = 2_000) -> dict:
             "samples": len(seconds),
             "p50_ms": round(seconds[len(seconds) // 2] * 1000, 3),
             "p95_ms": round(p95_ms, 3),
+            "p95_next_ms": round(next_seconds[int(0.95 * (len(next_seconds) - 1))] * 1000, 4),
             "target_ms": CHECK_TARGET_MS,
             "met": p95_ms < CHECK_TARGET_MS,
         },
@@ -90,7 +103,9 @@ def markdown(figures: dict) -> str:
             "|---|---:|---:|---|",
             f"| bytes per case, grants on applications and tasks | "
             f"{figures['permissions_bytes_per_case']:,.0f} | | |",
-            f"| p95 of one reviewer's check on one task ({check['tasks']:,} tasks) | "
+            f"| p95 of a reviewer's first check in a request, one task in hand ({check['tasks']:,} tasks) | "
             f"{check['p95_ms']:.3f} ms | < {check['target_ms']:.0f} ms | {met} |",
+            f"| p95 of a further check in the same request | "
+            f"{check.get('p95_next_ms', 0):.4f} ms | | |",
         ]
     )

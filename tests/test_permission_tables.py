@@ -20,12 +20,18 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.enterprises import add_member, remove_member
-from accounts.models import EnterpriseRole, Membership
+from accounts.models import EnterpriseRole, Membership, User
 from accounts.permission_tables import move_generic_grants, restore_generic_grants
-from accounts.permissions import department_group
+from accounts.permissions import department_group, sync_department_groups
 from approvals.decisions import Outcome, decide
 from approvals.models import ReviewTask
-from approvals.permissions import DECIDE_TASK, VIEW_TASK, can_review, visible_tasks
+from approvals.permissions import (
+    DECIDE_TASK,
+    VIEW_TASK,
+    can_review,
+    can_see_task,
+    visible_tasks,
+)
 from services.filing import start_draft
 from services.models import (
     Application,
@@ -164,16 +170,47 @@ def test_a_head_decides_and_another_departments_reviewer_cannot(item, department
     assert task.decided_by == head
 
 
-def test_a_removed_member_loses_the_departments_tasks_at_once(item, departments):
+def test_a_removed_member_loses_the_departments_tasks_at_their_next_request(item, departments):
+    """The person's departments are read once per user object, that is once per request, as
+    Django keeps permissions (held_departments): the next request knows of the removal."""
     task = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
     reviewer = reviewer_of(departments[0])
     assert can_review(reviewer, task)
 
     Membership.objects.get(user=reviewer, department=departments[0]).delete()
 
-    assert not can_review(reviewer, task)
     assert not visible_tasks(reviewer).exists()
-    assert not reviewer.has_perm(VIEW_TASK, task) and not reviewer.has_perm(DECIDE_TASK, task)
+    next_request = User.objects.get(pk=reviewer.pk)
+    assert not can_review(next_request, task)
+    assert not next_request.has_perm(VIEW_TASK, task)
+    assert not next_request.has_perm(DECIDE_TASK, task)
+
+
+def test_checking_tasks_in_hand_reads_the_persons_groups_once(item, departments):
+    """However many tasks there are, a check on one in hand is a set lookup (issue 20 §5)."""
+    tasks = [
+        ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+        for _ in range(3)
+    ]
+    reviewer = User.objects.get(pk=reviewer_of(departments[0]).pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert all(can_review(reviewer, task) and can_see_task(reviewer, task) for task in tasks)
+
+    assert len(queries) == 1 and "user_groups" in queries[0]["sql"]
+
+
+def test_a_membership_changed_through_the_same_user_object_is_seen_at_once(item, departments):
+    task = ReviewTask.objects.get(application=routed_application(item), department=departments[0])
+    reviewer = reviewer_of(departments[0])
+    assert can_review(reviewer, task)
+
+    Membership.objects.filter(user=reviewer, department=departments[0]).update(
+        role=Membership.Role.CLERK
+    )
+    sync_department_groups(reviewer)
+
+    assert not can_review(reviewer, task) and can_see_task(reviewer, task)
 
 
 def test_the_groups_decide_not_the_flags(item, departments):
