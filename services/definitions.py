@@ -291,6 +291,16 @@ class ItemDefinition(Definition):
         )
 
     @property
+    def lead_department_id(self) -> int | None:
+        """The department leading the review, whose audit chain holds the item's cases: the
+        first department, by code, of the first review stage that has one, else the accepting
+        department (None if neither: the system's chain)."""
+        for stage in sorted(self.review_stages, key=lambda stage: stage.order):
+            if stage.steps:
+                return min(stage.steps, key=lambda step: step.code).department_id
+        return self.acceptance_step.department_id if self.acceptance_step else None
+
+    @property
     def stages(self) -> tuple[StageDefinition, ...]:
         """Every stage of a case in order, acceptance first."""
         return (self.acceptance, *self.review_stages)

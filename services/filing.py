@@ -314,10 +314,8 @@ def submit_locked(
     if definition is None:
         definition = application.definition
     check_submittable(application, definition, present_materials=present_materials)
-    if "audit_department_id" not in application.__dict__ and not application.item.is_letter:
-        # The catalogue's reading of the lead department, from the rows just read as `definition`
-        # (a draft's is the live catalogue): not read a second time for the audit log.
-        application.audit_department_id = lead_department_id(application.implementation, definition)
+    # The definition about to be frozen names the chain: not read a second time for the log.
+    application.__dict__.setdefault("audit_department_id", definition.lead_department_id)
     version = freeze_definition(application.implementation, definition)
     now = timezone.now()
     application.submitted_at = now
@@ -356,16 +354,6 @@ def check_submittable(
         raise ValidationError(
             _("No service centre accepts this service yet. Please contact the service centre.")
         )
-
-
-def lead_department_id(implementation, definition: ItemDefinition) -> int | None:
-    """ItemImplementation.audit_department_id read from the definition just read: the first
-    department, by code, of the first review stage that has one, else the implementation's
-    accepting department."""
-    for stage in sorted(definition.review_stages, key=lambda stage: stage.order):
-        if stage.steps:
-            return min(stage.steps, key=lambda step: step.code).department_id
-    return implementation.accepting_department_id
 
 
 def acknowledge_receipt(application: Application, definition: ItemDefinition | None = None) -> None:

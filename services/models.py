@@ -390,19 +390,6 @@ class ItemImplementation(models.Model):
     def is_free(self) -> bool:
         return not self.fee
 
-    @property
-    def audit_department_id(self) -> int | None:
-        """The department whose audit chain holds this implementation's cases: the one leading
-        its review (first stage, lowest code), else its accepting department; None for the
-        system's."""
-        lead = (
-            StageDepartment.objects.filter(stage__implementation=self)
-            .order_by("stage__order", "department__code")
-            .values_list("department_id", flat=True)
-            .first()
-        )
-        return lead or self.accepting_department_id
-
     def materials_in_order(self) -> list["Material"]:
         """The standard item's materials, then this region's own."""
         return list(
@@ -883,10 +870,10 @@ class Application(models.Model):
 
     @cached_property
     def audit_department_id(self) -> int | None:
-        """A case's audit entries all go to one chain, so one transaction about it locks one.
-
-        Read once per instance (one query), as a transaction records several entries."""
-        return self.implementation.audit_department_id
+        """A case's audit entries all go to one chain, so one transaction about it locks one:
+        the lead department's of the definition it follows (frozen once submitted), so that a
+        draft of the catalogue never moves a case's entries to another chain."""
+        return self.definition.lead_department_id
 
     @property
     def definition(self) -> ItemDefinition:

@@ -11,11 +11,14 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts import audit
 from accounts.models import AuditChain, AuditEntry, chain_genesis
+from approvals.decisions import Outcome, decide
 from services.filing import submit
+from services.models import Application, StageDepartment
 from tests.factories import (
     DepartmentFactory,
     complete_draft,
     item_with_stages,
+    reviewer_of,
     routed_application,
 )
 
@@ -43,6 +46,23 @@ def test_a_cases_entries_go_to_the_chain_of_the_department_leading_its_review():
     }
     assert task_chains == {"department:market"}
     assert AuditChain.objects.get(key="department:market").department == market
+
+
+def test_a_catalogue_draft_that_changes_the_lead_department_moves_no_case_entry():
+    """A case's chain is read from the definition it was filed under, not the live catalogue,
+    whose rows are the next draft's (catalogue_publishing)."""
+    market, health = DepartmentFactory(code="market"), DepartmentFactory(code="health")
+    application = routed_application(item_with_stages([[market], [health]]))
+    StageDepartment.objects.filter(department=market).update(
+        department=DepartmentFactory(code="aaa-first")
+    )
+
+    task = application.review_tasks.get(department=market)
+    decide(task.pk, reviewer_of(market), Outcome.APPROVE, "同意")
+
+    case = Application.objects.get(pk=application.pk)
+    assert case.audit_department_id == market.pk
+    assert set(entries_of(case).values_list("chain__key", flat=True)) == {"department:market"}
 
 
 def test_entries_about_no_department_go_to_the_system_chain():
