@@ -103,7 +103,8 @@ def markdown(figures: dict) -> str:
             "|---|---:|---:|---|",
             f"| bytes per case, grants on applications and tasks | "
             f"{figures['permissions_bytes_per_case']:,.0f} | | |",
-            f"| p95 of a reviewer's first check in a request, one task in hand ({check['tasks']:,} tasks) | "
+            "| p95 of a reviewer's first check in a request, one task in hand "
+            f"({check['tasks']:,} tasks) | "
             f"{check['p95_ms']:.3f} ms | < {check['target_ms']:.0f} ms | {met} |",
             f"| p95 of a further check in the same request | "
             f"{check.get('p95_next_ms', 0):.4f} ms | | |",
