@@ -10,7 +10,7 @@ immediate, and that the data migrations move old rows across (and back).
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -22,7 +22,7 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.enterprises import add_member, remove_member
 from accounts.models import EnterpriseRole, Membership, User
 from accounts.permission_tables import move_generic_grants, restore_generic_grants
-from accounts.permissions import department_group, sync_department_groups
+from accounts.permissions import department_group, held_departments, sync_department_groups
 from approvals.decisions import Outcome, decide
 from approvals.models import ReviewTask
 from approvals.permissions import (
@@ -43,6 +43,7 @@ from tests.factories import (
     CitizenFactory,
     DepartmentFactory,
     EnterpriseFactory,
+    MembershipFactory,
     StaffFactory,
     acceptance_task,
     application_at_acceptance,
@@ -198,6 +199,24 @@ def test_checking_tasks_in_hand_reads_the_persons_groups_once(item, departments)
         assert all(can_review(reviewer, task) and can_see_task(reviewer, task) for task in tasks)
 
     assert len(queries) == 1 and "user_groups" in queries[0]["sql"]
+
+
+def test_a_persons_departments_are_read_from_their_department_groups_only(departments):
+    first, second = departments[0], departments[1]
+    person = head_of(first)
+    MembershipFactory(user=person, department=second, role=Membership.Role.CLERK)
+    person.groups.add(
+        Group.objects.create(name="editors"),
+        Group.objects.create(name="department-notes"),
+        Group.objects.create(name=f"department-{departments[2].pk}-staff-archive"),
+    )
+
+    next_request = User.objects.get(pk=person.pk)
+
+    assert held_departments(next_request, "staff") == {first.pk, second.pk}
+    assert held_departments(next_request, "reviewers") == {first.pk}
+    assert held_departments(next_request, "heads") == {first.pk}
+    assert held_departments(StaffFactory(), "staff") == frozenset()
 
 
 def test_a_membership_changed_through_the_same_user_object_is_seen_at_once(item, departments):
