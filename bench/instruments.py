@@ -50,11 +50,11 @@ def make_cases(count: int) -> list[int]:
     from services.models import ApplicationEvent, ServiceItem
     from tests.factories import (
         CitizenFactory,
-        UserFactory,
         acceptance_task,
         application_at_acceptance,
         clerk_of,
         head_of,
+        number_people_from,
         reviewer_of,
         routed_application,
     )
@@ -65,7 +65,7 @@ def make_cases(count: int) -> list[int]:
     load_demo()
     # The factories number people from 0 in each process; a database measured before (`bench
     # --reuse`) already has those names, so number on from every account there is.
-    UserFactory.reset_sequence(User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1)
+    number_people_from(User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1)
     permit = ServiceItem.objects.get(code="residence-permit")
     request = ServiceItem.objects.get(code="information-disclosure-request")
     answers = {"information": "请公开2025年小餐饮许可名单。", "delivery": "电子邮件"}

@@ -11,7 +11,7 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import factory
@@ -62,12 +62,21 @@ _resident_sequence = itertools.count(1)
 _credit_sequence = itertools.count(1)
 
 
+BIRTH = date(1990, 5, 17)
+
+
 def valid_resident_id(
-    birth: date = date(1990, 5, 17), region: str = "110105", serial: int | None = None
+    birth: date | None = None, region: str = "110105", serial: int | None = None
 ) -> str:
-    """An 18-character resident ID number whose check character is right (GB 11643-1999)."""
-    serial = next(_resident_sequence) % 1000 if serial is None else serial
-    first_17 = f"{region}{birth:%Y%m%d}{serial:03d}"
+    """An 18-character resident ID number whose check character is right (GB 11643-1999).
+
+    Numbered from a sequence unless `serial` is given: a thousand people a birthday, from 17 May
+    1990 on, so that no two made in one database share a number."""
+    if serial is None:
+        number = next(_resident_sequence)
+        serial, later = number % 1000, timedelta(days=number // 1000)
+        birth = birth or BIRTH + later
+    first_17 = f"{region}{birth or BIRTH:%Y%m%d}{serial:03d}"
     return first_17 + resident_id_check_character(first_17)
 
 
@@ -680,3 +689,12 @@ def email_pending_notifications(kind: str | None = None) -> int:
     if kind:
         pending = pending.filter(kind=kind)
     return sum(email_notification(pk) for pk in pending.values_list("pk", flat=True))
+
+
+def number_people_from(first: int) -> None:
+    """Number the people made from now on from `first`: for a database that keeps the people of
+    an earlier process (`bench --reuse`), whose factories counted from the same start."""
+    global _resident_sequence, _credit_sequence
+    UserFactory.reset_sequence(first)
+    _resident_sequence = itertools.count(first)
+    _credit_sequence = itertools.count(first)
