@@ -44,6 +44,18 @@ STARTUP_MATERIALS = ("articles", "premises", "legal-rep-id")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def startup_uploads() -> dict:
+    """The business start-up's three materials as a form posts them (new files each time)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        f"material__{code}": SimpleUploadedFile(
+            f"{code}.pdf", PDF_BYTES, content_type="application/pdf"
+        )
+        for code in STARTUP_MATERIALS
+    }
+
+
 def backend_cpu_ms(pid: int) -> float:
     """User + system CPU of a local process so far (fields 14 and 15 of /proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -177,7 +189,6 @@ def client_for(user):
 
 
 def run(filings: int, profile_dir: Path | None, clock: str = "cpu") -> dict:
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     from accounts.models import User
@@ -217,14 +228,8 @@ def run(filings: int, profile_dir: Path | None, clock: str = "cpu") -> dict:
         with step(f"{item}: open form", measuring):
             assert client.get(edit).status_code == 200
         if files:
-            uploads = {
-                f"material__{code}": SimpleUploadedFile(
-                    f"{code}.pdf", PDF_BYTES, content_type="application/pdf"
-                )
-                for code in STARTUP_MATERIALS
-            }
             with step(f"{item}: save with files", measuring):
-                saved = client.post(edit, {**answers, **uploads, "save": ""})
+                saved = client.post(edit, {**answers, **startup_uploads(), "save": ""})
             assert saved.status_code == 302 and saved["Location"] == edit, saved
         with step(f"{item}: submit", measuring):
             submitted = client.post(edit, {**answers, "submit": ""})
@@ -252,7 +257,6 @@ def query_counts() -> dict[str, int]:
     """The queries of one business start-up filed in person, counted as tests/test_query_counts.py
     counts them (CaptureQueriesContext): saving the form with its three files, submitting it,
     and routing it. Files once first, so per-process caches are as on a busy day."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -271,14 +275,8 @@ def query_counts() -> dict[str, int]:
         start = client.post(reverse("services:start", args=["business-startup"]), {"new": "1"})
         edit = start["Location"]
         client.get(edit)
-        uploads = {
-            f"material__{code}": SimpleUploadedFile(
-                f"{code}.pdf", PDF_BYTES, content_type="application/pdf"
-            )
-            for code in STARTUP_MATERIALS
-        }
         with CaptureQueriesContext(connection) as save:
-            client.post(edit, {**STARTUP_ANSWERS, **uploads, "save": ""})
+            client.post(edit, {**STARTUP_ANSWERS, **startup_uploads(), "save": ""})
         with CaptureQueriesContext(connection) as submit:
             submitted = client.post(edit, {**STARTUP_ANSWERS, "submit": ""})
         assert "/edit/" not in submitted["Location"], submitted
